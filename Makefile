@@ -1,0 +1,45 @@
+# Altavoz: `make demo` to try it, `make test` to check it. Everything installs
+# into .venv with pip; nothing needs root.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo serve test test-postgres messages catalogs clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+catalogs: install
+	$(MANAGE) compile_catalogs
+
+demo: install catalogs
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo --admin
+	$(MANAGE) runserver 127.0.0.1:8000
+
+serve: install
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	$(MANAGE) compile_catalogs --check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Same suite against the local PostgreSQL (CI runs this too).
+test-postgres: install
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Refresh the interface catalogs after changing strings (needs GNU gettext).
+messages: install
+	$(MANAGE) makemessages -l en -l cak --ignore=.venv --ignore=var
+	$(MANAGE) compile_catalogs
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

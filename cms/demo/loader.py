@@ -1,0 +1,187 @@
+"""Load the demo guides (Mixco, Patzún) and their organizations.
+
+Content lives in ``content/*.es.toml`` (the Spanish source) and
+``content/*.en.toml`` (the English translation, same structure). Spanish is
+written as editors would; English goes through wagtail-localize's PO import, as
+a translator's upload would, so "sync" works on it like on any translation.
+Kaqchikel translations are submitted but left empty: nobody here writes
+Kaqchikel, and readers of /cak/ get the Spanish text with a notice.
+
+Loading is idempotent: objects whose content already matches are not saved
+again, so a second run adds no revision and changes nothing.
+"""
+
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from wagtail.models import Locale
+
+from ..localization import (
+    fill_translation,
+    rich_text_string_pairs,
+    submit_translation,
+    sync_translations,
+    translation_for,
+)
+from ..models import GuidePage, Organization
+from ..site_setup import ensure_home_page, ensure_locales
+
+CONTENT_DIR = Path(__file__).parent / "content"
+GUIDE_SLUGS = ["mixco", "patzun"]
+TRANSLATION_LANGUAGES = ["en", "cak"]
+ORGANIZATION_TEXT_FIELDS = ["name", "offers", "serves", "area", "how_to_reach"]
+GUIDE_TEXT_FIELDS = ["title", "place_name", "department", "summary", "discreet_title"]
+# Namespace for the ids of organization blocks, so reloading compares equal.
+DEMO_NAMESPACE = uuid.UUID("7f1d4a52-9a0e-4c43-8a55-3b4f1f8f0a10")
+
+
+@dataclass
+class DemoReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    translated: list = field(default_factory=list)
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated or self.translated)
+
+
+def read_content(name, language):
+    with open(CONTENT_DIR / f"{name}.{language}.toml", "rb") as file:
+        return tomllib.load(file)
+
+
+def load_demo():
+    """Create or update the demo content; returns a DemoReport of what changed."""
+    report = DemoReport()
+    ensure_locales()
+    source = settings.SOURCE_LANGUAGE_CODE
+
+    with transaction.atomic():
+        home_data = read_content("home", source)
+        home, changed = ensure_home_page(home_data["title"], home_data.get("intro", ""))
+        if changed:
+            report.updated.append(str(home))
+            sync_translations(home)
+        organizations = load_organizations(report)
+        guides = [load_guide(home, slug, organizations, report) for slug in GUIDE_SLUGS]
+
+    for instance in [home, *organizations.values(), *guides]:
+        for language in TRANSLATION_LANGUAGES:
+            if translation_for(instance, language) is None:
+                submit_translation(instance, language)
+                report.translated.append(f"{instance} → {language}")
+
+    for instance, strings in english_strings(home, organizations, guides):
+        if fill_translation(translation_for(instance, "en"), strings):
+            report.translated.append(f"{instance} → en (text)")
+    return report
+
+
+def load_organizations(report):
+    """Spanish organizations by their content key, created or updated."""
+    locale = Locale.objects.get(language_code=settings.SOURCE_LANGUAGE_CODE)
+    organizations = {}
+    for data in read_content("organizations", "es")["organization"]:
+        values = {name: data.get(name, "") for name in ORGANIZATION_TEXT_FIELDS}
+        organization = Organization.objects.filter(locale=locale, name=data["name"]).first()
+        if organization is None:
+            organization = Organization.objects.create(locale=locale, **values)
+            report.created.append(str(organization))
+        elif any(getattr(organization, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(organization, name, value)
+            organization.save()
+            sync_translations(organization)
+            report.updated.append(str(organization))
+        organizations[data["key"]] = organization
+    return organizations
+
+
+def guide_values(data, organizations):
+    """GuidePage field values for one guide's content file."""
+    sections = [
+        {
+            "type": "section",
+            "id": section["id"],
+            "value": {
+                "heading": section["heading"],
+                "body": section["body"].strip(),
+                "key_point": section.get("key_point", ""),
+                "pictogram": section.get("pictogram", ""),
+            },
+        }
+        for section in data["sections"]
+    ]
+    organization_blocks = [
+        {
+            "type": "organization",
+            "id": str(uuid.uuid5(DEMO_NAMESPACE, f"{data['slug']}/{key}")),
+            "value": organizations[key].pk,
+        }
+        for key in data.get("organizations", [])
+    ]
+    values = {name: data[name] for name in GUIDE_TEXT_FIELDS}
+    values["last_reviewed"] = data["last_reviewed"]
+    return values, sections, organization_blocks
+
+
+def load_guide(home, slug, organizations, report):
+    data = read_content(slug, "es")
+    values, sections, organization_blocks = guide_values(data, organizations)
+    guide = GuidePage.objects.child_of(home).filter(slug=slug).first()
+    if guide is None:
+        guide = home.add_child(
+            instance=GuidePage(slug=slug, sections=sections, organizations=organization_blocks, **values)
+        )
+        guide.save_revision().publish()
+        report.created.append(str(guide))
+        return guide
+
+    guide = guide.specific
+    unchanged = (
+        all(getattr(guide, k) == v for k, v in values.items())
+        and guide.sections.get_prep_value() == sections
+        and guide.organizations.get_prep_value() == organization_blocks
+    )
+    if unchanged:
+        return guide
+    for name, value in values.items():
+        setattr(guide, name, value)
+    guide.sections = sections
+    guide.organizations = organization_blocks
+    guide.save_revision().publish()
+    sync_translations(guide)
+    report.updated.append(str(guide))
+    return guide
+
+
+def english_strings(home, organizations, guides):
+    """(source object, {Spanish string: English string}) for every demo object."""
+    home_es, home_en = read_content("home", "es"), read_content("home", "en")
+    yield home, {**_pairs(home_es, home_en, ["title", "intro"]), home.slug: home.slug}
+
+    en_organizations = {o["key"]: o for o in read_content("organizations", "en")["organization"]}
+    for data in read_content("organizations", "es")["organization"]:
+        yield organizations[data["key"]], _pairs(
+            data, en_organizations[data["key"]], ORGANIZATION_TEXT_FIELDS
+        )
+
+    for guide in guides:
+        es, en = read_content(guide.slug, "es"), read_content(guide.slug, "en")
+        strings = _pairs(es, en, GUIDE_TEXT_FIELDS)
+        strings[guide.slug] = guide.slug
+        en_sections = {s["id"]: s for s in en["sections"]}
+        for section in es["sections"]:
+            translated = en_sections[section["id"]]
+            strings.update(_pairs(section, translated, ["heading", "key_point"]))
+            strings.update(rich_text_string_pairs(section["body"].strip(), translated["body"].strip()))
+        yield guide, strings
+
+
+def _pairs(source, translated, names):
+    return {source[n]: translated[n] for n in names if source.get(n)}

@@ -1,0 +1,42 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from cms.demo.loader import load_demo
+
+DEMO_ADMIN = ("admin", "altavoz-demo")
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo guides for Mixco and Patzún (Spanish, English translation, "
+        "Kaqchikel submitted but empty). Safe to run again: unchanged content is not touched."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help=f"Also create a demo superuser {DEMO_ADMIN[0]!r} (for local demos only).",
+        )
+
+    def handle(self, *args, admin=False, **options):
+        report = load_demo()
+        for label, items in [("created", report.created), ("updated", report.updated),
+                             ("translated", report.translated)]:
+            for item in items:
+                self.stdout.write(f"{label}: {item}")
+        if not report.changed:
+            self.stdout.write("Demo content already up to date.")
+        if admin:
+            self.create_demo_admin()
+
+    def create_demo_admin(self):
+        username, password = DEMO_ADMIN
+        User = get_user_model()
+        if not User.objects.filter(username=username).exists():
+            User.objects.create_superuser(username, "admin@example.invalid", password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Admin: http://127.0.0.1:8000/admin/  user {username!r}  password {password!r}"
+            )
+        )

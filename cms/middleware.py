@@ -1,0 +1,30 @@
+from django.middleware.locale import LocaleMiddleware
+from django.utils.translation import get_language_from_path
+
+from .languages import looks_like_language_prefix
+
+# URL spaces that live outside i18n_patterns (see config/urls.py).
+UNLOCALIZED_PREFIXES = ("/admin/", "/api/", "/documents/", "/media/", "/static/", "/feeds/")
+
+
+class PublicLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, minus redirects that lead to a second 404.
+
+    On a 404 without a language prefix Django redirects ``/x/`` to ``/es/x/``
+    whenever that path resolves, and Wagtail's catch-all URL resolves
+    everything. We answer with the 404 itself when the first segment already
+    looks like a language code (``/fr/mixco/``) or belongs to an unlocalized
+    space (a missing admin or API URL must not become ``/es/admin/...``). The
+    404 is rendered in the language the browser asked for.
+    """
+
+    def process_response(self, request, response):
+        path = request.path_info
+        if (
+            response.status_code == 404
+            and not get_language_from_path(path)
+            and (looks_like_language_prefix(path) or path.startswith(UNLOCALIZED_PREFIXES))
+        ):
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+            return response
+        return super().process_response(request, response)

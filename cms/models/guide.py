@@ -1,0 +1,69 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from ..blocks import GuideSectionsBlock
+from ..translations import display_version
+
+
+class GuidePage(Page):
+    """A harm-reduction guide for one municipality, in sections."""
+
+    place_name = models.CharField(_("lugar"), max_length=100)
+    department = models.CharField(_("departamento"), max_length=100)
+    summary = models.TextField(
+        _("resumen"), help_text=_("Dos o tres frases cortas: de qué trata y para quién.")
+    )
+    last_reviewed = models.DateField(_("revisada por última vez"))
+    discreet_title = models.CharField(
+        _("título discreto"),
+        max_length=60,
+        help_text=_(
+            "Título neutro para la pestaña del navegador y los enlaces compartidos: "
+            "no debe revelar el tema."
+        ),
+    )
+    sections = StreamField(GuideSectionsBlock(), verbose_name=_("secciones"))
+    organizations = StreamField(
+        [("organization", SnippetChooserBlock("cms.Organization"))],
+        blank=True,
+        verbose_name=_("organizaciones"),
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("place_name"), FieldPanel("department")], heading=_("Lugar")
+        ),
+        FieldPanel("summary"),
+        FieldPanel("last_reviewed"),
+        FieldPanel("sections"),
+        FieldPanel("organizations"),
+    ]
+    promote_panels = Page.promote_panels + [FieldPanel("discreet_title")]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("sections"),
+    ]
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("guía")
+        verbose_name_plural = _("guías")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        content = display_version(self)
+        context["content"] = content
+        context["organizations"] = [
+            display_version(block.value)
+            for block in content.object.organizations
+            if block.value is not None
+        ]
+        return context

@@ -1,0 +1,167 @@
+"""Settings shared by every environment.
+
+Operators configure Altavoz through environment variables; each one read here is
+listed, with its default, in the README's configuration table.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("ALTAVOZ_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# A placeholder that production refuses (see production.py).
+DEFAULT_SECRET_KEY = "altavoz-insecure-development-key"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEFAULT_SECRET_KEY)
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "cms",
+    "wagtail_localize",
+    "wagtail_localize.locales",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "rest_framework",
+    "django_tasks",
+    "django_tasks_db",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "cms.middleware.PublicLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The listening front's templates live in site/ (not a Python package:
+        # a package named "site" would shadow the standard library's).
+        "DIRS": [BASE_DIR / "site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'altavoz.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Languages. Spanish is the source language; English and Kaqchikel (ISO 639-3
+# "cak") are translations. Django does not know "cak": cms.monkey_patches adds
+# it to LANG_INFO and site/locale/cak holds the catalog check_for_language needs.
+LANGUAGE_CODE = "es"
+LANGUAGES = WAGTAIL_CONTENT_LANGUAGES = [
+    ("es", "Español"),
+    ("en", "English"),
+    ("cak", "Kaqchikel"),
+]
+SOURCE_LANGUAGE_CODE = "es"
+LOCALE_PATHS = [BASE_DIR / "site" / "locale"]
+WAGTAIL_I18N_ENABLED = True
+USE_I18N = True
+TIME_ZONE = "America/Guatemala"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("ALTAVOZ_STATIC_ROOT", VAR_DIR / "static"))
+STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("ALTAVOZ_MEDIA_ROOT", VAR_DIR / "media"))
+
+# Anonymous listeners get no cookies: nothing public touches the session, and
+# the CSRF cookie is only set on forms (the admin).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+WAGTAIL_SITE_NAME = "Altavoz"
+WAGTAILADMIN_BASE_URL = os.environ.get("ALTAVOZ_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = ["pdf", "txt"]
+# Editors pick pages by locale; translated pages keep their source's tree position.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "ALTAVOZ_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ALTAVOZ_LOG_LEVEL", "INFO")},
+    # Request logs would carry listeners' IP addresses: keep them off by default.
+    "loggers": {
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+    },
+}
+ALTAVOZ_QUICK_EXIT_URL = os.environ.get("ALTAVOZ_QUICK_EXIT_URL", "https://www.google.com/")

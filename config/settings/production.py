@@ -1,0 +1,20 @@
+"""Production: everything from the environment, and refuse unsafe defaults."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F401,F403
+from .base import DEFAULT_SECRET_KEY, SECRET_KEY, env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+if DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
+if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY to a random value of at least 32 characters."
+    )
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"

@@ -1,0 +1,22 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from cms.demo.loader import load_demo
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo guides once per run; each test runs in a rolled-back transaction."""
+    with django_db_blocker.unblock():
+        load_demo()
+
+
+@pytest.fixture
+def editor(db):
+    return get_user_model().objects.create_superuser("editor", "editor@example.invalid", "pw")
+
+
+@pytest.fixture
+def admin_client(client, editor):
+    client.force_login(editor)
+    return client
