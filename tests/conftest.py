@@ -1,18 +1,19 @@
 import pytest
-from django.contrib.auth import get_user_model
-
-from cms.demo.loader import load_demo
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo guides once per run; each test runs in a rolled-back transaction."""
+    from cms.demo.loader import load_demo
+
     with django_db_blocker.unblock():
         load_demo()
 
 
 @pytest.fixture
 def editor(db):
+    from django.contrib.auth import get_user_model
+
     return get_user_model().objects.create_superuser("editor", "editor@example.invalid", "pw")
 
 

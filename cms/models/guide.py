@@ -1,10 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.blocks import SnippetChooserBlock
+
+from audio.panels import AudioStatusPanel
 
 from ..blocks import GuideSectionsBlock
 from ..translations import display_version
@@ -44,6 +46,14 @@ class GuidePage(Page):
         FieldPanel("organizations"),
     ]
     promote_panels = Page.promote_panels + [FieldPanel("discreet_title")]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Contenido")),
+            ObjectList(promote_panels, heading=_("Promoción")),
+            ObjectList(Page.settings_panels, heading=_("Configuración")),
+            ObjectList([AudioStatusPanel()], heading=_("Audio")),
+        ]
+    )
 
     search_fields = Page.search_fields + [
         index.SearchField("summary"),

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ALTAVOZ_VAR_DIR", BASE_DIR / "var"))
@@ -36,6 +35,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
     "cms",
+    "audio",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
@@ -143,14 +143,15 @@ WAGTAIL_SITE_NAME = "Altavoz"
 WAGTAILADMIN_BASE_URL = os.environ.get("ALTAVOZ_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt"]
-# Editors pick pages by locale; translated pages keep their source's tree position.
+# ASCII slugs ("patzun"): links typed or shared by listeners work everywhere.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 
+# Background work (audio generation, Wagtail's search index) goes through a
+# database queue; `manage.py audio_worker` processes it.
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "ALTAVOZ_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
-        )
+        "BACKEND": os.environ.get("ALTAVOZ_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "audio"],
     }
 }
 
@@ -165,3 +166,34 @@ LOGGING = {
     },
 }
 ALTAVOZ_QUICK_EXIT_URL = os.environ.get("ALTAVOZ_QUICK_EXIT_URL", "https://www.google.com/")
+
+# Audio. Voices per locale, tried in order: a rendition uses exactly one of them
+# (never a mix). "recorded" means human recordings uploaded per section — the
+# only voice Kaqchikel has. Environment overrides: ALTAVOZ_VOICES_<LANG>, e.g.
+# ALTAVOZ_VOICES_ES="espeak" to skip Google entirely.
+ALTAVOZ_VOICES = {
+    "es": env_list("ALTAVOZ_VOICES_ES", ["gtts", "espeak"]),
+    "en": env_list("ALTAVOZ_VOICES_EN", ["gtts", "espeak"]),
+    "cak": env_list("ALTAVOZ_VOICES_CAK", ["recorded"]),
+}
+ALTAVOZ_ENGINE_OPTIONS = {
+    "gtts": {
+        "es": {"lang": "es", "tld": os.environ.get("ALTAVOZ_GTTS_TLD", "com.mx")},
+        "en": {"lang": "en", "tld": "com"},
+        # A local stand-in for Google (benchmarks): scheme://host:port.
+        "*": {"endpoint": os.environ.get("ALTAVOZ_GTTS_ENDPOINT") or None},
+    },
+    "espeak": {
+        "es": {"voice": os.environ.get("ALTAVOZ_ESPEAK_VOICE_ES", "es-419")},
+        "en": {"voice": "en-us"},
+    },
+}
+# After a voice fails (Google unreachable), skip it for this long before trying again.
+ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = int(os.environ.get("ALTAVOZ_VOICE_RETRY_AFTER_SECONDS", "600"))
+# Retired audio files stay downloadable this long after a newer rendition goes live.
+ALTAVOZ_AUDIO_GRACE_SECONDS = int(os.environ.get("ALTAVOZ_AUDIO_GRACE_SECONDS", str(24 * 3600)))
+# A running job whose worker has not reported for this long is taken over.
+ALTAVOZ_AUDIO_STALL_SECONDS = int(os.environ.get("ALTAVOZ_AUDIO_STALL_SECONDS", "300"))
+ALTAVOZ_AUDIO_QUEUE = "audio"
+ALTAVOZ_RECORDING_MAX_BYTES = int(os.environ.get("ALTAVOZ_RECORDING_MAX_BYTES", str(25 * 1024 * 1024)))
+ALTAVOZ_RECORDING_MAX_SECONDS = int(os.environ.get("ALTAVOZ_RECORDING_MAX_SECONDS", "600"))

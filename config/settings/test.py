@@ -9,6 +9,11 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="altavoz-test-media-"))
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Publishing queues audio jobs; tests run the ones they are about explicitly
+# (audio.jobs.run_job) instead of generating audio for every page they touch.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "audio"]}}
+# No network in tests: Google is exercised with a faked HTTP reply in the
+# tests that are about it.
+ALTAVOZ_VOICES = {"es": ["espeak"], "en": ["espeak"], "cak": ["recorded"]}

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AudioConfig(AppConfig):
+    """The audio pipeline: speech text → clips → mastered files → published renditions."""
+
+    name = "audio"
+    verbose_name = "Altavoz audio"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,0 +1,153 @@
+"""Stage 3 — speech text → clips: one cached audio clip per section.
+
+A clip is keyed by everything that changes its sound: the spoken sentences
+(after normalization and the lexicon), the engine, the voice and the
+normalizer version. An unchanged section is never synthesized twice; editing
+one section, or a lexicon entry it uses, re-synthesizes only that section.
+
+Each sentence is synthesized on its own and the clip records where each one
+starts and ends: those spans become the captions the front highlights.
+"""
+
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+
+import av
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from .mastering import MASTER_SAMPLE_RATE, decode_audio, join_with_pauses, trim_silence
+from .models import PronunciationEntry, SectionClip
+from .normalize import NORMALIZER_VERSION, apply_lexicon, normalize_spanish
+
+# Pauses inside a clip, in seconds: a heading is followed by a longer breath.
+PAUSE_AFTER_HEADING = 0.7
+PAUSE_BETWEEN_SENTENCES = 0.35
+
+
+@dataclass
+class SectionAudio:
+    """A section's clip, ready for mastering."""
+
+    section: object  # speech_text.SpeechSection
+    clip: SectionClip
+    synthesized: bool
+
+    def pcm(self):
+        with self.clip.audio.open("rb") as file:
+            return decode_audio(file.read())
+
+
+def lexicon_for(language_code):
+    return dict(
+        PronunciationEntry.objects.filter(locale__language_code=language_code).values_list("written", "spoken")
+    )
+
+
+def spoken_form(sentence, language_code, lexicon):
+    """What the engine is asked to say for one displayed sentence."""
+    if language_code == "es":
+        return normalize_spanish(sentence, lexicon)
+    return re.sub(r"\s+", " ", apply_lexicon(sentence, lexicon)).strip()
+
+
+def clip_key(engine_name, voice, spoken_sentences):
+    payload = json.dumps(
+        {
+            "engine": engine_name,
+            "voice": voice,
+            "normalizer": NORMALIZER_VERSION,
+            "sentences": spoken_sentences,
+            "pauses": [PAUSE_AFTER_HEADING, PAUSE_BETWEEN_SENTENCES],
+            "rate": MASTER_SAMPLE_RATE,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def content_hash(clip_keys):
+    """Identity of a whole rendition's speech: the ordered keys of its clips."""
+    return hashlib.sha256("|".join(clip_keys).encode()).hexdigest()
+
+
+def sentence_pauses(count):
+    return [PAUSE_AFTER_HEADING] + [PAUSE_BETWEEN_SENTENCES] * (count - 2) if count > 1 else []
+
+
+def section_clip(section, engine, language_code, lexicon):
+    """The cached clip for a section, synthesizing it only when missing.
+
+    Returns ``SectionAudio``; raises the engine's EngineError if it fails.
+    """
+    spoken = [spoken_form(s, language_code, lexicon) for s in section.sentences]
+    key = clip_key(engine.name, engine.voice, spoken)
+    cached = SectionClip.objects.filter(key=key).first()
+    if cached is not None and cached.audio.storage.exists(cached.audio.name):
+        return SectionAudio(section, cached, synthesized=False)
+
+    # A sentence that normalizes to nothing (only symbols) is not synthesized;
+    # spans keep the index of the displayed sentence they belong to.
+    said = [(index, text) for index, text in enumerate(spoken) if text]
+    parts = [trim_silence(decode_audio(engine.synthesize(text).data)) for _index, text in said]
+    pcm, spans = join_with_pauses(parts, sentence_pauses(len(parts)))
+    clip = SectionClip(
+        key=key,
+        engine=engine.name,
+        voice=engine.voice,
+        sentence_spans=[[index, round(a, 3), round(b, 3)] for (index, _text), (a, b) in zip(said, spans)],
+        duration=len(pcm) / MASTER_SAMPLE_RATE,
+    )
+    clip.audio.save(f"{key}.flac", ContentFile(encode_flac(pcm)), save=False)
+    try:
+        with transaction.atomic():
+            if cached is not None:  # its file was lost: replace the row
+                cached.delete()
+            clip.save()
+    except IntegrityError:  # another worker stored the same clip meanwhile
+        clip.audio.delete(save=False)
+        clip = SectionClip.objects.get(key=key)
+    return SectionAudio(section, clip, synthesized=True)
+
+
+def recording_clip_key(recording):
+    return hashlib.sha256(f"recorded:{recording.pk}:{recording.audio.name}".encode()).hexdigest()
+
+
+def recorded_clip(section, recording):
+    """A human recording used as a section's clip (one span: no sentence timing)."""
+    digest = recording_clip_key(recording)
+    clip = SectionClip.objects.filter(key=digest).first()
+    if clip is None:
+        with recording.audio.open("rb") as file:
+            pcm = trim_silence(decode_audio(file.read()))
+        clip = SectionClip(
+            key=digest, engine="recorded", voice="human",
+            sentence_spans=[[0, 0.0, round(len(pcm) / MASTER_SAMPLE_RATE, 3)]],
+            duration=len(pcm) / MASTER_SAMPLE_RATE,
+        )
+        clip.audio.save(f"{digest}.flac", ContentFile(encode_flac(pcm)), save=False)
+        clip.save()
+    return SectionAudio(section, clip, synthesized=False)
+
+
+def encode_flac(pcm):
+    """Lossless storage for clips: mastering re-reads them without generation loss."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="flac") as container:
+        stream = container.add_stream("flac", rate=MASTER_SAMPLE_RATE, layout="mono")
+        samples = np.clip(pcm, -1.0, 1.0)
+        frame = av.AudioFrame.from_ndarray(
+            (samples * 32767).astype(np.int16).reshape(1, -1), format="s16", layout="mono"
+        )
+        frame.sample_rate = MASTER_SAMPLE_RATE
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buffer.getvalue()

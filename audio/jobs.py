@@ -1,0 +1,144 @@
+"""Audio jobs: queue on publish, one worker per page at a time, survive crashes.
+
+The unit of work is a page (each locale's page is its own row). Its AudioJob
+row is the lock and the status editors see:
+
+- ``request_audio`` marks the job queued and enqueues a task on commit — unless
+  a task is already queued (publishes collapse) or running (the worker will
+  run once more when done).
+- ``run_job`` claims the row under ``SELECT ... FOR UPDATE``; a second worker
+  finding it running with a fresh heartbeat leaves it alone.
+- A worker killed mid-job stops its heartbeat; ``recover_stalled_jobs`` (run
+  by ``audio_worker``) queues such jobs again. Nothing it half-made was live:
+  renditions are swapped in only when complete (see ``publishing``).
+"""
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AudioJob
+
+logger = logging.getLogger(__name__)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def request_audio(page, force=False):
+    """Ask for (re)generation of a page's audio after the current transaction commits."""
+    _job, created = AudioJob.objects.get_or_create(page_id=page.pk)
+    with transaction.atomic():
+        job = AudioJob.objects.select_for_update().get(page_id=page.pk)
+        job.requested_at = timezone.now()
+        job.force = job.force or force
+        needs_task = created or job.state in (AudioJob.State.READY, AudioJob.State.FAILED)
+        if job.state != AudioJob.State.RUNNING:
+            job.state = AudioJob.State.QUEUED
+            job.error = ""
+        job.save()
+    if needs_task:
+        transaction.on_commit(lambda: enqueue(page.pk))
+    return job
+
+
+def enqueue(page_id):
+    from .tasks import generate_page_audio_task
+
+    generate_page_audio_task.enqueue(page_id)
+
+
+def claim(page_id, worker=WORKER_ID):
+    """Mark the job running for this worker, or return None if it is not ours to run."""
+    stall_limit = timezone.now() - timedelta(seconds=settings.ALTAVOZ_AUDIO_STALL_SECONDS)
+    with transaction.atomic():
+        job = AudioJob.objects.select_for_update().filter(page_id=page_id).first()
+        if job is None:
+            return None
+        if job.state == AudioJob.State.RUNNING and job.heartbeat_at and job.heartbeat_at > stall_limit:
+            return None  # another worker is on it and alive
+        if job.state in (AudioJob.State.READY, AudioJob.State.FAILED) and job.finished_at and (
+            job.finished_at >= job.requested_at
+        ):
+            return None  # nothing was requested since the last run
+        now = timezone.now()
+        job.state = AudioJob.State.RUNNING
+        job.started_at = job.heartbeat_at = now
+        job.worker = worker
+        job.attempts += 1
+        job.save()
+        return job
+
+
+def heartbeat(job):
+    AudioJob.objects.filter(pk=job.pk, worker=job.worker).update(heartbeat_at=timezone.now())
+
+
+def finish(job, summary):
+    """Record success; returns False when a newer request arrived (run again)."""
+    with transaction.atomic():
+        current = AudioJob.objects.select_for_update().get(pk=job.pk)
+        rerun = current.requested_at > job.started_at
+        current.state = AudioJob.State.QUEUED if rerun else AudioJob.State.READY
+        current.finished_at = timezone.now()
+        current.summary = summary
+        current.error = ""
+        if not rerun:
+            current.force = False
+        current.save()
+    return not rerun
+
+
+def fail(job, error):
+    with transaction.atomic():
+        current = AudioJob.objects.select_for_update().get(pk=job.pk)
+        rerun = current.requested_at > job.started_at
+        current.state = AudioJob.State.QUEUED if rerun else AudioJob.State.FAILED
+        current.finished_at = timezone.now()
+        current.error = str(error)[:2000] or error.__class__.__name__
+        current.save()
+    return not rerun
+
+
+def run_job(page_id, worker=WORKER_ID):
+    """Generate a page's audio if this worker may; loops while new requests arrive."""
+    from wagtail.models import Page
+
+    from .pipeline import generate_page_audio
+
+    summary = None
+    while True:
+        job = claim(page_id, worker)
+        if job is None:
+            return summary
+        page = Page.objects.filter(pk=page_id).first()
+        if page is None:
+            AudioJob.objects.filter(pk=job.pk).delete()
+            return summary
+        try:
+            summary = generate_page_audio(page.specific, force=job.force, heartbeat=lambda: heartbeat(job))
+        except Exception as error:  # the job records why; the live audio stays
+            logger.exception("Audio generation failed for page %s", page_id)
+            if fail(job, error):
+                return {"error": str(error)}
+            continue
+        if finish(job, summary):
+            return summary
+
+
+def recover_stalled_jobs():
+    """Re-queue jobs whose worker died, and queued jobs whose task was lost."""
+    limit = timezone.now() - timedelta(seconds=settings.ALTAVOZ_AUDIO_STALL_SECONDS)
+    stalled = list(
+        AudioJob.objects.filter(state=AudioJob.State.RUNNING, heartbeat_at__lt=limit).values_list("page_id", flat=True)
+    ) + list(
+        AudioJob.objects.filter(state=AudioJob.State.QUEUED, requested_at__lt=limit).values_list("page_id", flat=True)
+    )
+    for page_id in stalled:
+        logger.warning("Re-queueing stalled audio job for page %s", page_id)
+        AudioJob.objects.filter(page_id=page_id).update(requested_at=timezone.now())
+        enqueue(page_id)
+    return stalled

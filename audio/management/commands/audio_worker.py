@@ -1,0 +1,58 @@
+"""Run the background worker for audio (and Wagtail's own) tasks.
+
+A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
+every ``--sweep-interval`` seconds while it runs, jobs whose worker died
+mid-run (no heartbeat) are queued again, and retired audio files past their
+grace period are deleted. django-tasks-db itself never retries a task.
+"""
+
+import logging
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from audio.jobs import recover_stalled_jobs
+from audio.publishing import cleanup_retired_renditions
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run the task worker (all queues) with stalled-job recovery."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sweep-interval", type=float, default=60.0)
+        parser.add_argument("--max-tasks", type=int, default=None)
+        parser.add_argument("--batch", action="store_true", help="Process outstanding tasks, then exit.")
+
+    def handle(self, *args, sweep_interval=60.0, max_tasks=None, batch=False, **options):
+        self.sweep()
+        stop = threading.Event()
+        sweeper = threading.Thread(target=self.sweep_forever, args=(stop, sweep_interval), daemon=True)
+        sweeper.start()
+        try:
+            worker_options = {"queue_name": "*", "startup_delay": False, "reload": False}
+            if max_tasks:
+                worker_options["max_tasks"] = max_tasks
+            if batch:
+                worker_options["batch"] = True
+            call_command("db_worker", **worker_options)
+        finally:
+            stop.set()
+
+    def sweep_forever(self, stop, interval):
+        while not stop.wait(interval):
+            self.sweep()
+
+    def sweep(self):
+        try:
+            recovered = recover_stalled_jobs()
+            removed = cleanup_retired_renditions()
+            if recovered or removed:
+                logger.info("Re-queued %s stalled job(s); removed %s retired rendition(s).", len(recovered), removed)
+        except Exception:  # the sweep must never take the worker down
+            logger.exception("Audio sweep failed")
+        finally:
+            close_old_connections()

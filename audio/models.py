@@ -1,0 +1,163 @@
+"""What the audio pipeline stores.
+
+- ``PronunciationEntry``: the editors' lexicon, per locale.
+- ``SectionClip``: the synthesis cache — one section's speech for one voice.
+- ``Rendition``: a published (or retired) audio file of a whole page, per variant.
+- ``AudioJob``: the generation status of one page (one locale), the queue's unit.
+- ``SectionRecording``: a human recording of one section (the only Kaqchikel source).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Locale, Page
+
+
+class PronunciationEntry(models.Model):
+    """Written form → spoken form, applied before the built-in normalizer rules."""
+
+    locale = models.ForeignKey(Locale, on_delete=models.CASCADE, related_name="+", verbose_name=_("idioma"))
+    written = models.CharField(_("se escribe"), max_length=100)
+    spoken = models.CharField(_("se dice"), max_length=200)
+    note = models.CharField(_("nota"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("pronunciación")
+        verbose_name_plural = _("pronunciaciones")
+        ordering = ["locale", "written"]
+        constraints = [
+            models.UniqueConstraint(fields=["locale", "written"], name="unique_pronunciation_per_locale")
+        ]
+
+    def __str__(self):
+        return f"{self.written} → {self.spoken}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        self.written = self.written.strip()
+        self.spoken = self.spoken.strip()
+        if not self.written or not self.spoken:
+            raise ValidationError(_("Escriba la forma escrita y la forma hablada."))
+
+
+class SectionClip(models.Model):
+    """Cached speech of one section, keyed by everything that changes its sound."""
+
+    key = models.CharField(max_length=64, unique=True)
+    engine = models.CharField(max_length=20)
+    voice = models.CharField(max_length=100)
+    audio = models.FileField(upload_to="audio/clips/")
+    # [[index of the displayed sentence, start, end], ...] in seconds.
+    sentence_spans = models.JSONField(default=list)
+    duration = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.engine}/{self.voice} {self.key[:12]}"
+
+
+class Rendition(models.Model):
+    """One audio file of a whole page for one variant (listen, lowdata, ...).
+
+    A rendition is built in full, files and all, then made live in one
+    transaction that retires the previous one. Retired files stay on disk for a
+    grace period so clients mid-download finish; then cleanup removes them.
+    """
+
+    class State(models.TextChoices):
+        LIVE = "live", _("publicado")
+        RETIRED = "retired", _("retirado")
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="audio_renditions")
+    variant = models.CharField(max_length=30)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.LIVE)
+    engine = models.CharField(max_length=20)
+    voice = models.CharField(max_length=100)
+    audio = models.FileField(upload_to="audio/renditions/", max_length=255)
+    captions = models.FileField(upload_to="audio/renditions/", max_length=255, blank=True)
+    chapters = models.FileField(upload_to="audio/renditions/", max_length=255)
+    mime_type = models.CharField(max_length=60)
+    bitrate = models.PositiveIntegerField(null=True)
+    duration = models.FloatField()
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # [{"id", "heading", "start", "end"}] in seconds, in reading order.
+    sections = models.JSONField(default=list)
+    # Hash of the clip keys it was made from: differs from the page's current
+    # content hash when the text, voice or lexicon changed since (stale).
+    content_hash = models.CharField(max_length=64)
+    loudness_lufs = models.FloatField(null=True)
+    true_peak_dbtp = models.FloatField(null=True)
+    generated_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "variant"], condition=Q(state="live"), name="one_live_rendition_per_variant"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "generated_at"])]
+
+    def __str__(self):
+        return f"{self.page_id} {self.variant} ({self.state})"
+
+
+class AudioJob(models.Model):
+    """Generation status of one page's audio; at most one queued task per page.
+
+    ``requested_at`` moves on every publish. A worker records ``started_at``;
+    if a request arrives while it runs, the worker runs again when done, so
+    repeated publishes collapse into at most one extra run.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("en cola")
+        RUNNING = "running", _("generando")
+        READY = "ready", _("listo")
+        FAILED = "failed", _("falló")
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="audio_job")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    force = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    # What the last run did, shown to editors: engine, voice, counts, seconds.
+    summary = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return f"audio job for page {self.page_id}: {self.state}"
+
+
+class SectionRecording(models.Model):
+    """A human recording of one section of a page (by section block id).
+
+    ``source_text_hash`` is the source-language section's speech text hash when
+    the recording was made: when the source changes, the recording is stale.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="section_recordings")
+    section_id = models.CharField(max_length=64)
+    audio = models.FileField(upload_to="audio/recordings/", max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    duration = models.FloatField()
+    source_text_hash = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "section_id"], name="one_recording_per_section")
+        ]
+
+    def __str__(self):
+        return f"recording {self.page_id}/{self.section_id}"

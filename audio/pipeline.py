@@ -1,0 +1,113 @@
+"""The audio pipeline, top-down. Each stage is one module:
+
+1. ``speech_text``  page → sections of readable sentences
+2. ``normalize``    sentences → what an engine should say (numbers, acronyms, lexicon)
+3. ``clips``        spoken sentences → one cached clip per section (engines/)
+4. ``mastering``    clips → joined, loudness-normalized, encoded once per variant
+5. ``publishing``   mastered files → live renditions, swapped in atomically
+
+``generate_page_audio`` runs them for one page in one voice. If a voice fails
+part-way (Google unreachable, 429s, garbage), the whole page is made again with
+the next voice: a rendition never mixes voices.
+"""
+
+import logging
+import time
+
+from cms.translations import display_version
+
+from .clips import content_hash, lexicon_for, recorded_clip, section_clip
+from .engines import EngineError
+from .publishing import live_renditions, publish_renditions
+from .recordings import recording_statuses
+from .speech_text import speech_sections
+from .variants import published_variants
+from .voices import mark_failed, voices_for
+
+logger = logging.getLogger(__name__)
+
+
+class NoVoiceAvailable(Exception):
+    """No configured voice could read the page; the message lists why."""
+
+
+def generate_page_audio(page, force=False, heartbeat=None):
+    """Make (or refresh) all published variants of one page's audio.
+
+    Returns a summary for editors and the ``generate_audio`` command.
+    """
+    started = time.monotonic()
+    beat = heartbeat or (lambda: None)
+    language = page.locale.language_code
+    version = display_version(page)
+    content = version.object
+    sections = speech_sections(content)
+    errors = []
+
+    for voice in voices_for(language):
+        if version.is_fallback and not voice.is_recorded:
+            # A Spanish text in an English voice is worse than no audio: wait
+            # for the translation. Recorded voices only need the sections.
+            errors.append(f"{voice.engine_name}: the {language} text is not complete yet")
+            continue
+        try:
+            if voice.is_recorded:
+                clips = recorded_clips(page, sections)
+                engine_name, voice_name = "recorded", "human"
+            else:
+                engine = voice.engine()
+                clips = [section_clip(s, engine, language, lexicon_for(language)) for s in _beating(sections, beat)]
+                engine_name, voice_name = engine.name, engine.voice
+            break
+        except EngineError as error:
+            logger.warning("Voice %s failed for page %s: %s", voice.engine_name, page.pk, error)
+            errors.append(f"{voice.engine_name}: {error}")
+            mark_failed(voice, language)
+    else:
+        reason = "; ".join(errors) or f"no voice configured for {language!r}"
+        raise NoVoiceAvailable(f"No voice could read this page ({reason}).")
+
+    summary = {
+        "engine": engine_name,
+        "voice": voice_name,
+        "sections": len(clips),
+        "synthesized": sum(c.synthesized for c in clips),
+        "cached": sum(not c.synthesized for c in clips),
+        "fallback_errors": errors,
+    }
+    if not clips:
+        summary.update(published=[], duration=0, seconds=round(time.monotonic() - started, 2))
+        return summary
+
+    speech_hash = content_hash([c.clip.key for c in clips])
+    variants = published_variants()
+    current = live_renditions(page)
+    if not force and all(
+        v.name in current and current[v.name].content_hash == speech_hash for v in variants
+    ):
+        published = []  # same clips, same variants: the live files are already right
+    else:
+        beat()
+        published = publish_renditions(page, content, clips, variants, speech_hash, engine_name, voice_name)
+    durations = [r.duration for r in (published or current.values())]
+    summary.update(
+        published=[r.variant for r in published],
+        duration=round(max(durations), 2) if durations else 0,
+        seconds=round(time.monotonic() - started, 2),
+    )
+    return summary
+
+
+def recorded_clips(page, sections):
+    """Clips from human recordings, in section order; sections without one are left out."""
+    return [
+        recorded_clip(status.section, status.recording)
+        for status in recording_statuses(page, sections)
+        if status.recording is not None
+    ]
+
+
+def _beating(items, beat):
+    for item in items:
+        beat()
+        yield item

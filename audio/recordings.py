@@ -1,0 +1,53 @@
+"""Human recordings per section, and whether they still match the source text."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from wagtail.models import Locale
+
+from .models import SectionRecording
+from .speech_text import speech_sections
+
+
+@dataclass(frozen=True)
+class SectionRecordingStatus:
+    section: object  # SpeechSection
+    recording: SectionRecording | None
+    stale: bool
+
+    @property
+    def missing(self):
+        return self.recording is None
+
+
+def source_page(page):
+    """The source-language version of a page (itself if it is the source)."""
+    if page.locale.language_code == settings.SOURCE_LANGUAGE_CODE:
+        return page
+    source_locale = Locale.objects.get(language_code=settings.SOURCE_LANGUAGE_CODE)
+    source = page.get_translation_or_none(source_locale)
+    return source.specific if source else page
+
+
+def source_text_hashes(page):
+    """Section id → hash of the source-language speech text of that section."""
+    return {section.id: section.text_hash for section in speech_sections(source_page(page))}
+
+
+def recording_statuses(page, sections=None):
+    """For each section of ``page``: its recording (if any) and whether it is stale.
+
+    A recording is stale when the source-language text of its section changed
+    after it was recorded (or the section no longer exists in the source).
+    """
+    sections = sections if sections is not None else speech_sections(page)
+    recordings = {r.section_id: r for r in SectionRecording.objects.filter(page=page)}
+    hashes = source_text_hashes(page)
+    return [
+        SectionRecordingStatus(
+            section,
+            recordings.get(section.id),
+            stale=section.id in recordings and recordings[section.id].source_text_hash != hashes.get(section.id),
+        )
+        for section in sections
+    ]

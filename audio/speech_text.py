@@ -1,0 +1,124 @@
+"""Stage 1 — page → ordered sections of speech text.
+
+The one function that turns a guide into what is read aloud: the audio
+pipeline synthesizes it, the API returns it, the front highlights it. Text here
+is what a reader sees (captions show it); the next stage (``normalize``) turns
+it into what an engine should say.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+INTRO_ID = "intro"
+BLOCK_TAGS = {"p", "li", "h2", "h3", "h4", "blockquote", "div"}
+# A sentence ends at . ! ? … followed by space and the start of a new sentence.
+# Abbreviations with a dot inside a sentence ("Dr.", "EE. UU.", "a. m.") stay whole.
+SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑÜ0-9])")
+ABBREVIATION_END_RE = re.compile(r"(?:^|\s)(?:Dr|Dra|Sr|Sra|Lic|Ing|EE|UU|No|núm|Mr|Mrs|Dr)\.$")
+
+
+@dataclass(frozen=True)
+class SpeechSection:
+    """One addressable part of a guide, as readable sentences in reading order."""
+
+    id: str
+    heading: str
+    sentences: tuple[str, ...]
+
+    @property
+    def text(self):
+        return " ".join(self.sentences)
+
+    @property
+    def text_hash(self):
+        """Changes exactly when what is read changes (used to flag stale recordings)."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+class _BlockTextParser(HTMLParser):
+    """Rich text → one string per paragraph or list item, markup and URLs dropped."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks = []
+        self.current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCK_TAGS:
+            self.flush()
+        elif tag == "br":
+            self.current.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in BLOCK_TAGS:
+            self.flush()
+
+    def handle_data(self, data):
+        self.current.append(data)
+
+    def flush(self):
+        text = clean_text("".join(self.current))
+        if text:
+            self.blocks.append(text)
+        self.current = []
+
+
+def clean_text(text):
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def rich_text_blocks(html):
+    """Paragraphs and list items of a rich text as plain strings."""
+    parser = _BlockTextParser()
+    parser.feed(html or "")
+    parser.close()
+    parser.flush()
+    return parser.blocks
+
+
+def ensure_final_punctuation(text):
+    """List items and headings often lack a final stop; engines need it to pause."""
+    return text if text[-1] in ".!?…:;" else text + "."
+
+
+def split_sentences(text):
+    """Split a block into sentences without breaking common abbreviations."""
+    pieces = SENTENCE_END_RE.split(clean_text(text))
+    sentences = []
+    for piece in pieces:
+        if sentences and ABBREVIATION_END_RE.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return [s for s in sentences if s]
+
+
+def block_sentences(blocks):
+    sentences = []
+    for block in blocks:
+        block = clean_text(block)
+        if block:
+            sentences.extend(split_sentences(ensure_final_punctuation(block)))
+    return sentences
+
+
+def speech_sections(page):
+    """Ordered SpeechSections for a guide: an intro (title, summary), then each section.
+
+    Sections with nothing to read are skipped. Works on any locale's page; the
+    caller decides which version (see ``cms.translations.display_version``).
+    """
+    sections = []
+    intro = block_sentences([page.title, getattr(page, "summary", "")])
+    if intro:
+        sections.append(SpeechSection(INTRO_ID, clean_text(page.title), tuple(intro)))
+    for block in page.sections:
+        value = block.value
+        body = value["body"].source if hasattr(value["body"], "source") else str(value["body"])
+        sentences = block_sentences([value["heading"], value.get("key_point") or ""] + rich_text_blocks(body))
+        if len(sentences) <= 1 and not rich_text_blocks(body):
+            continue  # a heading alone is not worth a chapter
+        sections.append(SpeechSection(str(block.id), clean_text(value["heading"]), tuple(sentences)))
+    return sections

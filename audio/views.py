@@ -1,0 +1,103 @@
+"""Admin views for audio: regenerate, the all-guides report, section recordings.
+
+Thin: the work is in jobs, status, recordings and uploads.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from wagtail.models import Page
+
+from cms.models import GuidePage
+
+from .jobs import request_audio
+from .models import SectionRecording
+from .recordings import recording_statuses, source_text_hashes
+from .status import page_audio_status
+from .uploads import check_recording
+
+
+def editable_page(request, page_id):
+    page = get_object_or_404(Page, pk=page_id).specific
+    if not page.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    return page
+
+
+@require_POST
+def regenerate(request, page_id):
+    page = editable_page(request, page_id)
+    request_audio(page, force=True)
+    messages.success(request, _("Audio en cola: se generará en unos minutos."))
+    return redirect(request.POST.get("next") or reverse("wagtailadmin_pages:edit", args=[page.pk]))
+
+
+def report(request):
+    guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
+    rows = [page_audio_status(guide) for guide in guides]
+    return TemplateResponse(request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")})
+
+
+def recordings(request, page_id):
+    page = editable_page(request, page_id)
+    if request.method == "POST":
+        return upload_or_delete_recording(request, page)
+    statuses = recording_statuses(page)
+    return TemplateResponse(
+        request,
+        "audio/admin/recordings.html",
+        {"page": page, "statuses": statuses, "title": _("Grabaciones: %(title)s") % {"title": page.title}},
+    )
+
+
+def upload_or_delete_recording(request, page):
+    section_id = request.POST.get("section_id", "")
+    sections = {s.section.id: s for s in recording_statuses(page)}
+    if section_id not in sections:
+        messages.error(request, _("Esa sección no existe en esta guía."))
+        return redirect("altavoz_audio:recordings", page.pk)
+
+    existing = SectionRecording.objects.filter(page=page, section_id=section_id).first()
+    if request.POST.get("action") == "delete":
+        if existing:
+            existing.audio.delete(save=False)
+            existing.delete()
+            request_audio(page)
+            messages.success(request, _("Grabación eliminada."))
+        return redirect("altavoz_audio:recordings", page.pk)
+
+    uploaded = request.FILES.get("audio")
+    if uploaded is None:
+        messages.error(request, _("Elija un archivo de audio."))
+        return redirect("altavoz_audio:recordings", page.pk)
+    try:
+        data, info = check_recording(uploaded)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("altavoz_audio:recordings", page.pk)
+
+    recording = SectionRecording(
+        page=page,
+        section_id=section_id,
+        original_name=uploaded.name[:255],
+        duration=info.duration_seconds,
+        source_text_hash=source_text_hashes(page).get(section_id, ""),
+        uploaded_by=request.user,
+    )
+    recording.audio.save(f"{page.pk}-{section_id}-{uploaded.name}", ContentFile(data), save=False)
+    old_file = existing.audio.name if existing else None
+    with transaction.atomic():
+        if existing:
+            existing.delete()
+        recording.save()
+        request_audio(page)
+    if old_file:
+        recording.audio.storage.delete(old_file)
+    messages.success(request, _("Grabación guardada (%(seconds)s s).") % {"seconds": round(info.duration_seconds)})
+    return redirect("altavoz_audio:recordings", page.pk)

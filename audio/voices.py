@@ -1,0 +1,61 @@
+"""Which voice reads which locale, and when to stop trying one that fails.
+
+Settings name the voices per locale in order of preference
+(``ALTAVOZ_VOICES``). A voice that fails (Google unreachable, 429s that do
+not stop) is skipped for ``ALTAVOZ_VOICE_RETRY_AFTER_SECONDS`` so that every
+job does not wait for the same timeouts again; the next voice is used instead.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .engines import get_engine
+
+RECORDED = "recorded"
+
+_failed_until = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    engine_name: str
+    options: dict
+
+    @property
+    def is_recorded(self):
+        return self.engine_name == RECORDED
+
+    def engine(self):
+        return get_engine(self.engine_name, **self.options)
+
+
+def engine_options(engine_name, language_code):
+    per_engine = settings.ALTAVOZ_ENGINE_OPTIONS.get(engine_name, {})
+    options = {k: v for k, v in per_engine.get("*", {}).items() if v is not None}
+    options.update(per_engine.get(language_code, {}))
+    return options
+
+
+def voices_for(language_code):
+    """Voices configured for a language, in order, skipping ones in a cool-down."""
+    now = time.monotonic()
+    names = settings.ALTAVOZ_VOICES.get(language_code, [])
+    with _lock:
+        available = [n for n in names if _failed_until.get((n, language_code), 0) <= now]
+    return [VoiceChoice(name, engine_options(name, language_code)) for name in available]
+
+
+def mark_failed(choice, language_code):
+    with _lock:
+        _failed_until[(choice.engine_name, language_code)] = (
+            time.monotonic() + settings.ALTAVOZ_VOICE_RETRY_AFTER_SECONDS
+        )
+
+
+def reset_failures():
+    with _lock:
+        _failed_until.clear()

@@ -1,0 +1,225 @@
+"""Publishing a guide gives it complete, consistent audio — and never loses the old one."""
+
+import hashlib
+import json
+import re
+
+import pytest
+import requests
+from django.core.files.storage import default_storage
+
+from audio.jobs import request_audio, run_job
+from audio.models import AudioJob, Rendition, SectionClip
+from audio.speech_text import speech_sections
+from audio.status import page_audio_status
+from audio.voices import reset_failures
+
+from .fake_google import ScriptedAdapter, audio_reply, session_with, sine_mp3, status_reply
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_voices():
+    reset_failures()
+    yield
+    reset_failures()
+
+
+def live(page):
+    return {r.variant: r for r in Rendition.objects.filter(page=page, state="live")}
+
+
+def edit_section(page, index, body):
+    raw = page.sections.get_prep_value()
+    raw[index]["value"]["body"] = body
+    page.sections = raw
+    page.save_revision().publish()
+
+
+def test_generation_publishes_every_variant_with_captions_and_chapters(small_guide):
+    run_job(small_guide.pk)
+    renditions = live(small_guide)
+    assert set(renditions) == {"listen", "lowdata"}
+    sections = speech_sections(small_guide)
+    # The empty section is skipped; intro + two sections remain.
+    assert [s.id for s in sections] == ["intro", "11111111-1111-4111-8111-111111111111", "33333333-3333-4333-8333-333333333333"]
+
+    for rendition in renditions.values():
+        data = default_storage.open(rendition.audio.name).read()
+        assert hashlib.sha256(data).hexdigest() == rendition.sha256
+        assert len(data) == rendition.size_bytes
+        assert rendition.engine == "espeak" and rendition.voice.startswith("es-419")
+        assert [s["id"] for s in rendition.sections] == [s.id for s in sections]
+        starts = [s["start"] for s in rendition.sections]
+        assert starts == sorted(starts) and rendition.sections[-1]["end"] <= rendition.duration + 0.1
+
+    listen = renditions["listen"]
+    vtt = default_storage.open(listen.captions.name).read().decode()
+    assert vtt.startswith("WEBVTT")
+    cue_texts = re.findall(r"\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}\n(.+)", vtt)
+    assert cue_texts == [sentence for s in sections for sentence in s.sentences]
+    chapters = json.loads(default_storage.open(listen.chapters.name).read())
+    assert [c["title"] for c in chapters["chapters"]] == [s.heading for s in sections]
+    assert AudioJob.objects.get(page=small_guide).state == "ready"
+
+
+def test_unchanged_republish_makes_no_engine_call(small_guide, synth_calls):
+    run_job(small_guide.pk)
+    first = synth_calls[:]
+    assert first
+    before = {r.pk for r in live(small_guide).values()}
+
+    small_guide.save_revision().publish()
+    run_job(small_guide.pk)
+    assert synth_calls == first
+    assert {r.pk for r in live(small_guide).values()} == before  # nothing re-mastered
+
+
+def test_editing_one_section_synthesizes_only_that_section(small_guide, synth_calls):
+    run_job(small_guide.pk)
+    synth_calls.clear()
+    edit_section(small_guide, 2, "<ul><li>Previene el VIH</li><li>Pregunte en el centro de salud</li></ul>")
+    run_job(small_guide.pk)
+    summary = AudioJob.objects.get(page=small_guide).summary
+    assert (summary["synthesized"], summary["cached"]) == (1, 2)
+    assert synth_calls == ["¿Y la prep?", "Previene el ve i hache.", "Pregunte en el centro de salud."]
+    assert Rendition.objects.filter(page=small_guide, state="retired").count() == 2
+
+
+def test_numbers_and_acronyms_are_normalized_but_captions_show_the_text(small_guide, synth_calls):
+    run_job(small_guide.pk)
+    assert "Cuesta veinticinco quetzales." in synth_calls
+    vtt = default_storage.open(live(small_guide)["listen"].captions.name).read().decode()
+    assert "Cuesta Q25." in vtt
+
+
+def test_lexicon_entry_rerenders_only_the_sections_using_it(small_guide, synth_calls):
+    from audio.models import PronunciationEntry
+    from wagtail.models import Locale
+
+    run_job(small_guide.pk)
+    synth_calls.clear()
+    PronunciationEntry.objects.create(
+        locale=Locale.objects.get(language_code="es"), written="condones", spoken="preservativos"
+    )
+    assert AudioJob.objects.get(page=small_guide).state == "queued"
+    run_job(small_guide.pk)
+    assert synth_calls == ["¿Dónde hay preservativos?", "En el centro de salud.", "Pregunte con confianza."]
+    assert AudioJob.objects.get(page=small_guide).summary["synthesized"] == 1
+
+
+def test_status_is_stale_after_an_edit_until_regenerated(small_guide):
+    run_job(small_guide.pk)
+    assert {v.state for v in page_audio_status(small_guide).variants} == {"ready"}
+    edit_section(small_guide, 0, "<p>Texto nuevo.</p>")
+    AudioJob.objects.filter(page=small_guide).update(state="ready")  # as if the job were not picked up yet
+    assert {v.state for v in page_audio_status(small_guide).variants} == {"stale"}
+
+
+def test_repeated_publishes_collapse_into_one_task(small_guide, django_capture_on_commit_callbacks):
+    from django_tasks import default_task_backend
+
+    run_job(small_guide.pk)
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            small_guide.save_revision().publish()
+    audio_tasks = [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task"]
+    assert len(audio_tasks) == 1
+    assert audio_tasks[0].args == [small_guide.pk]
+
+
+# --- Google, faked in the format gTTS parses ---------------------------------------------
+
+
+def use_fake_google(settings, adapter):
+    settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": ["gtts", "espeak"]}
+    settings.ALTAVOZ_ENGINE_OPTIONS = {
+        **settings.ALTAVOZ_ENGINE_OPTIONS,
+        "gtts": {"es": {"lang": "es", "tld": "com.mx", "session": session_with(adapter),
+                        "sleep": lambda seconds: None, "requests_per_second": 1000.0}},
+    }
+
+
+def test_google_voice_is_used_when_google_answers(small_guide, settings):
+    use_fake_google(settings, ScriptedAdapter(audio_reply(sine_mp3())))
+    run_job(small_guide.pk)
+    renditions = live(small_guide)
+    assert {(r.engine, r.voice) for r in renditions.values()} == {("gtts", "es/com.mx")}
+
+
+def test_google_429_then_audio_is_retried(small_guide, settings):
+    adapter = ScriptedAdapter(status_reply(429, headers={"Retry-After": "1"}), audio_reply(sine_mp3()))
+    use_fake_google(settings, adapter)
+    run_job(small_guide.pk)
+    assert {r.engine for r in live(small_guide).values()} == {"gtts"}
+    assert len(adapter.sent) > 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        status_reply(500),
+        requests.exceptions.ReadTimeout("read timed out"),
+        lambda request: __import__("tests.audio.fake_google", fromlist=["make_response"]).make_response(request, 200, b"<html>garbage</html>"),
+        lambda request: __import__("tests.audio.fake_google", fromlist=["make_response"]).make_response(request, 200, b")]}'\n\n12\n[[\"wrb.fr\"]]"),
+        requests.exceptions.ConnectionError("connection refused"),
+    ],
+    ids=["500", "timeout", "garbage", "200-without-audio", "connection-refused"],
+)
+def test_google_failure_mid_guide_falls_back_to_one_voice_for_the_whole_file(small_guide, settings, failure):
+    # Google answers the first sentence, then fails: nothing of it may end up mixed in.
+    use_fake_google(settings, ScriptedAdapter(audio_reply(sine_mp3()), failure))
+    run_job(small_guide.pk)
+    renditions = live(small_guide)
+    assert set(renditions) == {"listen", "lowdata"}
+    assert {(r.engine) for r in renditions.values()} == {"espeak"}
+    used_keys = {r.content_hash for r in renditions.values()}
+    espeak_clips = SectionClip.objects.filter(engine="espeak").count()
+    assert espeak_clips >= 3 and len(used_keys) == 1
+    job = AudioJob.objects.get(page=small_guide)
+    assert job.state == "ready" and job.summary["fallback_errors"][0].startswith("gtts:")
+
+
+def test_when_every_voice_fails_the_old_audio_stays_live(small_guide, settings, monkeypatch):
+    from audio.engines import EngineUnavailable
+    from audio.engines.espeak import EspeakEngine
+
+    run_job(small_guide.pk)
+    before = live(small_guide)
+    edit_section(small_guide, 0, "<p>Otra versión del texto.</p>")
+
+    def broken(self, text):
+        raise EngineUnavailable("espeak broke")
+
+    monkeypatch.setattr(EspeakEngine, "synthesize", broken)
+    run_job(small_guide.pk)
+    job = AudioJob.objects.get(page=small_guide)
+    assert job.state == "failed" and "espeak broke" in job.error
+    after = live(small_guide)
+    assert {v: r.pk for v, r in after.items()} == {v: r.pk for v, r in before.items()}
+    for rendition in after.values():
+        assert default_storage.exists(rendition.audio.name)
+    status = page_audio_status(small_guide)
+    assert {v.state for v in status.variants} == {"stale"}
+    assert "espeak broke" in status.error
+
+
+def test_request_while_running_runs_again_after(small_guide, monkeypatch):
+    """A publish that lands mid-generation is not lost: the worker runs once more."""
+    from audio import pipeline
+
+    calls = []
+    original = pipeline.generate_page_audio
+
+    def generate_and_publish_meanwhile(page, **kwargs):
+        calls.append(page.pk)
+        if len(calls) == 1:
+            request_audio(page)
+        return original(page, **kwargs)
+
+    monkeypatch.setattr(pipeline, "generate_page_audio", generate_and_publish_meanwhile)
+    run_job(small_guide.pk)
+    assert calls == [small_guide.pk, small_guide.pk]
+    assert AudioJob.objects.get(page=small_guide).state == "ready"
