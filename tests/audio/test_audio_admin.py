@@ -1,0 +1,118 @@
+"""What editors see and do: status, players, regenerate, recordings."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from audio.jobs import run_job
+from audio.models import AudioJob, Rendition, SectionRecording
+from audio.recordings import recording_statuses
+from cms.localization import sync_translations
+
+from .conftest import make_audio_file
+
+pytestmark = pytest.mark.django_db
+FIRST = "11111111-1111-4111-8111-111111111111"
+THIRD = "33333333-3333-4333-8333-333333333333"
+
+
+def upload(client, page, section_id, content, name="grabacion.wav"):
+    return client.post(
+        reverse("altavoz_audio:recordings", args=[page.pk]),
+        {"section_id": section_id, "audio": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_page_editor_shows_status_voice_and_players(admin_client, small_guide):
+    run_job(small_guide.pk)
+    html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[small_guide.pk])).content.decode()
+    assert 'data-audio-state="ready"' in html
+    assert "espeak" in html and "es-419" in html
+    for rendition in Rendition.objects.filter(page=small_guide, state="live"):
+        assert f'src="{rendition.audio.url}"' in html
+    assert reverse("altavoz_audio:regenerate", args=[small_guide.pk]) in html
+
+
+def test_regenerate_queues_a_forced_job(admin_client, small_guide):
+    run_job(small_guide.pk)
+    response = admin_client.post(reverse("altavoz_audio:regenerate", args=[small_guide.pk]))
+    assert response.status_code == 302
+    job = AudioJob.objects.get(page=small_guide)
+    assert job.state == "queued" and job.force
+
+
+def test_report_lists_every_guide_and_locale(admin_client, small_guide):
+    run_job(small_guide.pk)
+    html = admin_client.get(reverse("altavoz_audio:report")).content.decode()
+    assert "Guía corta" in html and "Mixco: salud, derechos y seguridad" in html
+    assert 'data-audio-state="ready"' in html
+
+
+def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guide):
+    run_job(kaqchikel_guide.pk)
+    assert not Rendition.objects.filter(page=kaqchikel_guide).exists()  # no synthetic Kaqchikel
+
+    for section_id in ["intro", FIRST, THIRD]:
+        response = upload(admin_client, kaqchikel_guide, section_id, make_audio_file(1.5))
+        assert any("Grabación guardada" in m for m in messages_of(response))
+    assert AudioJob.objects.get(page=kaqchikel_guide).state == "queued"
+    run_job(kaqchikel_guide.pk)
+    renditions = Rendition.objects.filter(page=kaqchikel_guide, state="live")
+    assert {r.engine for r in renditions} == {"recorded"}
+    assert {r.variant for r in renditions} == {"listen", "lowdata"}
+    assert [s["id"] for s in renditions[0].sections] == ["intro", FIRST, THIRD]
+
+
+def test_recording_goes_stale_when_the_spanish_section_changes(admin_client, small_guide, kaqchikel_guide):
+    upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(1.0))
+    assert [s.stale for s in recording_statuses(kaqchikel_guide) if s.recording] == [False]
+
+    raw = small_guide.sections.get_prep_value()
+    raw[0]["value"]["body"] = "<p>Texto cambiado en español.</p>"
+    small_guide.sections = raw
+    small_guide.save_revision().publish()
+    sync_translations(small_guide)
+
+    html = admin_client.get(reverse("altavoz_audio:recordings", args=[kaqchikel_guide.pk])).content.decode()
+    assert 'data-recording-state="stale"' in html
+    assert 'data-recording-state="missing"' in html
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("vacia.wav", b"", "vacío"),
+        ("foto.mp3", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "No se puede leer como audio"),
+        ("texto.txt", b"hola", "Suba un archivo de audio"),
+        ("ruido.wav", bytes(range(256)) * 40, "No se puede leer como audio"),
+    ],
+)
+def test_bad_recordings_are_refused_and_nothing_is_stored(admin_client, kaqchikel_guide, name, content, message):
+    response = upload(admin_client, kaqchikel_guide, FIRST, content, name=name)
+    assert any(message in m for m in messages_of(response)), messages_of(response)
+    assert not SectionRecording.objects.exists()
+
+
+def test_too_long_and_too_large_recordings_are_refused(admin_client, kaqchikel_guide, settings):
+    settings.ALTAVOZ_RECORDING_MAX_SECONDS = 1
+    response = upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(2.0))
+    assert any("demasiado larga" in m for m in messages_of(response))
+    settings.ALTAVOZ_RECORDING_MAX_SECONDS = 600
+    settings.ALTAVOZ_RECORDING_MAX_BYTES = 1000
+    response = upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(2.0))
+    assert any("pesa demasiado" in m for m in messages_of(response))
+    assert not SectionRecording.objects.exists()
+
+
+def test_replacing_a_recording_keeps_one_per_section(admin_client, kaqchikel_guide):
+    upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(1.0))
+    first = SectionRecording.objects.get()
+    upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(2.0, container="mp3", codec="libmp3lame"))
+    second = SectionRecording.objects.get()
+    assert second.pk != first.pk and round(second.duration) == 2
+    assert not first.audio.storage.exists(first.audio.name)
