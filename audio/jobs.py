@@ -16,10 +16,12 @@ row is the lock and the status editors see:
 import logging
 import os
 import socket
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .models import AudioJob
@@ -74,7 +76,42 @@ def claim(page_id, worker=WORKER_ID):
 
 
 def heartbeat(job):
-    AudioJob.objects.filter(pk=job.pk, worker=job.worker).update(heartbeat_at=timezone.now())
+    """Touch the job's heartbeat; never waits on a lock someone else holds."""
+    with transaction.atomic():
+        rows = AudioJob.objects.filter(pk=job.pk, worker=job.worker)
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        pks = list(rows.values_list("pk", flat=True))
+        AudioJob.objects.filter(pk__in=pks).update(heartbeat_at=timezone.now())
+
+
+@contextmanager
+def beating_heart(job):
+    """Report the worker alive from a side thread while the job runs.
+
+    Stages take seconds to minutes (mastering a long guide); a thread keeps
+    the heartbeat regular so "stalled" means the process is gone.
+    """
+    stop = threading.Event()
+    interval = max(0.2, settings.ALTAVOZ_AUDIO_STALL_SECONDS / 4)
+
+    def beat():
+        try:
+            while not stop.wait(interval):
+                try:
+                    heartbeat(job)
+                except DatabaseError:  # a missed beat only risks a takeover
+                    logger.warning("Missed a heartbeat for page %s", job.page_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job.page_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def finish(job, summary):
@@ -119,7 +156,8 @@ def run_job(page_id, worker=WORKER_ID):
             AudioJob.objects.filter(pk=job.pk).delete()
             return summary
         try:
-            summary = generate_page_audio(page.specific, force=job.force, heartbeat=lambda: heartbeat(job))
+            with beating_heart(job):
+                summary = generate_page_audio(page.specific, force=job.force)
         except Exception as error:  # the job records why; the live audio stays
             logger.exception("Audio generation failed for page %s", page_id)
             if fail(job, error):

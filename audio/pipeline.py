@@ -31,13 +31,12 @@ class NoVoiceAvailable(Exception):
     """No configured voice could read the page; the message lists why."""
 
 
-def generate_page_audio(page, force=False, heartbeat=None):
+def generate_page_audio(page, force=False):
     """Make (or refresh) all published variants of one page's audio.
 
     Returns a summary for editors and the ``generate_audio`` command.
     """
     started = time.monotonic()
-    beat = heartbeat or (lambda: None)
     language = page.locale.language_code
     version = display_version(page)
     content = version.object
@@ -56,7 +55,7 @@ def generate_page_audio(page, force=False, heartbeat=None):
                 engine_name, voice_name = "recorded", "human"
             else:
                 engine = voice.engine()
-                clips = [section_clip(s, engine, language, lexicon_for(language)) for s in _beating(sections, beat)]
+                clips = [section_clip(s, engine, language, lexicon_for(language)) for s in sections]
                 engine_name, voice_name = engine.name, engine.voice
             break
         except EngineError as error:
@@ -87,7 +86,6 @@ def generate_page_audio(page, force=False, heartbeat=None):
     ):
         published = []  # same clips, same variants: the live files are already right
     else:
-        beat()
         published = publish_renditions(page, content, clips, variants, speech_hash, engine_name, voice_name)
     durations = [r.duration for r in (published or current.values())]
     summary.update(
@@ -105,9 +103,3 @@ def recorded_clips(page, sections):
         for status in recording_statuses(page, sections)
         if status.recording is not None
     ]
-
-
-def _beating(items, beat):
-    for item in items:
-        beat()
-        yield item

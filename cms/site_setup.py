@@ -32,7 +32,10 @@ def ensure_home_page(title, intro=""):
         current.save_revision().publish()
         return current, True
 
-    root = Page.get_first_root_node()
+    source_locale = Locale.objects.get(language_code=settings.SOURCE_LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=source_locale)
+    )
     # Only remove the placeholder Wagtail creates: a plain Page with no children.
     if current is not None and type(current) is Page and current.get_children_count() == 0:
         current.delete()
@@ -41,7 +44,7 @@ def ensure_home_page(title, intro=""):
             title=title,
             intro=intro,
             slug="inicio",
-            locale=Locale.objects.get(language_code=settings.SOURCE_LANGUAGE_CODE),
+            locale=source_locale,
         )
     )
     home.save_revision().publish()

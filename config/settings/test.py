@@ -1,5 +1,6 @@
-"""Test run: fast hashing, in-memory cache and storage-free tasks run at once."""
+"""Test run: fast hashing, local-memory cache, throwaway media, tasks recorded not run."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,3 +18,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUE
 # No network in tests: Google is exercised with a faked HTTP reply in the
 # tests that are about it.
 ALTAVOZ_VOICES = {"es": ["espeak"], "en": ["espeak"], "cak": ["recorded"]}
+
+# A file (not in-memory) SQLite test database, so that the worker processes
+# some tests start see the same data.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"altavoz-test-{os.getpid()}.sqlite3")
+    }
