@@ -19,14 +19,20 @@ install: $(STAMP)
 catalogs: install
 	$(MANAGE) compile_catalogs
 
+# Google TTS is tried first; with no internet the offline voice (espeak) reads.
 demo: install catalogs
 	mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo --admin
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) generate_audio --all --sync
+	$(MAKE) serve
 
+# The web server and the audio worker together; Ctrl-C stops both.
 serve: install
-	$(MANAGE) runserver 127.0.0.1:8000
+	@echo "Serving http://127.0.0.1:8000/es/mixco/ with an audio worker (Ctrl-C stops both)."
+	trap 'kill 0' INT TERM EXIT; \
+	$(MANAGE) audio_worker & \
+	$(MANAGE) runserver 127.0.0.1:8000 --noreload
 
 test: install
 	$(MANAGE) compile_catalogs --check

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import av
@@ -24,6 +25,10 @@ from .mastering import MASTER_SAMPLE_RATE, decode_audio, join_with_pauses, trim_
 from .models import PronunciationEntry, SectionClip
 from .normalize import NORMALIZER_VERSION, apply_lexicon, normalize_spanish
 
+# Sentences of a section are requested side by side: network engines wait on
+# replies (the engine's own limiter bounds what reaches the service); espeak
+# serializes itself behind a lock. No database work happens in these threads.
+SYNTHESIS_THREADS = 2
 # Pauses inside a clip, in seconds: a heading is followed by a longer breath.
 PAUSE_AFTER_HEADING = 0.7
 PAUSE_BETWEEN_SENTENCES = 0.35
@@ -94,7 +99,8 @@ def section_clip(section, engine, language_code, lexicon):
     # A sentence that normalizes to nothing (only symbols) is not synthesized;
     # spans keep the index of the displayed sentence they belong to.
     said = [(index, text) for index, text in enumerate(spoken) if text]
-    parts = [trim_silence(decode_audio(engine.synthesize(text).data)) for _index, text in said]
+    with ThreadPoolExecutor(max_workers=SYNTHESIS_THREADS) as pool:
+        parts = list(pool.map(lambda item: trim_silence(decode_audio(engine.synthesize(item[1]).data)), said))
     pcm, spans = join_with_pauses(parts, sentence_pauses(len(parts)))
     clip = SectionClip(
         key=key,

@@ -1,0 +1,175 @@
+"""Benchmark: what the per-section clip cache saves with Google TTS.
+
+    .venv/bin/python -m bench.bench_gtts_cache
+
+A local stand-in for Google's endpoint (loopback only) answers every request
+in the format gTTS parses, after 150 ms, with one second of real MP3. Against
+it, in one run, on the Mixco guide:
+
+1. full generation through the real pipeline (empty cache);
+2. an unchanged re-publish;
+3. an edit of one section;
+4. baseline: plain ``gTTS(whole guide text).save()`` against the same endpoint.
+
+Targets (issue "Audio pipeline"): unchanged = 0 engine calls; one-section edit =
+the calls of that section only, and ≤ 15% of the full generation's wall time.
+"""
+
+import io
+import os
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WORKDIR = tempfile.mkdtemp(prefix="altavoz-bench-")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR}/bench.sqlite3"
+
+import django  # noqa: E402
+
+django.setup()
+
+import av  # noqa: E402
+import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from gtts import gTTS  # noqa: E402
+from gtts import tts as gtts_tts  # noqa: E402
+
+from audio.clips import spoken_form  # noqa: E402
+from audio.models import SectionClip  # noqa: E402
+from audio.pipeline import generate_page_audio  # noqa: E402
+from audio.speech_text import speech_sections  # noqa: E402
+from audio.voices import reset_failures  # noqa: E402
+
+DELAY_SECONDS = 0.150
+EDIT_SHARE_TARGET = 0.15
+
+
+def one_second_mp3():
+    """A bare MPEG-2 layer III stream like Google's (no ID3 tag)."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp3", options={"id3v2_version": "0", "write_xing": "0"}) as output:
+        stream = output.add_stream("libmp3lame", rate=24000, layout="mono")
+        stream.bit_rate = 32000
+        t = np.arange(24000) / 24000
+        samples = (0.3 * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)) * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+        for start in range(0, len(samples), 1152):
+            frame = av.AudioFrame.from_ndarray(samples[start:start + 1152].reshape(1, -1), format="fltp", layout="mono")
+            frame.sample_rate = 24000
+            for packet in stream.encode(frame):
+                output.mux(packet)
+        for packet in stream.encode(None):
+            output.mux(packet)
+    return buffer.getvalue()
+
+
+class FakeGoogle(BaseHTTPRequestHandler):
+    """Answers batchexecute POSTs as Google does, after DELAY_SECONDS."""
+
+    reply = b""
+    count = 0
+    lock = threading.Lock()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with FakeGoogle.lock:
+            FakeGoogle.count += 1
+        time.sleep(DELAY_SECONDS)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.reply)))
+        self.end_headers()
+        self.wfile.write(self.reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def google_reply(mp3):
+    import base64
+
+    line = '[["wrb.fr","jQ1olc","[\\"' + base64.b64encode(mp3).decode() + '\\"]",null,null,null,"generic"]]'
+    return f")]}}'\n\n{len(line)}\n{line}\n".encode()
+
+
+def measured(fn):
+    before = FakeGoogle.count
+    started = time.perf_counter()
+    result = fn()
+    return result, FakeGoogle.count - before, time.perf_counter() - started
+
+
+def main():
+    FakeGoogle.reply = google_reply(one_second_mp3())
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGoogle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+
+    print("Setting up a throwaway database with the demo guides…", file=sys.stderr)
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    from cms.models import GuidePage
+
+    settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": ["gtts"]}
+    # Loopback: the production rate limit (3 requests/s, for Google) would
+    # measure the limiter, not the cache.
+    settings.ALTAVOZ_ENGINE_OPTIONS = {
+        **settings.ALTAVOZ_ENGINE_OPTIONS,
+        "gtts": {"es": {"lang": "es", "tld": "com.mx", "endpoint": endpoint, "requests_per_second": 1000.0}},
+    }
+    reset_failures()
+    guide = GuidePage.objects.get(slug="mixco", locale__language_code="es")
+    SectionClip.objects.all().delete()
+
+    full, full_calls, full_seconds = measured(lambda: generate_page_audio(guide))
+    guide.save_revision().publish()
+    _same, same_calls, same_seconds = measured(lambda: generate_page_audio(guide))
+
+    raw = guide.sections.get_prep_value()
+    raw[3]["value"]["body"] += "<p>Una frase nueva para medir la edición.</p>"
+    guide.sections = raw
+    guide.save_revision().publish()
+    edited_id = raw[3]["id"]
+    edited = next(s for s in speech_sections(guide) if s.id == edited_id)
+    expected_calls = sum(len(gTTS(spoken_form(s, "es", {}), lang="es", tld="com.mx")._prepare_requests()) for s in edited.sentences)
+    edit, edit_calls, edit_seconds = measured(lambda: generate_page_audio(guide))
+
+    whole_text = " ".join(spoken_form(s, "es", {}) for section in speech_sections(guide) for s in section.sentences)
+    original_url = gtts_tts._translate_url
+    gtts_tts._translate_url = lambda tld="com", path="": f"{endpoint}/{path}"
+    try:
+        _b, baseline_calls, baseline_seconds = measured(
+            lambda: gTTS(whole_text, lang="es", tld="com.mx").save(os.path.join(WORKDIR, "baseline.mp3"))
+        )
+    finally:
+        gtts_tts._translate_url = original_url
+    server.shutdown()
+
+    rows = [
+        ("full generation (empty cache)", full_calls, full_seconds, f"{full['synthesized']} of {full['sections']} sections synthesized"),
+        ("unchanged re-publish", same_calls, same_seconds, f"{_same['synthesized']} synthesized"),
+        ("one-section edit", edit_calls, edit_seconds, f"{edit['synthesized']} synthesized; that section needs {expected_calls} calls"),
+        ("baseline: gTTS save() of whole text", baseline_calls, baseline_seconds, f"{len(whole_text)} characters"),
+    ]
+    print(f"\nFake Google endpoint: {DELAY_SECONDS * 1000:.0f} ms per request, 1 s of MP3 per reply\n")
+    print(f"| {'run':38} | {'engine calls':>12} | {'wall s':>7} | notes")
+    print(f"|{'-' * 40}|{'-' * 14}|{'-' * 9}|------")
+    for name, calls, seconds, note in rows:
+        print(f"| {name:38} | {calls:>12} | {seconds:>7.2f} | {note}")
+    share = edit_seconds / full_seconds
+    print(f"\none-section edit / full generation: {share:.1%} of the wall time")
+    print(f"full generation / baseline gTTS save(): {full_seconds / baseline_seconds:.2f}×")
+    checks = [
+        ("unchanged re-publish makes 0 engine calls", same_calls == 0),
+        ("one-section edit makes only that section's calls", edit_calls == expected_calls),
+        (f"one-section edit ≤ {EDIT_SHARE_TARGET:.0%} of full wall time", share <= EDIT_SHARE_TARGET),
+    ]
+    for name, ok in checks:
+        print(f"{'PASS' if ok else 'MISS'}  {name}")
+
+
+if __name__ == "__main__":
+    main()
