@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 # The admin and (later) the API stay outside i18n_patterns: a 404 there must
 # not turn into a redirect to /es/....
 urlpatterns = [
+    path("api/", include("config.api")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -201,3 +201,6 @@ ALTAVOZ_AUDIO_STALL_SECONDS = int(os.environ.get("ALTAVOZ_AUDIO_STALL_SECONDS", 
 ALTAVOZ_AUDIO_QUEUE = "audio"
 ALTAVOZ_RECORDING_MAX_BYTES = int(os.environ.get("ALTAVOZ_RECORDING_MAX_BYTES", str(25 * 1024 * 1024)))
 ALTAVOZ_RECORDING_MAX_SECONDS = int(os.environ.get("ALTAVOZ_RECORDING_MAX_SECONDS", "600"))
+
+# --- API (config/api.py) ---------------------------------------------------
+# --- end API ---------------------------------------------------------------

@@ -1,0 +1,3 @@
+"""The public HTTP API: every endpoint is registered here (see README, "API")."""
+
+urlpatterns = []
