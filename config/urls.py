@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 # not turn into a redirect to /es/....
 urlpatterns = [
     path("api/", include("config.api")),
+    path("feeds/", include("audio.radio.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -36,6 +36,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 INSTALLED_APPS = [
     "cms",
     "audio",
+    "audio.radio",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
