@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -14,12 +14,16 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
+if settings.ALTAVOZ_SERVE_MEDIA:
+    from audio.serving import serve_media
+
+    # Range-capable media serving (audio must seek on iPhones), embedded default.
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve_media))
+
 if settings.DEBUG:
-    from django.conf.urls.static import static
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
     path("", include(wagtail_urls)),

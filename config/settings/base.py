@@ -137,6 +137,8 @@ STATIC_ROOT = Path(os.environ.get("ALTAVOZ_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("ALTAVOZ_MEDIA_ROOT", VAR_DIR / "media"))
+# Django serves /media/ itself (with HTTP Range) unless a web server does it.
+ALTAVOZ_SERVE_MEDIA = env_bool("ALTAVOZ_SERVE_MEDIA", True)
 
 # Anonymous listeners get no cookies: nothing public touches the session, and
 # the CSRF cookie is only set on forms (the admin).

@@ -1,0 +1,116 @@
+"""Serve stored media (audio, captions, chapters) with HTTP Range support.
+
+iPhones will not play audio from a server that ignores Range (206 Partial
+Content); slow connections resume downloads with it too. Used for /media/
+in the embedded set-up; a production web server may serve MEDIA_ROOT itself.
+"""
+
+import mimetypes
+import os
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe
+from django.views.decorators.http import require_safe
+
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CONTENT_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".opus": "audio/ogg; codecs=opus",
+    ".ogg": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".json": "application/json",
+    ".zip": "application/zip",
+}
+CHUNK = 64 * 1024
+
+
+def resolve(path):
+    root = Path(settings.MEDIA_ROOT).resolve()
+    target = (root / path).resolve()
+    if root not in target.parents or not target.is_file():
+        raise Http404("No such file.")
+    return target
+
+
+def content_type(path):
+    return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+@require_safe
+def serve_media(request, path):
+    target = resolve(path)
+    stat = target.stat()
+    etag = f'"{stat.st_size:x}-{int(stat.st_mtime):x}"'
+    # Rendition files are named by their content: they never change in place.
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(stat.st_mtime),
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "public, max-age=31536000, immutable" if "/renditions/" in f"/{path}" else "public, max-age=3600",
+    }
+    if request.headers.get("If-None-Match") == etag or (
+        "If-Modified-Since" in request.headers
+        and (since := parse_http_date_safe(request.headers["If-Modified-Since"])) is not None
+        and int(stat.st_mtime) <= since
+    ):
+        response = HttpResponseNotModified()
+        for name in ("ETag", "Last-Modified", "Cache-Control"):
+            response[name] = headers[name]
+        return response
+
+    byte_range = parse_range(request.headers.get("Range"), stat.st_size)
+    if byte_range == "unsatisfiable":
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{stat.st_size}"
+        return response
+    file = open(target, "rb")
+    if byte_range is None:
+        response = FileResponse(file, content_type=content_type(target))
+        response["Content-Length"] = str(stat.st_size)
+    else:
+        start, end = byte_range
+        file.seek(start)
+        response = FileResponse(_limited(file, end - start + 1), status=206, content_type=content_type(target))
+        response["Content-Range"] = f"bytes {start}-{end}/{stat.st_size}"
+        response["Content-Length"] = str(end - start + 1)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def parse_range(header, size):
+    """(start, end) inclusive for a single byte range; None to send everything."""
+    if not header:
+        return None
+    match = RANGE_RE.match(header.strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return None  # multi-range or malformed: RFC 9110 lets us send the whole file
+    first, last = match.groups()
+    if first == "":  # suffix: the last N bytes
+        length = int(last)
+        if length == 0:
+            return "unsatisfiable"
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        return "unsatisfiable"
+    return start, end
+
+
+def _limited(file, length):
+    try:
+        while length > 0:
+            chunk = file.read(min(CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        file.close()

@@ -1,0 +1,63 @@
+"""Audio files are served with Range support (iPhones need 206) and right headers."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+
+@pytest.fixture
+def stored_file():
+    data = bytes(range(256)) * 40  # 10,240 bytes
+    name = default_storage.save("audio/renditions/1/test-listen.mp3", ContentFile(data))
+    yield name, data
+    default_storage.delete(name)
+
+
+def test_whole_file_with_type_length_and_cache_headers(client, stored_file):
+    name, data = stored_file
+    response = client.get(f"/media/{name}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == data
+    assert response["Content-Type"] == "audio/mpeg"
+    assert response["Content-Length"] == str(len(data))
+    assert response["Accept-Ranges"] == "bytes"
+    assert "immutable" in response["Cache-Control"]
+    assert not response.cookies
+
+
+@pytest.mark.parametrize(
+    "header, start, end",
+    [("bytes=0-1", 0, 1), ("bytes=100-199", 100, 199), ("bytes=10000-", 10000, 10239), ("bytes=-40", 10200, 10239),
+     ("bytes=10200-99999", 10200, 10239)],
+)
+def test_range_requests_get_206_with_exactly_those_bytes(client, stored_file, header, start, end):
+    name, data = stored_file
+    response = client.get(f"/media/{name}", HTTP_RANGE=header)
+    assert response.status_code == 206
+    assert b"".join(response.streaming_content) == data[start:end + 1]
+    assert response["Content-Range"] == f"bytes {start}-{end}/{len(data)}"
+    assert response["Content-Length"] == str(end - start + 1)
+
+
+def test_unsatisfiable_range_is_416(client, stored_file):
+    name, data = stored_file
+    response = client.get(f"/media/{name}", HTTP_RANGE="bytes=20000-")
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(data)}"
+
+
+def test_conditional_get_is_304(client, stored_file):
+    name, _data = stored_file
+    etag = client.get(f"/media/{name}")["ETag"]
+    assert client.get(f"/media/{name}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.django_db  # a 404 consults Wagtail's redirects
+@pytest.mark.parametrize("path", ["../config/settings/base.py", "audio/../../../etc/passwd", "nothing-here.mp3"])
+def test_paths_outside_media_or_missing_are_404(client, path):
+    assert client.get(f"/media/{path}").status_code == 404
+
+
+def test_only_safe_methods(client, stored_file):
+    name, _data = stored_file
+    assert client.post(f"/media/{name}").status_code == 405
