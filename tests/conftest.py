@@ -1,5 +1,7 @@
 import pytest
 
+pytest_plugins = ["tests.audio.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

@@ -6,6 +6,7 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from audio.listening import listening_audio, wants_low_data
 from audio.panels import AudioStatusPanel
 
 from ..blocks import GuideSectionsBlock
@@ -71,6 +72,7 @@ class GuidePage(Page):
         context = super().get_context(request, *args, **kwargs)
         content = display_version(self)
         context["content"] = content
+        context["audio"] = listening_audio(self, low_data=wants_low_data(request))
         context["organizations"] = [
             display_version(block.value)
             for block in content.object.organizations

@@ -56,3 +56,24 @@ def quick_exit_url():
 def locale_home_url(language_code):
     locale = Locale.objects.filter(language_code=language_code).first()
     return f"/{language_code}/" if locale else "/"
+
+
+@register.filter
+def listening_length(rendition):
+    """ "3 min · 0.7 MB": what a listener on a data plan needs to decide."""
+    minutes = max(1, round(rendition.duration / 60))
+    megabytes = rendition.size_bytes / (1024 * 1024)
+    size = f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{round(rendition.size_bytes / 1024)} KB"
+    return f"{minutes} min · {size}"
+
+
+@register.filter
+def span_duration(span):
+    """(start, end) seconds → "1:05"."""
+    seconds = int(round(span[1] - span[0]))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -9,7 +9,7 @@ from audio.models import AudioJob, Rendition, SectionRecording
 from audio.recordings import recording_statuses
 from cms.localization import sync_translations
 
-from .conftest import make_audio_file
+from .fixtures import make_audio_file
 
 pytestmark = pytest.mark.django_db
 FIRST = "11111111-1111-4111-8111-111111111111"

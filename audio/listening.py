@@ -1,0 +1,61 @@
+"""What the listening front offers for a page: which files, which offsets.
+
+A page plays its own live audio. A translation without audio of its own (a
+Kaqchikel guide before its recordings exist) offers the source-language audio,
+labelled as that language — never presented as the page's language.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from wagtail.models import Locale
+
+from .models import Rendition
+
+DEFAULT_VARIANT = "listen"
+LOW_DATA_VARIANT = "lowdata"
+
+
+@dataclass
+class ListeningAudio:
+    language: str
+    renditions: dict = field(default_factory=dict)  # variant name → Rendition
+    low_data: bool = False
+
+    @property
+    def main(self):
+        preferred = LOW_DATA_VARIANT if self.low_data else DEFAULT_VARIANT
+        return self.renditions.get(preferred) or next(iter(self.renditions.values()), None)
+
+    @property
+    def section_offsets(self):
+        """Section id → (start, end) seconds in the main file."""
+        main = self.main
+        return {s["id"]: (s["start"], s["end"]) for s in main.sections} if main else {}
+
+    def downloads(self):
+        return [self.renditions[name] for name in (DEFAULT_VARIANT, LOW_DATA_VARIANT) if name in self.renditions]
+
+
+def live_audio(page):
+    return {r.variant: r for r in Rendition.objects.filter(page=page, state=Rendition.State.LIVE)}
+
+
+def listening_audio(page, low_data=False):
+    """The audio to offer for ``page``, or None when there is none at all."""
+    renditions = live_audio(page)
+    if renditions:
+        return ListeningAudio(page.locale.language_code, renditions, low_data)
+    source_code = settings.SOURCE_LANGUAGE_CODE
+    if page.locale.language_code != source_code:
+        source = page.get_translation_or_none(Locale.objects.get(language_code=source_code))
+        if source is not None and source.live:
+            renditions = live_audio(source)
+            if renditions:
+                return ListeningAudio(source_code, renditions, low_data)
+    return None
+
+
+def wants_low_data(request):
+    """Save-Data header (Chrome's data saver) or the listener's own choice (?datos=ahorro)."""
+    return request.headers.get("Save-Data", "").lower() == "on" or request.GET.get("datos") == "ahorro"

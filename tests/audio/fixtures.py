@@ -1,0 +1,89 @@
+"""Shared test data for audio, front, API and radio tests (registered in tests/conftest.py)."""
+
+import pytest
+
+
+@pytest.fixture
+def small_guide(db):
+    """A short published Spanish guide: three sections, one of them empty."""
+    from cms.models import GuidePage, HomePage
+
+    home = HomePage.objects.get(locale__language_code="es")
+    guide = home.add_child(
+        instance=GuidePage(
+            title="Guía corta",
+            slug="guia-corta",
+            place_name="Mixco",
+            department="Guatemala",
+            summary="Una guía de prueba.",
+            last_reviewed="2026-11-01",
+            discreet_title="Notas",
+            sections=[
+                {"type": "section", "id": "11111111-1111-4111-8111-111111111111",
+                 "value": {"heading": "¿Dónde hay condones?", "body": "<p>En el centro de salud. Pregunte con confianza.</p>",
+                           "key_point": "", "pictogram": "health"}},
+                {"type": "section", "id": "22222222-2222-4222-8222-222222222222",
+                 "value": {"heading": "Vacía", "body": "<p> </p>", "key_point": "", "pictogram": ""}},
+                {"type": "section", "id": "33333333-3333-4333-8333-333333333333",
+                 "value": {"heading": "¿Y la PrEP?", "body": "<ul><li>Previene el VIH</li><li>Cuesta Q25</li></ul>",
+                           "key_point": "", "pictogram": "health"}},
+            ],
+        )
+    )
+    guide.save_revision().publish()
+    return guide
+
+
+@pytest.fixture
+def synth_calls(monkeypatch):
+    """Counts real espeak synthesis calls (the engine still runs)."""
+    from audio.engines.espeak import EspeakEngine
+
+    calls = []
+    original = EspeakEngine.synthesize
+
+    def counting(self, text):
+        calls.append(text)
+        return original(self, text)
+
+    monkeypatch.setattr(EspeakEngine, "synthesize", counting)
+    return calls
+
+
+def make_audio_file(seconds=2.0, container="wav", codec="pcm_s16le", rate=44100, frequency=330.0):
+    """Bytes of a real audio file (a tone with a speech-like envelope)."""
+    import io
+
+    import av
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container) as output:
+        stream = output.add_stream(codec, rate=rate, layout="mono")
+        t = np.arange(int(seconds * rate)) / rate
+        envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 3 * t) ** 2
+        samples = (0.3 * envelope * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+        frame_size = stream.codec_context.frame_size or 1024
+        fmt = "s16" if codec == "pcm_s16le" else "fltp"
+        for start in range(0, len(samples), frame_size):
+            chunk = samples[start:start + frame_size]
+            data = (chunk * 32767).astype(np.int16) if fmt == "s16" else chunk
+            frame = av.AudioFrame.from_ndarray(data.reshape(1, -1), format=fmt, layout="mono")
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                output.mux(packet)
+        for packet in stream.encode(None):
+            output.mux(packet)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def kaqchikel_guide(small_guide, django_capture_on_commit_callbacks):
+    """The Kaqchikel translation of small_guide (submitted, text not translated)."""
+    from cms.localization import submit_translation
+    from cms.models import GuidePage
+
+    # wagtail-localize publishes translated pages on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_translation(small_guide, "cak")
+    return GuidePage.objects.get(translation_key=small_guide.translation_key, locale__language_code="cak")
