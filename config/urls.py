@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("api/", include("config.api")),
     path("feeds/", include("audio.radio.urls")),
+    path("", include("cms.front_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

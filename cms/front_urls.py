@@ -1,0 +1,3 @@
+"""Front URLs that must live at the site root (outside /es/, /en/, /cak/)."""
+
+urlpatterns = []
