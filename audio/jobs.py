@@ -116,26 +116,24 @@ def beating_heart(job):
 
 def finish(job, summary):
     """Record success; returns False when a newer request arrived (run again)."""
-    with transaction.atomic():
-        current = AudioJob.objects.select_for_update().get(pk=job.pk)
-        rerun = current.requested_at > job.started_at
-        current.state = AudioJob.State.QUEUED if rerun else AudioJob.State.READY
-        current.finished_at = timezone.now()
-        current.summary = summary
-        current.error = ""
-        if not rerun:
-            current.force = False
-        current.save()
-    return not rerun
+    return _close(job, AudioJob.State.READY, summary=summary, error="")
 
 
 def fail(job, error):
+    """Record failure (the live audio stays); returns False when asked to run again."""
+    return _close(job, AudioJob.State.FAILED, error=str(error)[:2000] or error.__class__.__name__)
+
+
+def _close(job, final_state, **fields):
     with transaction.atomic():
         current = AudioJob.objects.select_for_update().get(pk=job.pk)
         rerun = current.requested_at > job.started_at
-        current.state = AudioJob.State.QUEUED if rerun else AudioJob.State.FAILED
+        current.state = AudioJob.State.QUEUED if rerun else final_state
         current.finished_at = timezone.now()
-        current.error = str(error)[:2000] or error.__class__.__name__
+        for name, value in fields.items():
+            setattr(current, name, value)
+        if final_state == AudioJob.State.READY and not rerun:
+            current.force = False
         current.save()
     return not rerun
 
