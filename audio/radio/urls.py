@@ -1,3 +1,9 @@
 """Public radio URLs (podcast feeds), mounted at /feeds/ outside i18n patterns."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("<str:locale>/podcast.xml", views.podcast, name="radio_podcast"),
+]

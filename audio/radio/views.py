@@ -1,0 +1,94 @@
+"""Radio views: the public podcast feeds and the admin's package download.
+
+Thin: feeds are built in ``feeds``, packages in ``downloads``/``packages``.
+"""
+
+import hashlib
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import quote_etag
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from wagtail.models import Locale
+
+from audio.views import editable_page
+from cms.models import GuidePage
+
+from .downloads import current_package, request_package
+from .feeds import podcast_feed
+from .models import RadioPackage
+from .packages import package_name
+from .sources import PackageError
+
+FEED_MAX_AGE = 300  # seconds; podcast apps and stations poll
+
+
+@require_GET
+def podcast(request, locale):
+    """``/feeds/<locale>/podcast.xml``: RSS 2.0 + iTunes + Podcasting 2.0 (see ``feeds``)."""
+    found = Locale.objects.filter(language_code=locale).first()
+    if found is None:
+        raise Http404("Unknown locale")
+    body = podcast_feed(found, request.build_absolute_uri, request.build_absolute_uri(request.path))
+    etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        body, content_type="application/rss+xml; charset=utf-8"
+    )
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
+    return response
+
+
+def package(request, page_id):
+    """A guide's radio package in this page's locale: status, "prepare" (POST), download link."""
+    page = _guide(request, page_id)
+    if request.method == "POST":
+        try:
+            request_package(page)
+        except PackageError as error:
+            messages.error(request, str(error))
+        return redirect("radio_admin:package", page.pk)
+    try:
+        _source, _key, built = current_package(page)
+        problem = ""
+    except PackageError as error:
+        built, problem = None, str(error)
+    waiting = built is not None and built.state in (RadioPackage.State.QUEUED, RadioPackage.State.BUILDING)
+    return TemplateResponse(
+        request,
+        "radio/admin/package.html",
+        {
+            "page": page,
+            "package": built,
+            "problem": problem,
+            "waiting": waiting,
+            "title": _("Paquete para radio: %(title)s (%(locale)s)")
+            % {"title": page.title, "locale": page.locale.language_code},
+        },
+    )
+
+
+def download(request, page_id):
+    """The ZIP of the current package, once built; otherwise back to its status page."""
+    page = _guide(request, page_id)
+    try:
+        source, _key, built = current_package(page)
+    except PackageError:
+        return redirect("radio_admin:package", page.pk)
+    if built is None or built.state != RadioPackage.State.READY or not built.file.storage.exists(built.file.name):
+        return redirect("radio_admin:package", page.pk)
+    return FileResponse(
+        built.file.open("rb"), as_attachment=True, filename=f"{package_name(source)}.zip",
+        content_type="application/zip",
+    )
+
+
+def _guide(request, page_id):
+    page = editable_page(request, page_id)
+    if not isinstance(page, GuidePage):
+        raise Http404("Not a guide")
+    return page
