@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .mastering import (
     Chapter,
@@ -51,20 +52,35 @@ def assemble(clips):
     return pcm, sections, cues
 
 
-def publish_renditions(page, content, clips, variants, content_hash, engine_name, voice_name):
-    """Master every variant, store the files, then make them live together."""
-    pcm, sections, cues = assemble(clips)
+def listener_metadata(page, content, chapters):
+    """Tags for files a listener downloads, keeps on her phone or shares.
+
+    Players, lock screens and chat apps show these tags without playing the
+    file, so they must not reveal the topic: the guide's discreet title, the
+    site's name as album, and chapters named only by number. The chapters
+    JSON and captions (separate files the front reads) keep the headings.
+    """
     language = page.locale.language_code
-    chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
-    metadata = Metadata(
-        title=content.title,
-        album=content.title,
+    with translation.override(language):
+        neutral = [
+            Chapter(c.id, _("Parte %(number)d") % {"number": number}, c.start, c.end)
+            for number, c in enumerate(chapters, start=1)
+        ]
+    return Metadata(
+        title=getattr(content, "discreet_title", "") or settings.WAGTAIL_SITE_NAME,
+        album=settings.WAGTAIL_SITE_NAME,
         artist=settings.WAGTAIL_SITE_NAME,
         language=ISO_639_3.get(language, language),
         year=timezone.now().year,
-        comment=page.full_url or "",
-        chapters=chapters,
+        chapters=neutral,
     )
+
+
+def publish_renditions(page, content, clips, variants, content_hash, engine_name, voice_name):
+    """Master every variant, store the files, then make them live together."""
+    pcm, sections, cues = assemble(clips)
+    chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
+    metadata = listener_metadata(page, content, chapters)
     captions_text = webvtt(cues).encode("utf-8")
     chapters_text = chapters_json(chapters, content.title).encode("utf-8")
     base = f"audio/renditions/{page.pk}/{content_hash[:16]}"

@@ -64,6 +64,25 @@ def test_generation_publishes_every_variant_with_captions_and_chapters(small_gui
     assert AudioJob.objects.get(page=small_guide).state == "ready"
 
 
+def test_listener_files_do_not_reveal_the_topic_in_their_tags(small_guide):
+    """A file kept on a phone or shared on WhatsApp shows its tags without playing."""
+    from mutagen import File as AudioFile
+
+    run_job(small_guide.pk)
+    for rendition in live(small_guide).values():
+        data = default_storage.open(rendition.audio.name).read()
+        for revealing in ("Guía corta", "condones", "PrEP", "guia-corta"):
+            assert revealing.encode() not in data, (rendition.variant, revealing)
+        tags = AudioFile(default_storage.path(rendition.audio.name))
+        if rendition.variant == "listen":
+            assert str(tags.tags["TIT2"]) == "Notas"
+            chapter_titles = [str(c.sub_frames["TIT2"]) for c in tags.tags.getall("CHAP")]
+            assert chapter_titles == ["Parte 1", "Parte 2", "Parte 3"]
+        else:
+            assert tags.tags["TITLE"] == ["Notas"]
+            assert tags.tags["CHAPTER002NAME"] == ["Parte 2"]
+
+
 def test_unchanged_republish_makes_no_engine_call(small_guide, synth_calls):
     run_job(small_guide.pk)
     first = synth_calls[:]
