@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test test-postgres messages catalogs clean
+.PHONY: install demo serve test test-postgres messages catalogs clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ serve: install
 test: install
 	$(MANAGE) compile_catalogs --check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Headless Chromium for the browser tests (Debian's package; needs root). Without
+# it `make test` skips those tests and says so at the end; CI installs it and
+# sets ALTAVOZ_REQUIRE_BROWSER=1 so that they fail instead of skipping.
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 # Same suite against the local PostgreSQL (CI runs this too).
 test-postgres: install

@@ -1,3 +1,9 @@
 """Front URLs that must live at the site root (outside /es/, /en/, /cak/)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("sw.js", views.service_worker, name="service-worker"),
+]

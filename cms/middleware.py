@@ -1,3 +1,4 @@
+from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils.translation import get_language_from_path
 
@@ -26,5 +27,28 @@ class PublicLocaleMiddleware(LocaleMiddleware):
             and (looks_like_language_prefix(path) or path.startswith(UNLOCALIZED_PREFIXES))
         ):
             response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+            return response
+        return super().process_response(request, response)
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """gzip for what listeners download as text: pages and the service worker.
+
+    A guide page shrinks about five-fold, and listeners pay for every byte. Left
+    alone: the admin (its pages carry CSRF tokens, the BREACH attack needs
+    compression plus a secret), /media/ (audio is already compressed, and Range
+    requests need the bytes as stored), /api/ (its ETags name the exact
+    bytes; a proxy in front may compress it) and streaming responses. Place it right
+    after SecurityMiddleware so it compresses the final body.
+    """
+
+    COMPRESSIBLE_TYPES = ("text/html", "text/css", "text/javascript", "application/javascript", "application/json")
+
+    def process_response(self, request, response):
+        if (
+            request.path_info.startswith(("/admin/", "/media/", "/api/"))
+            or response.streaming
+            or not response.get("Content-Type", "").startswith(self.COMPRESSIBLE_TYPES)
+        ):
             return response
         return super().process_response(request, response)

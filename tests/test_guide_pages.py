@@ -115,3 +115,28 @@ def test_draft_changes_are_not_shown(client):
 
 def test_missing_admin_url_is_a_404_not_a_redirect_into_a_locale(admin_client):
     assert admin_client.get("/admin/no-such-admin-page/").status_code == 404
+
+
+def test_home_cards_show_big_pictograms_of_each_guides_topics(client):
+    html = client.get("/es/").content.decode()
+    card = html.split('href="/es/mixco/"', 1)[1].split("</a>", 1)[0]
+    assert card.count('<svg class="pictogram"') >= 3
+    assert 'aria-hidden="true"' in card  # decorative: the place and title say it in words
+    assert '<span class="guide-place">Mixco</span>' in card
+
+
+def test_guide_sections_have_a_pictogram_and_a_table_of_contents(client):
+    html = client.get("/es/mixco/").content.decode()
+    toc = html.split('class="toc"', 1)[1].split("</nav>", 1)[0]
+    assert toc.count('<svg class="pictogram"') >= 8
+    for section in re.findall(r'<section id="s-[0-9a-f-]{36}".*?</h2>', html, re.DOTALL):
+        assert '<svg class="pictogram"' in section and 'role="img"' in section
+
+
+def test_quick_exit_sits_alone_in_the_banner_before_anything_else(client):
+    html = client.get("/es/mixco/").content.decode()
+    body = html.split("<body>", 1)[1]
+    first_link = re.search(r"<(a|button)\b[^>]*>", body).group(0)
+    assert 'id="quick-exit"' in first_link
+    assert body.strip().startswith('<header class="exit-bar">')
+    assert 'data-exit-url="https://' in first_link

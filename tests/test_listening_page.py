@@ -52,3 +52,78 @@ def test_kaqchikel_page_without_recordings_offers_spanish_audio_labelled_spanish
     html = client.get("/cak/guia-corta/").content.decode()
     assert f'src="{listen.audio.url}"' in html
     assert 'lang="es"' in html and "El audio está en español." in html
+
+
+def test_big_controls_wait_for_javascript_and_saving_says_what_it_costs(client, small_guide):
+    from cms.templatetags.altavoz import file_size
+
+    run_job(small_guide.pk)
+    listen = Rendition.objects.get(page=small_guide, variant="listen", state="live")
+    html = client.get("/es/guia-corta/").content.decode()
+    # Without JavaScript these stay hidden and the native players above do the work.
+    assert '<div class="player" id="player" hidden' in html
+    assert '<div class="keep" id="keep" hidden>' in html
+    assert len(re.findall(r'<button type="button" class="section-play" data-start="[\d.]+" hidden', html)) == 2
+    save = re.search(r'<button type="button" class="wide" id="save-offline">(.*?)</button>', html, re.DOTALL).group(1)
+    assert "Guardar para escuchar sin internet" in save
+    assert f'<span class="save-size">{file_size(listen.size_bytes)}</span>' in save
+
+
+def test_low_data_is_a_plain_link_without_javascript(client, small_guide):
+    run_job(small_guide.pk)
+    html = client.get("/es/guia-corta/").content.decode()
+    assert '<a href="?datos=ahorro" id="lowdata-toggle" class="is-off">' in html
+    html = client.get("/es/guia-corta/?datos=ahorro").content.decode()
+    assert '<a href="?" id="lowdata-toggle" class="is-on">' in html
+
+
+def test_sentences_light_up_only_when_the_audio_reads_the_text_shown(client, small_guide, kaqchikel_guide):
+    run_job(small_guide.pk)
+    assert 'data-cues-match="sentence"' in client.get("/es/guia-corta/").content.decode()
+    # The Kaqchikel page shows the Spanish text and plays the Spanish audio: same sentences.
+    assert 'data-cues-match="sentence"' in client.get("/cak/guia-corta/").content.decode()
+
+
+def test_public_pages_load_nothing_from_elsewhere_and_run_no_inline_script(client, small_guide):
+    run_job(small_guide.pk)
+    for url in ["/es/", "/es/guia-corta/", "/cak/guia-corta/", "/es/nothing/"]:
+        html = client.get(url).content.decode()
+        assert "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; script-src 'self';" in html
+        head = html.split("<head>", 1)[1]
+        assert head.index("Content-Security-Policy") < head.index("<link")
+        scripts = re.findall(r"<script([^>]*)>", html)
+        assert scripts and all(re.search(r' src="/static/js/[\w-]+\.js"', attrs) for attrs in scripts), url
+        assert "<style" not in html and " style=" not in html and " on" + "click=" not in html
+        for attribute in re.findall(r'<(?:link|script|audio|track|img|source)\b[^>]*?\s(?:src|href)="([^"]*)"', html):
+            assert attribute.startswith(("/", "data:")), (url, attribute)
+
+
+def test_kaqchikel_recordings_that_are_missing_or_stale_are_said_plainly(admin_client, client, small_guide, kaqchikel_guide):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from cms.localization import sync_translations
+    from tests.audio.fixtures import make_audio_file
+
+    first, third = "11111111-1111-4111-8111-111111111111", "33333333-3333-4333-8333-333333333333"
+    for section_id in ["intro", first]:
+        admin_client.post(
+            reverse("altavoz_audio:recordings", args=[kaqchikel_guide.pk]),
+            {"section_id": section_id, "audio": SimpleUploadedFile("g.wav", make_audio_file(1.0))},
+        )
+    run_job(kaqchikel_guide.pk)
+    html = client.get("/cak/guia-corta/").content.decode()
+    assert "El audio está en español." not in html  # its own (recorded) audio
+    assert 'data-cues-match="section"' in html  # one cue per recorded section
+    third_section = html.split(f'id="s-{third}"', 1)[1]
+    assert "Esta parte todavía no está grabada en este idioma." in third_section
+    assert "Esta parte todavía no está grabada" not in html.split(f'id="s-{third}"', 1)[0]
+
+    raw = small_guide.sections.get_prep_value()
+    raw[0]["value"]["body"] = "<p>Texto cambiado en español.</p>"
+    small_guide.sections = raw
+    small_guide.save_revision().publish()
+    sync_translations(small_guide)
+    html = client.get("/cak/guia-corta/").content.decode()
+    first_section = html.split(f'id="s-{first}"', 1)[1].split("</section>", 1)[0]
+    assert "La grabación de esta parte es de una versión anterior del texto" in first_section

@@ -4,8 +4,27 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
+from audio.listening import listening_audio
+
 from ..languages import language_name
 from ..pictograms import PICTOGRAMS
+from ..reading import mark_guide
+
+# Interface icons (not content): 24×24 paths drawn with currentColor, always next
+# to a text label, so they are hidden from screen readers.
+ICONS = {
+    "play": "M8 5v14l11-7z",
+    "pause": "M6 5h4v14H6zm8 0h4v14h-4z",
+    "previous": "M6 6h2v12H6zm3.5 6 8.5 6V6z",
+    "next": "M16 6h2v12h-2zM6 18l8.5-6L6 6z",
+    "listen": "M3 9v6h4l5 5V4L7 9zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z",
+    "save": "M12 3v10.6l3.3-3.3 1.4 1.4-5.7 5.7-5.7-5.7 1.4-1.4 3.3 3.3V3zM5 19h14v2H5z",
+    "share": "M18 16a3 3 0 0 0-2.4 1.2l-7.1-4.1a3 3 0 0 0 0-2.2l7.1-4.1A3 3 0 1 0 15 5l.1.7-7.1 4.1a3 3 0 1 0 0 4.4l7.1 4.1-.1.7a3 3 0 1 0 3-3z",
+    "place": "M12 2a7 7 0 0 0-7 7c0 5.2 7 13 7 13s7-7.8 7-13a7 7 0 0 0-7-7zm0 9.5a2.5 2.5 0 1 1 0-5 2.5 2.5 0 0 1 0 5z",
+    "check": "M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z",
+    "delete": "M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6zM19 4h-3.5l-1-1h-5l-1 1H5v2h14z",
+    "lowdata": "M3 16h4v5H3zm7-5h4v10h-4zm7-6h4v16h-4z",
+}
 
 register = template.Library()
 
@@ -32,11 +51,22 @@ def language_switcher(page=None):
 
 
 @register.simple_tag
-def pictogram(key, size=48):
-    """Inline SVG for a pictogram key: no extra request, scales, uses currentColor."""
+def pictogram(key, size=48, decorative=False):
+    """Inline SVG for a pictogram key: no extra request, scales, uses currentColor.
+
+    ``decorative`` hides it from screen readers where a text next to it says the same.
+    """
     picto = PICTOGRAMS.get(key)
     if picto is None:
         return ""
+    if decorative:
+        return format_html(
+            '<svg class="pictogram" width="{}" height="{}" viewBox="0 0 24 24" aria-hidden="true" '
+            'focusable="false"><path fill="currentColor" d="{}"/></svg>',
+            size,
+            size,
+            picto.path,
+        )
     return format_html(
         '<svg class="pictogram" width="{}" height="{}" viewBox="0 0 24 24" role="img" '
         'aria-label="{}" focusable="false"><path fill="currentColor" d="{}"/></svg>',
@@ -45,6 +75,67 @@ def pictogram(key, size=48):
         picto.label,
         picto.path,
     )
+
+
+@register.simple_tag
+def icon(name, size=24):
+    """An interface icon (see ICONS), hidden from screen readers: its button says it in words."""
+    return format_html(
+        '<svg class="icon icon-{}" width="{}" height="{}" viewBox="0 0 24 24" aria-hidden="true" '
+        'focusable="false"><path fill="currentColor" d="{}"/></svg>',
+        name,
+        size,
+        size,
+        ICONS[name],
+    )
+
+
+@register.simple_tag
+def reading_marks(guide):
+    """The guide's title, summary and sections with each sentence marked by its caption cue id."""
+    return mark_guide(guide)
+
+
+@register.simple_tag
+def guide_card(version):
+    """What the home page shows of a guide: its topics' pictograms and how long it plays."""
+    guide = version.object
+    keys = []
+    for block in guide.sections:
+        key = block.value.get("pictogram")
+        if key and key in PICTOGRAMS and key not in keys:
+            keys.append(key)
+    audio = listening_audio(version.requested)
+    main = audio.main if audio else None
+    return {"pictograms": keys[:5], "minutes": max(1, round(main.duration / 60)) if main else None}
+
+
+@register.simple_tag
+def recording_notes(page, audio):
+    """Section id → "missing" or "stale" when the page plays human recordings of its own.
+
+    Kaqchikel audio only comes from recordings: a listener must hear plainly that a part
+    was not recorded yet, or was recorded from an older text.
+    """
+    main = audio.main if audio else None
+    if main is None or main.engine != "recorded" or audio.language != page.locale.language_code:
+        return {}
+    from audio.recordings import recording_statuses
+
+    notes = {}
+    for status in recording_statuses(page):
+        if status.missing:
+            notes[status.section.id] = "missing"
+        elif status.stale:
+            notes[status.section.id] = "stale"
+    return notes
+
+
+@register.simple_tag
+def offline_cache_name():
+    from ..views import OFFLINE_CACHE
+
+    return OFFLINE_CACHE
 
 
 @register.simple_tag
@@ -62,9 +153,14 @@ def locale_home_url(language_code):
 def listening_length(rendition):
     """ "3 min · 0.7 MB": what a listener on a data plan needs to decide."""
     minutes = max(1, round(rendition.duration / 60))
-    megabytes = rendition.size_bytes / (1024 * 1024)
-    size = f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{round(rendition.size_bytes / 1024)} KB"
-    return f"{minutes} min · {size}"
+    return f"{minutes} min · {file_size(rendition.size_bytes)}"
+
+
+@register.filter
+def file_size(size_bytes):
+    """ "0.7 MB" or "85 KB"."""
+    megabytes = size_bytes / (1024 * 1024)
+    return f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{round(size_bytes / 1024)} KB"
 
 
 @register.filter
