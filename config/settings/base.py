@@ -208,4 +208,58 @@ ALTAVOZ_RECORDING_MAX_BYTES = int(os.environ.get("ALTAVOZ_RECORDING_MAX_BYTES", 
 ALTAVOZ_RECORDING_MAX_SECONDS = int(os.environ.get("ALTAVOZ_RECORDING_MAX_SECONDS", "600"))
 
 # --- API (config/api.py) ---------------------------------------------------
+# The public API's own app (documents, sync log) and the schema generator.
+INSTALLED_APPS += ["cms.api", "drf_spectacular"]
+# Outermost but security: CORS, no cookies, JSON 500s for /api/ (cms/api/middleware.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "cms.api.middleware.ApiMiddleware")
+
+# Caches: local memory by default (nothing to run); set ALTAVOZ_CACHE_URL
+# (e.g. redis://127.0.0.1:6379/1) to share API documents and throttling
+# counts between server processes.
+if os.environ.get("ALTAVOZ_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["ALTAVOZ_CACHE_URL"], "KEY_PREFIX": "altavoz"}}
+else:
+    # Room for per-client throttle counters beside the API's documents.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "altavoz",
+                          "OPTIONS": {"MAX_ENTRIES": 10000}}}
+
+REST_FRAMEWORK = {
+    # Only our views are described; Wagtail's pages endpoint is written by hand (cms/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Altavoz API",
+    "DESCRIPTION": (
+        "Read-only API of Altavoz's harm-reduction guides: every guide in every language, its sections "
+        "with text and audio offsets, its audio files, and a cheap way to sync what changed. "
+        "Human docs: /api/docs/."
+    ),
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["cms.api.schema.keep_own_endpoints"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "cms.api.schema.add_pages_endpoint"],
+    "ENUM_NAME_OVERRIDES": {
+        "RenditionStatusEnum": "cms.api.serializers.AUDIO_STATUSES",
+        "GuideAudioStatusEnum": "cms.api.serializers.GUIDE_AUDIO_STATUSES",
+        "RecordingStateEnum": "cms.api.serializers.RECORDING_STATES",
+    },
+    "COMPONENT_SPLIT_REQUEST": False,
+}
+
+# Absolute URLs in API documents start with this (files, guides, the front).
+ALTAVOZ_API_BASE_URL = os.environ.get("ALTAVOZ_API_BASE_URL", WAGTAILADMIN_BASE_URL)
+# Browsers on these origins may read the API (comma-separated, e.g. https://partner.example).
+ALTAVOZ_API_CORS_ORIGINS = env_list("ALTAVOZ_API_CORS_ORIGINS", [])
+# Requests per client (anonymous) per second/minute/hour/day; empty turns throttling off.
+ALTAVOZ_API_ANON_RATE = os.environ.get("ALTAVOZ_API_ANON_RATE", "600/minute")
+# Reverse proxies in front of the server: the client is the address the last of them
+# saw (X-Forwarded-For). 0 (default): the connection's own address.
+ALTAVOZ_API_TRUSTED_PROXIES = int(os.environ.get("ALTAVOZ_API_TRUSTED_PROXIES", "0"))
+# How long clients and proxies may reuse a response before revalidating it (ETag).
+ALTAVOZ_API_MAX_AGE = int(os.environ.get("ALTAVOZ_API_MAX_AGE", "60"))
+# How often a server process checks the database for changes made by other processes.
+ALTAVOZ_API_FRESHNESS_SECONDS = float(os.environ.get("ALTAVOZ_API_FRESHNESS_SECONDS", "1"))
+# How long built API documents stay in the cache (they are keyed by content, so this only bounds memory).
+ALTAVOZ_API_CACHE_SECONDS = int(os.environ.get("ALTAVOZ_API_CACHE_SECONDS", str(24 * 3600)))
 # --- end API ---------------------------------------------------------------

@@ -1,0 +1,452 @@
+"""Every public guide → its API document, built together in a fixed number of queries.
+
+What counts as public: live, not past its expiry time, not under a view
+restriction (its own or an ancestor's). A translation that is not complete is
+shown as its source, labelled with the source's language (see
+``translations``); if that source is not public either, the translation is
+not shown at all — its text would be the unpublished source's.
+
+The documents are plain dicts; ``serializers`` turns them into JSON through an
+allow-list, and ``snapshot`` caches the result.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.html import escape
+from wagtail.models import Locale, Page, PageViewRestriction, Revision
+from wagtail.rich_text import expand_db_html
+
+from audio import api as audio_api
+from audio.speech_text import INTRO_ID, speech_sections
+from cms.models import GuidePage, Organization
+from cms.pictograms import PICTOGRAMS
+
+from .state import api_base_url
+from .translations import translation_states
+
+ANCHOR_RE = re.compile(r"<a\b([^>]*)>")
+ATTRIBUTE_RE = re.compile(r'([\w-]+)="([^"]*)"')
+# What a guide's document is made of: taken from the live revision when the
+# row may hold a draft (see public_guides).
+CONTENT_FIELDS = ["title", "slug", "place_name", "department", "summary", "last_reviewed", "discreet_title",
+                  "sections", "organizations"]
+# Splits the bodies rich-text expansion handles in one call (one query per link type).
+BODY_SEPARATOR = "\n<!--altavoz-api-section-->\n"
+
+
+@dataclass
+class GuideDocument:
+    """One public guide: its full document, its listing summary, its own renditions."""
+
+    page_id: int
+    locale: str
+    translation_key: str
+    slug: str
+    full: dict
+    summary: dict
+    renditions: list = field(default_factory=list)
+
+
+@dataclass
+class Build:
+    guides: dict  # page id → GuideDocument, in tree order
+    # Live pages of any type whose translation is incomplete: the stock pages
+    # endpoint would show their source text under their locale, so it hides them.
+    shown_in_source_language: frozenset
+    # The earliest future expiry among public guides: the build is wrong after it.
+    valid_until: datetime | None
+
+
+def absolute(url):
+    """An absolute URL for a path, using the configured public base URL."""
+    if not url:
+        return url
+    return urljoin(api_base_url() + "/", url)
+
+
+def guide_detail_path(page_id):
+    return f"/api/v2/guides/{page_id}/"
+
+
+def restricted_paths():
+    """Tree paths of pages with a view restriction (login, password, groups)."""
+    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+
+def is_restricted(path, restricted):
+    return any(path.startswith(prefix) for prefix in restricted)
+
+
+def public_guides(now, restricted):
+    """Live, unexpired, unrestricted guides, in tree order, with their published content.
+
+    Two queries. A page row normally holds the published content, but
+    wagtail-localize writes a translation's draft straight into the row
+    ("save draft" on a live page); so pages with unpublished changes take
+    their content fields from their live revision.
+    """
+    guides = [
+        guide
+        for guide in GuidePage.objects.live()
+        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+        .select_related("locale")
+        .order_by("path")
+        if not is_restricted(guide.path, restricted)
+    ]
+    drafted = {guide.live_revision_id: guide for guide in guides if guide.has_unpublished_changes and guide.live_revision_id}
+    if drafted:
+        for revision_id, content in Revision.objects.filter(pk__in=drafted).values_list("pk", "content"):
+            published = GuidePage.from_serializable_data(content)
+            for name in CONTENT_FIELDS:
+                setattr(drafted[revision_id], name, getattr(published, name))
+    return guides
+
+
+def build_documents(now=None):
+    """Documents for every public guide (see module docstring)."""
+    now = now or timezone.now()
+    source_language = settings.SOURCE_LANGUAGE_CODE
+    restricted = restricted_paths()
+    guides = public_guides(now, restricted)
+    public = {guide.pk: guide for guide in guides}
+
+    # Translation state of every live page in another language than the
+    # source: guides for the documents, the rest for the stock endpoint.
+    translated_pages = list(
+        Page.objects.live()
+        .exclude(locale__language_code=source_language)
+        .only("id", "translation_key", "locale_id", "last_published_at")
+    )
+    states = translation_states(translated_pages)
+    shown_in_source = frozenset(
+        page.pk for page in translated_pages
+        if (page.translation_key, page.locale_id) in states
+        and not states[(page.translation_key, page.locale_id)].complete
+    )
+
+    # Every version (any locale, public or not) of the translated guides: the
+    # source a fallback shows, and the source text recordings are checked against.
+    keys = {guide.translation_key for guide in guides if guide.locale.language_code != source_language}
+    versions = {
+        (version.translation_key, version.locale_id): version
+        for version in GuidePage.objects.filter(translation_key__in=keys).select_related("locale")
+    } if keys else {}
+    source_locale_ids = {
+        version.locale_id for version in versions.values() if version.locale.language_code == source_language
+    }
+    source_locale_id = next(iter(source_locale_ids), None)
+
+    shown = {}
+    for guide in guides:
+        state = states.get((guide.translation_key, guide.locale_id))
+        if state is not None and not state.complete:
+            source = versions.get((guide.translation_key, state.source_locale_id))
+            if source is None or source.pk not in public:
+                continue  # its text would be an unpublished or restricted page's
+            shown[guide.pk] = (public[source.pk], state)
+        else:
+            shown[guide.pk] = (guide, state)
+
+    versions_shown = [version for version, _state in shown.values()]
+    context = _Context(
+        public=public,
+        facts=audio_api.AudioFacts.load(public),
+        speech=_SpeechCache(),
+        organizations=_organization_documents(versions_shown),
+        html=_section_html(versions_shown, restricted),
+        translations=defaultdict(list),
+        languages=dict(Locale.objects.values_list("pk", "language_code")),
+    )
+    for guide in guides:
+        if guide.pk in shown:
+            context.translations[guide.translation_key].append(guide)
+
+    documents = {}
+    for guide in guides:
+        if guide.pk not in shown:
+            continue
+        version, state = shown[guide.pk]
+        source_page = (
+            guide if guide.locale.language_code == source_language
+            else versions.get((guide.translation_key, source_locale_id))
+        )
+        documents[guide.pk] = _guide_document(guide, version, state, source_page, context)
+
+    expiries = [guide.expire_at for guide in guides if guide.expire_at and guide.expire_at > now]
+    return Build(documents, shown_in_source, min(expiries) if expiries else None)
+
+
+@dataclass
+class _Context:
+    """What every guide's document is made from, loaded once per build."""
+
+    public: dict  # page id → public GuidePage
+    facts: audio_api.AudioFacts
+    speech: "_SpeechCache"
+    organizations: dict  # organization id → document
+    html: dict  # (page id, section id) → HTML
+    translations: dict  # translation key → public guides
+    languages: dict  # locale id → language code
+
+
+class _SpeechCache(dict):
+    """Page id → speech sections, computed once per build."""
+
+    def of(self, page):
+        if page.pk not in self:
+            self[page.pk] = speech_sections(page)
+        return self[page.pk]
+
+
+def _guide_document(guide, version, state, source_page, context):
+    language = version.locale.language_code
+    sections = context.speech.of(version)
+    audio, offsets, recordings = _guide_audio(guide, version, source_page, context)
+    speech_by_id = {section.id: section for section in sections}
+    intro = speech_by_id.get(INTRO_ID)
+    page_url = guide.get_url(None)
+
+    section_documents = []
+    for block in version.sections:
+        value = block.value
+        section_id = str(block.id)
+        spoken = speech_by_id.get(section_id)
+        section_documents.append({
+            "id": section_id,
+            "heading": value["heading"],
+            "key_point": value.get("key_point") or "",
+            "pictogram": _pictogram(value.get("pictogram"), language),
+            "text": spoken.text if spoken else "",
+            "sentences": list(spoken.sentences) if spoken else [],
+            "html": context.html.get((version.pk, section_id), ""),
+            "audio": offsets.get(section_id, []),
+            "recording": recordings.get(section_id) if recordings is not None else None,
+        })
+
+    translation_info = None
+    if state is not None:
+        translation_info = {
+            "source_language": context.languages.get(state.source_locale_id),
+            "complete": state.complete,
+            "progress": {"total": state.total, "translated": state.translated},
+            "fallback_language": language if version is not guide else None,
+        }
+    elif guide.locale.language_code != settings.SOURCE_LANGUAGE_CODE:
+        # A translation made by hand (sync with the source switched off).
+        translation_info = {"source_language": None, "complete": True, "progress": None, "fallback_language": None}
+
+    summary = {
+        "id": guide.pk,
+        "detail_url": absolute(guide_detail_path(guide.pk)),
+        "html_url": absolute(page_url),
+        "locale": guide.locale.language_code,
+        "language": language,
+        "translation_key": str(guide.translation_key),
+        "slug": guide.slug,
+        "title": version.title,
+        "place": {"name": version.place_name, "department": version.department},
+        "summary": version.summary,
+        "last_reviewed": version.last_reviewed,
+        "first_published_at": guide.first_published_at,
+        "last_published_at": guide.last_published_at,
+        "translation": translation_info,
+        "audio": audio,
+    }
+    full = dict(summary)
+    full.update({
+        "discreet_title": version.discreet_title,
+        "translations": [
+            {
+                "id": other.pk,
+                "locale": other.locale.language_code,
+                "detail_url": absolute(guide_detail_path(other.pk)),
+            }
+            for other in context.translations[guide.translation_key]
+            if other.pk != guide.pk
+        ],
+        "intro": {
+            "text": intro.text if intro else "",
+            "sentences": list(intro.sentences) if intro else [],
+            "audio": offsets.get(INTRO_ID, []),
+        },
+        "sections": section_documents,
+        "organizations": [
+            context.organizations[ref] for ref in _organization_refs(version) if ref in context.organizations
+        ],
+    })
+    own_renditions = [r for r in audio["renditions"] if not audio["fallback"]]
+    return GuideDocument(
+        page_id=guide.pk,
+        locale=guide.locale.language_code,
+        translation_key=str(guide.translation_key),
+        slug=guide.slug,
+        full=full,
+        summary=summary,
+        renditions=[dict(r, guide=guide.pk, locale=guide.locale.language_code) for r in own_renditions],
+    )
+
+
+def _guide_audio(guide, version, source_page, context):
+    """The audio document, section offsets, and recording states of a guide.
+
+    A guide plays its own audio. One without (a Kaqchikel guide before its
+    recordings exist) offers the source-language audio, labelled as such —
+    as the listening front does.
+    """
+    language = guide.locale.language_code
+    public, facts, speech = context.public, context.facts, context.speech
+    own = facts.renditions.get(guide.pk, [])
+    recordings = None
+    if audio_api.uses_recordings(language) and source_page is not None:
+        recordings = audio_api.recording_states(
+            guide.pk,
+            speech.of(version),
+            {s.id: s.text_hash for s in speech.of(source_page)},
+            facts,
+        )
+    if own:
+        owner, renditions, audio_language = guide, own, language
+        statuses = audio_api.rendition_statuses(guide.pk, language, speech.of(version), facts)
+    elif source_page is not None and source_page is not guide and source_page.pk in public:
+        owner = public[source_page.pk]
+        renditions = facts.renditions.get(owner.pk, [])
+        audio_language = owner.locale.language_code
+        statuses = audio_api.rendition_statuses(owner.pk, audio_language, speech.of(owner), facts)
+    else:
+        owner, renditions, audio_language, statuses = guide, [], language, {}
+    if not renditions:
+        owner = guide
+    documents = [
+        audio_api.rendition_document(r, statuses[r.pk], audio_language, absolute) for r in renditions
+    ]
+    audio = {
+        "language": audio_language,
+        "fallback": owner is not guide,
+        "status": audio_api.overall_status(statuses.values(), facts.generating(owner.pk)),
+        "duration": documents[0]["duration"] if documents else None,
+        "generating": facts.generating(owner.pk),
+        "renditions": documents,
+        "recordings": None,
+    }
+    if recordings is not None:
+        values = list(recordings.values())
+        audio["recordings"] = {
+            "sections": len(values),
+            "current": values.count("current"),
+            "stale": values.count("stale"),
+            "missing": values.count("missing"),
+        }
+    return audio, audio_api.section_offsets(renditions), recordings
+
+
+def _pictogram(key, language):
+    pictogram = PICTOGRAMS.get(key or "")
+    if pictogram is None:
+        return None
+    with translation.override(language):
+        label = str(pictogram.label)
+    return {"key": pictogram.key, "label": label, "svg_path": pictogram.path}
+
+
+def _organization_refs(page):
+    return [
+        block.get("value")
+        for block in page.organizations.raw_data
+        if block.get("type") == "organization" and block.get("value")
+    ]
+
+
+def _organization_documents(pages):
+    """Organization id → document, each in the version a reader should see."""
+    ids = {ref for page in pages for ref in _organization_refs(page)}
+    if not ids:
+        return {}
+    organizations = Organization.objects.select_related("locale").in_bulk(ids)
+    states = translation_states(organizations.values())
+    pending = {
+        (org.translation_key, states[(org.translation_key, org.locale_id)].source_locale_id)
+        for org in organizations.values()
+        if (org.translation_key, org.locale_id) in states
+        and not states[(org.translation_key, org.locale_id)].complete
+    }
+    sources = {}
+    if pending:
+        for source in Organization.objects.select_related("locale").filter(
+            translation_key__in={key for key, _locale in pending}
+        ):
+            sources[(source.translation_key, source.locale_id)] = source
+    documents = {}
+    for org_id, org in organizations.items():
+        shown = org
+        state = states.get((org.translation_key, org.locale_id))
+        if state is not None and not state.complete:
+            shown = sources.get((org.translation_key, state.source_locale_id), org)
+            if shown is org:
+                continue  # no source to show: leave it out rather than mislabel it
+        documents[org_id] = {
+            "id": shown.pk,
+            "language": shown.locale.language_code,
+            "name": shown.name,
+            "offers": shown.offers,
+            "serves": shown.serves,
+            "area": shown.area,
+            "how_to_reach": shown.how_to_reach,
+            "phone": shown.phone,
+            "email": shown.email,
+            "website": shown.website,
+            "verified_on": shown.verified_on,
+        }
+    return documents
+
+
+def _section_html(pages, restricted):
+    """(page id, section id) → front-end HTML of the section body.
+
+    Links to pages go to that page's public URL, or lose their target when
+    the page is not public (no slug of a draft leaks). Other link types go
+    through Wagtail's expansion, all bodies in one call. Relative URLs are
+    made absolute.
+    """
+    bodies = []
+    for page in pages:
+        for block in page.sections:
+            body = block.value["body"]
+            source = body.source if hasattr(body, "source") else str(body)
+            bodies.append(((page.pk, str(block.id)), source or ""))
+    linked_ids = set()
+    for _key, source in bodies:
+        for attributes in ANCHOR_RE.findall(source):
+            attrs = dict(ATTRIBUTE_RE.findall(attributes))
+            if attrs.get("linktype") == "page" and attrs.get("id", "").isdigit():
+                linked_ids.add(int(attrs["id"]))
+    page_urls = {}
+    if linked_ids:
+        now = timezone.now()
+        for page in Page.objects.live().filter(pk__in=linked_ids).filter(
+            Q(expire_at__isnull=True) | Q(expire_at__gt=now)
+        ):
+            if not is_restricted(page.path, restricted):
+                page_urls[page.pk] = absolute(page.get_url(None))
+
+    def rewrite_page_link(match):
+        attrs = dict(ATTRIBUTE_RE.findall(match.group(1)))
+        if attrs.get("linktype") != "page":
+            return match.group(0)
+        url = page_urls.get(int(attrs["id"])) if attrs.get("id", "").isdigit() else None
+        return f'<a href="{escape(url)}">' if url else "<a>"
+
+    joined = BODY_SEPARATOR.join(ANCHOR_RE.sub(rewrite_page_link, source) for _key, source in bodies)
+    if "linktype=" in joined:
+        joined = expand_db_html(joined)
+    # Expanded attributes are already escaped; only the configured base is added.
+    base = escape(api_base_url())
+    joined = re.sub(r'(href|src)="(/[^"]*)"', lambda m: f'{m.group(1)}="{base}{m.group(2)}"', joined)
+    parts = joined.split(BODY_SEPARATOR)
+    return {key: part for (key, _source), part in zip(bodies, parts)}

@@ -1,0 +1,163 @@
+"""The shape of our own endpoints: a lean, read-only JSON view and its parameter parsing.
+
+Our endpoints are plain Django views rather than DRF views: they are the hot
+path, and ``ApiMiddleware`` calls them without the site's session, locale and
+message middleware, which they do not use. Each declares its query
+parameters once (``parameters``): they are both what is accepted (anything
+else is a 400) and what the OpenAPI schema documents (``schema``).
+"""
+
+import re
+from datetime import UTC
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from .http import (
+    ApiError,
+    InvalidParameter,
+    MethodNotAllowed,
+    check_throttle,
+    format_datetime,
+    to_json,
+)
+
+INTEGER_RE = re.compile(r"^[0-9]{1,15}$")
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+READ_METHODS = ("GET", "HEAD")
+
+
+def language_codes():
+    return [code for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES]
+
+
+class Endpoint:
+    """A read-only JSON endpoint: throttled, strict about parameters, errors in the API's format.
+
+    Subclasses declare ``parameters`` (OpenAPI parameters: the only query
+    parameters accepted, and their documentation) and implement
+    ``get(request, params, **kwargs)``.
+    """
+
+    parameters = ()
+    # Called by ApiMiddleware without the site's middleware (sessions, locale, ...).
+    bypass_site_middleware = True
+
+    @classmethod
+    def as_view(cls):
+        def view(request, *args, **kwargs):
+            return cls().dispatch(request, *args, **kwargs)
+
+        view.endpoint = cls
+        view.csrf_exempt = True
+        view.__name__ = view.__qualname__ = cls.__name__
+        view.__doc__ = cls.__doc__
+        return view
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            if request.method not in READ_METHODS:
+                raise MethodNotAllowed(
+                    f"{request.method} is not allowed: the API is read-only.", headers={"Allow": "GET, HEAD, OPTIONS"}
+                )
+            check_throttle(request)
+            return self.get(request, self.query_parameters(request), *args, **kwargs)
+        except ApiError as error:
+            return error.response()
+
+    def query_parameters(self, request):
+        """Query parameters as a dict; unknown or repeated ones are a 400."""
+        known = {parameter.name for parameter in self.parameters}
+        params = {}
+        for name in request.GET:
+            if name not in known:
+                raise InvalidParameter(
+                    f"Unknown query parameter: {name}. Known parameters: {', '.join(sorted(known)) or 'none'}."
+                )
+            values = request.GET.getlist(name)
+            if len(values) > 1:
+                raise InvalidParameter(f"Give {name} only once.")
+            params[name] = values[0]
+        return params
+
+
+def parse_integer(params, name, default=None, minimum=0, maximum=None):
+    value = params.get(name)
+    if value is None:
+        return default
+    if not INTEGER_RE.match(value) or int(value) < minimum or (maximum is not None and int(value) > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+        raise InvalidParameter(f"{name} must be a whole number {bounds}.")
+    return int(value)
+
+
+def parse_changed_since(params):
+    value = params.get("changed_since")
+    if value is None:
+        return None
+    try:
+        # A "+" in an unencoded query string arrives as a space.
+        parsed = parse_datetime(value.strip().replace(" ", "+"))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise InvalidParameter(
+            "changed_since must be an ISO 8601 date and time, e.g. 2026-11-01T12:00:00Z "
+            "(pass back meta.as_of from the previous response)."
+        )
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def parse_locale(params):
+    locale = params.get("locale")
+    if locale is not None and locale not in language_codes():
+        raise InvalidParameter(f"locale must be one of: {', '.join(language_codes())}.")
+    return locale
+
+
+def paginate(params):
+    limit = parse_integer(params, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    offset = parse_integer(params, "offset", 0, minimum=0, maximum=10**9)
+    return limit, offset
+
+
+def listing_body(meta, items, removed):
+    """A listing's JSON from pre-serialized item bytes."""
+    return b"".join([
+        b'{"meta":', to_json(meta),
+        b',"items":[', b",".join(items), b"]",
+        b',"removed":', to_json(removed), b"}",
+    ])
+
+
+def listing_meta(snap, total, limit, offset, since):
+    return {
+        "total_count": total,
+        "limit": limit,
+        "offset": offset,
+        "as_of": format_datetime(snap.as_of),
+        "changed_since": format_datetime(since),
+    }
+
+
+def latest(times):
+    times = [t for t in times if t is not None]
+    return max(times) if times else None
+
+
+LOCALE_PARAMETER = OpenApiParameter("locale", str, enum=["es", "en", "cak"], description="Only this locale.")
+CHANGED_SINCE_PARAMETER = OpenApiParameter(
+    "changed_since",
+    OpenApiTypes.DATETIME,
+    description="Only what changed after this time, plus what was removed since (in `removed`). "
+    "Pass the previous response's meta.as_of.",
+)
+LIMIT_PARAMETER = OpenApiParameter("limit", int, description=f"Page size, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}).")
+OFFSET_PARAMETER = OpenApiParameter("offset", int, description="Items to skip.")

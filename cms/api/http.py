@@ -1,0 +1,232 @@
+"""HTTP behaviour shared by every API endpoint: errors, throttling, caching headers.
+
+- Errors are ``{"error": {"code": ..., "message": ...}}`` for every status
+  (400, 404, 405, 406, 412, 429, 500), never HTML.
+- Throttling counts anonymous requests per client in fixed windows. The
+  client address is only used hashed (with the secret key) as a cache key: it
+  is never stored or logged as is.
+- Successful responses carry ETag, Last-Modified and Cache-Control, and a
+  conditional GET gets a 304.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .serializers import UTCDateTimeField
+
+_datetime_field = UTCDateTimeField()
+
+
+def to_json(data):
+    """Compact UTF-8 JSON, as every API response is encoded."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def etag_of(body):
+    """A strong ETag: the body's digest."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def format_datetime(value):
+    """ISO 8601 in UTC, as in every document (None stays None)."""
+    return _datetime_field.to_representation(value) if value is not None else None
+
+
+ERROR_CODES = {
+    400: "invalid_parameter",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    412: "precondition_failed",
+    429: "throttled",
+    500: "server_error",
+}
+
+
+class ApiError(Exception):
+    """An error answered in the API's format (raised by our endpoints)."""
+
+    status = 400
+    code = "invalid_parameter"
+
+    def __init__(self, message, headers=None):
+        super().__init__(message)
+        self.message = str(message)
+        self.headers = headers or {}
+
+    def response(self):
+        response = error_response(self.status, self.message, self.code)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
+
+
+class InvalidParameter(ApiError):
+    status, code = 400, "invalid_parameter"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+
+
+class Throttled(ApiError):
+    status, code = 429, "throttled"
+
+
+def error_body(status_code, message, code=None):
+    return {"error": {"code": code or ERROR_CODES.get(status_code, "error"), "message": str(message)}}
+
+
+def error_response(status_code, message, code=None):
+    """A JSON error response outside DRF (URL not found, server error)."""
+    response = JsonResponse(error_body(status_code, message, code), status=status_code)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _message(detail):
+    if isinstance(detail, list):
+        return " ".join(_message(item) for item in detail)
+    if isinstance(detail, dict):
+        return " ".join(f"{key}: {_message(value)}" for key, value in detail.items())
+    return str(detail)
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with every error body in the API's one format."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = ERROR_CODES.get(response.status_code) or getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.Throttled):
+        message = "Too many requests; try again later."
+        if exc.wait is not None:
+            message = f"Too many requests; try again in {int(exc.wait)} seconds."
+    else:
+        message = _message(getattr(exc, "detail", exc))
+    response.data = error_body(response.status_code, message, code)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class JSONOnlyNegotiation(BaseContentNegotiation):
+    """Always JSON: no ``?format=`` switch, no browsable HTML, whatever Accept says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+THROTTLE_PREFIX = "altavoz-api:throttle"
+
+
+def parse_rate(rate):
+    """"600/minute" → (600, 60); empty → (None, None): no throttling."""
+    if not rate:
+        return None, None
+    count, period = rate.split("/")
+    return int(count), PERIODS[period.strip()[0]]
+
+
+def client_ident(request):
+    """Who is asking: the client address, hashed with the secret key.
+
+    Behind ``ALTAVOZ_API_TRUSTED_PROXIES`` reverse proxies, the address they
+    put in X-Forwarded-For is used. The address itself is never stored.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.ALTAVOZ_API_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def check_throttle(request):
+    """Count an anonymous request in a fixed window; raise Throttled over the rate.
+
+    O(1) per request (DRF's throttles keep every request's timestamp, which is
+    slow at the generous rates a public API needs). With several server
+    processes, share the counts through a shared cache (Redis).
+    """
+    limit, period = parse_rate(settings.ALTAVOZ_API_ANON_RATE)
+    if limit is None:
+        return
+    now = time.time()
+    window = int(now // period)
+    key = f"{THROTTLE_PREFIX}:{client_ident(request)}:{window}"
+    if cache.add(key, 1, period + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, period + 1)
+            count = 1
+    if count > limit:
+        wait = max(1, int((window + 1) * period - now) + 1)
+        raise Throttled(f"Too many requests; try again in {wait} seconds.", headers={"Retry-After": str(wait)})
+
+
+class AnonymousRateThrottle(BaseThrottle):
+    """``check_throttle`` for DRF views (Wagtail's pages endpoint)."""
+
+    def __init__(self):
+        self.wait_seconds = None
+
+    def allow_request(self, request, view):
+        if getattr(request.user, "is_authenticated", False):
+            return True
+        try:
+            check_throttle(request)
+        except Throttled as throttled:
+            self.wait_seconds = int(throttled.headers["Retry-After"])
+            return False
+        return True
+
+    def wait(self):
+        return self.wait_seconds
+
+
+def conditional_json(request, body, etag, last_modified):
+    """200 with the body, or 304 when the client's copy is current.
+
+    ``last_modified`` is a datetime (or None). Validators and caching headers
+    are set on both.
+    """
+    # HTTP dates have whole seconds: compare as the client will send it back.
+    # (Two changes within one second share a Last-Modified; the ETag tells them apart.)
+    timestamp = int(last_modified.timestamp()) if last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+    if response is None:
+        response = HttpResponse(body, content_type="application/json")
+        response["Content-Length"] = str(len(body))
+    elif response.status_code == 412:
+        return error_response(412, "The resource does not match If-Match / If-Unmodified-Since.")
+    response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = http_date(timestamp)
+    response["Cache-Control"] = f"public, max-age={settings.ALTAVOZ_API_MAX_AGE}"
+    return response

@@ -1,0 +1,138 @@
+"""Has anything the API shows changed? The content token answers cheaply.
+
+Every cached API document is keyed by a token: a digest of a few aggregates
+over the tables the documents are made from (live pages, view restrictions,
+renditions, audio jobs, recordings, translated strings) plus
+``ContentVersion``, which signal handlers bump for changes those aggregates
+cannot see (an organization edited, a page moved). The aggregates are what
+make invalidation work across processes with a per-process cache: renditions
+are written by the audio worker with ``bulk_create``, which sends no signal,
+and a local-memory cache in one web worker never hears about a publish
+handled by another.
+
+Reading the token is one query. A process reuses it for
+``ALTAVOZ_API_FRESHNESS_SECONDS`` (1 s by default); changes made in the same
+process are seen at once, because the signal handlers forget it on commit.
+"""
+
+import hashlib
+import threading
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+# Bump when the shape of the documents changes: old cache entries then miss.
+DOCUMENT_FORMAT = "1"
+
+_lock = threading.Lock()
+_memo = {"token": None, "checked_at": float("-inf")}
+
+
+def _aggregates():
+    """(table, [SQL aggregate expressions]) the token is made of."""
+    from wagtail.models import Page, PageViewRestriction, Site
+    from wagtail_localize.models import StringTranslation
+
+    from audio.models import AudioJob, Rendition, SectionRecording
+
+    from .models import ContentVersion
+
+    return [
+        (Page, ["COUNT(*)", "MAX(id)", "MAX(last_published_at)", "SUM(CASE WHEN live THEN id ELSE 0 END)",
+                "MAX(expire_at)", "MAX(go_live_at)"]),
+        (PageViewRestriction, ["COUNT(*)", "MAX(id)"]),
+        (Site, ["COUNT(*)", "MAX(id)", "SUM(root_page_id)"]),
+        (Rendition, ["COUNT(*)", "MAX(id)", "MAX(retired_at)"]),
+        (AudioJob, ["COUNT(*)", "MAX(requested_at)", "MAX(started_at)", "MAX(finished_at)"]),
+        (SectionRecording, ["COUNT(*)", "MAX(id)", "MAX(uploaded_at)"]),
+        (StringTranslation, ["COUNT(*)", "MAX(updated_at)"]),
+        (ContentVersion, ["MAX(value)"]),
+    ]
+
+
+def _fingerprint_sql():
+    quote = connection.ops.quote_name
+    columns = []
+    for model, expressions in _aggregates():
+        table = quote(model._meta.db_table)
+        for expression in expressions:
+            # Column names in the expressions are plain identifiers in both
+            # SQLite and PostgreSQL; "live" is a boolean in both.
+            columns.append(f"(SELECT {expression} FROM {table})")
+    return "SELECT " + ", ".join(columns)
+
+
+def _settings_digest():
+    """Settings that change documents without touching the database."""
+    from audio.variants import published_variants
+
+    parts = [
+        DOCUMENT_FORMAT,
+        api_base_url(),
+        settings.MEDIA_URL,
+        repr(sorted(getattr(settings, "ALTAVOZ_VOICES", {}).items())),
+        repr([v.name for v in published_variants()]),
+    ]
+    return "|".join(parts)
+
+
+def read_token():
+    """The current token, straight from the database (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_fingerprint_sql())
+        row = cursor.fetchone()
+    payload = _settings_digest() + "|" + "|".join("" if value is None else str(value) for value in row)
+    return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+
+
+def current_token():
+    """The token, re-read from the database at most every freshness interval."""
+    now = time.monotonic()
+    ttl = settings.ALTAVOZ_API_FRESHNESS_SECONDS
+    with _lock:
+        if _memo["token"] is not None and now - _memo["checked_at"] < ttl:
+            return _memo["token"]
+    token = read_token()
+    with _lock:
+        _memo.update(token=token, checked_at=now)
+    return token
+
+
+def remember(token):
+    """Use ``token`` (just read) as this process's current one."""
+    with _lock:
+        _memo.update(token=token, checked_at=time.monotonic())
+
+
+def forget():
+    """Make the next request re-read the token (after this transaction commits)."""
+
+    def reset():
+        with _lock:
+            _memo.update(token=None, checked_at=float("-inf"))
+        from .snapshot import forget_local
+
+        forget_local()
+
+    transaction.on_commit(reset)
+
+
+def bump():
+    """Record a change the token's aggregates cannot see, and forget the token."""
+    from .models import ContentVersion
+
+    if not ContentVersion.objects.filter(pk=1).update(value=F("value") + 1):
+        ContentVersion.objects.get_or_create(pk=1, defaults={"value": 1})
+    forget()
+
+
+def api_base_url():
+    """Scheme and host that absolute URLs in documents start with (no trailing slash)."""
+    return settings.ALTAVOZ_API_BASE_URL.rstrip("/")
+
+
+def now():
+    return timezone.now()
