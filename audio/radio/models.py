@@ -9,7 +9,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.models import Page
@@ -51,7 +51,7 @@ class StationIdentification(BaseGenericSetting):
                 _data, info = check_recording(upload)
                 if info.duration_seconds > STATION_ID_MAX_SECONDS:
                     raise ValidationError(
-                        _gettext("Una identificación dura como máximo %(seconds)s segundos.")
+                        gettext("Una identificación dura como máximo %(seconds)s segundos.")
                         % {"seconds": STATION_ID_MAX_SECONDS}
                     )
             except ValidationError as error:
