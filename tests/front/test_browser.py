@@ -158,6 +158,19 @@ def test_resume_where_the_listener_left_off_after_reload(phone, live_server, lis
     assert not phone.cookies()
 
 
+def test_lock_screen_shows_only_the_discreet_title(phone, live_server, listening_site):
+    page = phone.new_page()
+    page.goto(live_server.url + GUIDE)
+    page.click("#play-pause")
+    wait_for_time(page, 0.2)
+    # What a lock screen or notification shows: anyone near the phone may read it.
+    metadata = page.evaluate(
+        "() => { const m = navigator.mediaSession.metadata; return m && {title: m.title, artist: m.artist, album: m.album}; }"
+    )
+    assert metadata == {"title": listening_site.discreet_title, "artist": "", "album": ""}
+    assert listening_site.title not in page.title()
+
+
 def test_saved_guide_opens_and_plays_offline(phone, live_server, listening_site):
     from audio.models import Rendition
 
