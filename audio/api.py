@@ -33,15 +33,13 @@ from cms.api.endpoints import (
     LOCALE_PARAMETER,
     OFFSET_PARAMETER,
     Endpoint,
-    latest,
-    listing_body,
-    listing_meta,
     paginate,
     parse_changed_since,
     parse_integer,
     parse_locale,
+    sync_listing,
 )
-from cms.api.http import InvalidParameter, conditional_json, format_datetime
+from cms.api.http import InvalidParameter, format_datetime
 
 from .clips import clip_key, content_hash, recording_clip_key, spoken_form
 from .models import AudioJob, PronunciationEntry, Rendition, SectionRecording
@@ -258,30 +256,19 @@ class RenditionListView(Endpoint):
         limit, offset = paginate(params)
         snap = snapshots.get_snapshot()
 
-        def make():
-            entries = [
+        return sync_listing(
+            request, snap, ("renditions", locale, guide, variant, since, limit, offset),
+            entries=lambda: (
                 entry for entry in snap.renditions.values()
                 if (locale is None or entry.locale == locale)
                 and (guide is None or entry.guide == guide)
                 and (variant is None or entry.variant == variant)
-                and (since is None or entry.changed_at > since)
-            ]
-            removed = [
+            ),
+            removals=lambda: (
                 r for r in snap.removed_renditions
-                if since is not None and r.removed_at > since
-                and (locale is None or r.locale == locale) and (guide is None or r.guide == guide)
-            ]
-            body = listing_body(
-                listing_meta(snap, len(entries), limit, offset, since),
-                [entry.body for entry in entries[offset:offset + limit]],
-                [
-                    {"id": r.id, "guide": r.guide, "locale": r.locale, "removed_at": format_datetime(r.removed_at)}
-                    for r in removed
-                ],
-            )
-            every_removal = [r.removed_at for r in snap.removed_renditions if locale is None or r.locale == locale]
-            return body, latest([entry.changed_at for entry in entries] + every_removal)
-
-        key = ("renditions", locale, guide, variant, since, limit, offset)
-        body, etag, last_modified = snap.listing(key, make)
-        return conditional_json(request, body, etag, last_modified)
+                if (locale is None or r.locale == locale) and (guide is None or r.guide == guide)
+            ),
+            since=since, limit=limit, offset=offset,
+            item=lambda entry: entry.body,
+            removal=lambda r: {"id": r.id, "guide": r.guide, "locale": r.locale, "removed_at": format_datetime(r.removed_at)},
+        )

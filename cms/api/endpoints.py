@@ -21,6 +21,7 @@ from .http import (
     InvalidParameter,
     MethodNotAllowed,
     check_throttle,
+    conditional_json,
     format_datetime,
     to_json,
 )
@@ -145,6 +146,31 @@ def listing_meta(snap, total, limit, offset, since):
         "as_of": format_datetime(snap.as_of),
         "changed_since": format_datetime(since),
     }
+
+
+def sync_listing(request, snap, key, *, entries, removals, since, limit, offset, item, removal):
+    """A listing clients keep in sync with ``changed_since``, memoized per snapshot.
+
+    ``entries`` and ``removals`` are callables giving everything that matches
+    the request's other filters; they run only when the listing is not
+    memoized yet. ``item`` gives an entry's JSON bytes, ``removal`` a
+    removal's dict.
+    """
+
+    def make():
+        changed = [e for e in entries() if since is None or e.changed_at > since]
+        every_removal = list(removals())
+        removed = [r for r in every_removal if since is not None and r.removed_at > since]
+        body = listing_body(
+            listing_meta(snap, len(changed), limit, offset, since),
+            [item(e) for e in changed[offset:offset + limit]],
+            [removal(r) for r in removed],
+        )
+        # Something that went away changes the listing too, whenever it went.
+        return body, latest([e.changed_at for e in changed] + [r.removed_at for r in every_removal])
+
+    body, etag, last_modified = snap.listing(key, make)
+    return conditional_json(request, body, etag, last_modified)
 
 
 def latest(times):

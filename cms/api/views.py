@@ -28,13 +28,11 @@ from .endpoints import (
     OFFSET_PARAMETER,
     Endpoint,
     language_codes,
-    latest,
-    listing_body,
-    listing_meta,
     paginate,
     parse_changed_since,
     parse_integer,
     parse_locale,
+    sync_listing,
 )
 from .http import (
     AnonymousRateThrottle,
@@ -83,30 +81,19 @@ class GuideListView(Endpoint):
         def is_translation(entry):
             return source is not None and entry.translation_key == source.translation_key and entry.id != source.id
 
-        def make():
-            entries = [
+        return sync_listing(
+            request, snap, ("guides", locale, translation_of, slug, since, bool(full), limit, offset),
+            entries=lambda: (
                 entry for entry in snap.guides.values()
                 if (locale is None or entry.locale == locale)
                 and (slug is None or entry.slug == slug)
                 and (translation_of is None or is_translation(entry))
-                and (since is None or entry.changed_at > since)
-            ]
-            removed = [
-                r for r in snap.removed_guides
-                if since is not None and r.removed_at > since and (locale is None or r.locale == locale)
-            ]
-            body = listing_body(
-                listing_meta(snap, len(entries), limit, offset, since),
-                [entry.full if full else entry.summary for entry in entries[offset:offset + limit]],
-                [{"id": r.id, "locale": r.locale, "removed_at": format_datetime(r.removed_at)} for r in removed],
-            )
-            # A guide that went away changes the listing too.
-            every_removal = [r.removed_at for r in snap.removed_guides if locale is None or r.locale == locale]
-            return body, latest([entry.changed_at for entry in entries] + every_removal)
-
-        key = ("guides", locale, translation_of, slug, since, bool(full), limit, offset)
-        body, etag, last_modified = snap.listing(key, make)
-        return conditional_json(request, body, etag, last_modified)
+            ),
+            removals=lambda: (r for r in snap.removed_guides if locale is None or r.locale == locale),
+            since=since, limit=limit, offset=offset,
+            item=lambda entry: entry.full if full else entry.summary,
+            removal=lambda r: {"id": r.id, "locale": r.locale, "removed_at": format_datetime(r.removed_at)},
+        )
 
 
 class GuideDetailView(Endpoint):
