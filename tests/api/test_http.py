@@ -1,5 +1,8 @@
 """HTTP behaviour: conditional GET, caching headers, CORS, throttling, errors."""
 
+import gzip
+import json
+
 import pytest
 from django.utils.http import http_date
 
@@ -23,6 +26,30 @@ def test_if_none_match_with_the_etag_gives_304(api, url):
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == first["ETag"]
+
+
+@pytest.mark.parametrize("url", ["/api/v2/guides/?fields=*", "/api/v2/guides/", "detail"])
+def test_clients_that_accept_gzip_get_the_same_json_compressed(api, url):
+    url = f"/api/v2/guides/{guide().pk}/" if url == "detail" else url
+    plain = api.get(url)
+    packed = api.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    assert len(packed.content) * 3 < len(plain.content)
+    assert int(packed["Content-Length"]) == len(packed.content)
+    assert "Accept-Encoding" in packed["Vary"] and "Accept-Encoding" in plain["Vary"]
+    # Each form has its own validator, and each revalidates.
+    assert packed["ETag"] != plain["ETag"]
+    again = api.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert again.status_code == 304 and again["ETag"] == packed["ETag"]
+    assert api.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 200
+
+
+@pytest.mark.parametrize("header", ["identity", "gzip;q=0", "br", "gzipx", ""])
+def test_no_gzip_for_clients_that_do_not_take_it(api, header):
+    response = api.get("/api/v2/guides/?fields=*", HTTP_ACCEPT_ENCODING=header)
+    assert "Content-Encoding" not in response
+    assert response.json()["items"]
 
 
 def test_if_modified_since_gives_304_until_the_guide_changes(api):
