@@ -220,11 +220,15 @@ class _Client(asyncio.Protocol):
             self.done.set_result(None)
 
 
+ACCEPT_ENCODING = {"value": "gzip"}
+
+
 def load(port, path, seconds, connections=CONNECTIONS):
     """Requests/s, latencies (s) and non-200 statuses for `seconds` of closed-loop load."""
-    # As phones' HTTP clients do: ours answers gzip, stock Wagtail plain JSON.
+    # As phones' HTTP clients do (--identity: plain JSON): ours answers gzip, stock Wagtail plain JSON.
     request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nAccept-Encoding: gzip\r\n\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+        f"Accept-Encoding: {ACCEPT_ENCODING['value']}\r\n\r\n"
     ).encode()
     latencies, failures = [], []
 
@@ -282,7 +286,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="warm measurement per endpoint")
     parser.add_argument("--var-dir", type=Path, help="use (and fill if empty) this var dir instead of a new one")
+    parser.add_argument("--identity", action="store_true", help="ask for uncompressed responses")
     args = parser.parse_args()
+    if args.identity:
+        ACCEPT_ENCODING["value"] = "identity"
 
     var_dir = (args.var_dir or Path(tempfile.mkdtemp(prefix="altavoz-bench-api-"))).resolve()
     env = server_environment(var_dir)
@@ -313,7 +320,8 @@ def main():
 def report(results, endpoints, seconds):
     load1, load5, _ = os.getloadavg()
     print()
-    print(f"{CONNECTIONS} connections, gunicorn 2 workers × 2 threads, SQLite, local-memory cache; "
+    print(f"{CONNECTIONS} connections, Accept-Encoding: {ACCEPT_ENCODING['value']}, "
+          f"gunicorn 2 workers × 2 threads, SQLite, local-memory cache; "
           f"warm runs {seconds:.0f} s, cold runs {COLD_SECONDS:.0f} s; load average {load1:.1f}/{load5:.1f}")
     print()
     print("| run | endpoint | URL | req/s | p50 ms | p99 ms | server CPU ms/req | first request ms | non-200 |")
