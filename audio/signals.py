@@ -4,9 +4,13 @@ from wagtail.signals import page_published
 
 
 def queue_audio_on_publish(sender, instance, **kwargs):
+    from cms.models import GuidePage
+
     from .jobs import request_audio
 
-    request_audio(instance)
+    # Only guides are read aloud; home pages publish too (every locale has one).
+    if issubclass(instance.specific_class or type(instance), GuidePage):
+        request_audio(instance)
 
 
 def connect():
