@@ -15,11 +15,13 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import av
 import numpy as np
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .mastering import MASTER_SAMPLE_RATE, decode_audio, join_with_pauses, trim_silence
 from .models import PronunciationEntry, SectionClip
@@ -43,6 +45,11 @@ class SectionAudio:
     synthesized: bool
 
     def pcm(self):
+        """The clip's samples, decoded once: each variant's segment reads them."""
+        return self._samples
+
+    @cached_property
+    def _samples(self):
         with self.clip.audio.open("rb") as file:
             return decode_audio(file.read())
 
@@ -92,7 +99,7 @@ def section_clip(section, engine, language_code, lexicon):
     """
     spoken = [spoken_form(s, language_code, lexicon) for s in section.sentences]
     key = clip_key(engine.name, engine.voice, spoken)
-    cached = SectionClip.objects.filter(key=key).first()
+    cached = _cached_clip(key)
     if cached is not None and cached.audio.storage.exists(cached.audio.name):
         return SectionAudio(section, cached, synthesized=False)
 
@@ -121,6 +128,12 @@ def section_clip(section, engine, language_code, lexicon):
     return SectionAudio(section, clip, synthesized=True)
 
 
+def _cached_clip(key):
+    """The clip row for `key`, if any, marked used first (so cache eviction leaves it)."""
+    SectionClip.objects.filter(key=key).update(used_at=timezone.now())
+    return SectionClip.objects.filter(key=key).first()
+
+
 def recording_clip_key(recording):
     return hashlib.sha256(f"recorded:{recording.pk}:{recording.audio.name}".encode()).hexdigest()
 
@@ -128,7 +141,7 @@ def recording_clip_key(recording):
 def recorded_clip(section, recording):
     """A human recording used as a section's clip (one span: no sentence timing)."""
     digest = recording_clip_key(recording)
-    clip = SectionClip.objects.filter(key=digest).first()
+    clip = _cached_clip(digest)
     if clip is None:
         with recording.audio.open("rb") as file:
             pcm = trim_silence(decode_audio(file.read()))

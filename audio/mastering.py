@@ -2,8 +2,10 @@
 
 This stage takes the audio the engines made (or a human recording), joins it
 with natural pauses, sets its loudness and encodes it once per variant
-(``audio.variants``). Never concatenate encoded bytes instead: joined MP3
-streams report wrong durations and click at the seams.
+(``audio.variants``). Never concatenate encoded bytes blindly: joined MP3
+streams report wrong durations and click at the seams. Guides are joined
+after encoding only by ``join_segments``, which knows where each codec's
+frames begin and end and writes one header for the whole file.
 
 How a guide's audio travels through this module:
 
@@ -11,27 +13,35 @@ How a guide's audio travels through this module:
    float32 mono at ``MASTER_SAMPLE_RATE``. ``probe_audio`` checks an upload.
 2. ``trim_silence`` cuts engine-made silence at both ends of a clip;
    ``join_with_pauses`` joins clips and says where each one landed.
-3. ``master`` brings the result to a variant's loudness and true-peak ceiling,
-   encodes it, decodes it again and measures that, tags it (ID3 chapters for
-   MP3, Vorbis comments for Opus/FLAC).
+3. ``master_joined`` masters each section on its own (``master_segment``:
+   its loudness, its true-peak ceiling, one encode), joins the encoded
+   sections without re-encoding (``join_segments``) and decodes the joined
+   file once to measure it (``measure_joined``), so that editing one
+   section re-encodes only that section (``audio.segments`` caches them).
+   ``master`` does the same for one piece of audio as a whole (radio spots
+   and programs, lossless variants); ``tag`` writes ID3 chapters for MP3,
+   Vorbis comments for Opus/FLAC.
 4. ``chapters_json`` and ``webvtt`` write the side files players read.
 
-Loudness, in ``master``: measure (ITU-R BS.1770-4, reading as pyloudnorm
-does) at the variant's sample rate, apply the gain that reaches the target,
-and limit true peaks with a look-ahead limiter that reads a 4x oversampled
-signal (so it sees the inter-sample peaks a DAC will make). Limiting lowers
-loudness, so gain and limiting are repeated until they agree. Lossy codecs
-then move loudness and peaks: the first pass aims off by what the codec will
-do (known for MP3, measured on a few excerpts for Opus) and limits below the
-ceiling by what its peaks add. The encoded file is decoded and measured; if it
-misses the target by more than ``LOUDNESS_TOLERANCE_LU`` or its true peak
-passes the ceiling, another pass (two at most) corrects for what the codec did.
+Loudness, in ``master`` and ``master_segment``: measure (ITU-R BS.1770-4,
+reading as pyloudnorm does) at the variant's sample rate, apply the gain that
+reaches the target, and limit true peaks with a look-ahead limiter that reads
+a 4x oversampled signal (so it sees the inter-sample peaks a DAC will make).
+Limiting lowers loudness, so gain and limiting are repeated until they agree.
+Lossy codecs then move loudness and peaks: the first pass aims off by what the
+codec will do (known for MP3; for Opus measured on a few excerpts by
+``master``, learned from earlier segments of the same voice for segments)
+and limits below the ceiling by what its peaks add. The encoded file is
+decoded and measured; if it misses the target by more than
+``LOUDNESS_TOLERANCE_LU`` (a segment: ``SEGMENT_TOLERANCE_LU``) or its true
+peak passes the ceiling, another pass corrects for what the codec did.
 
 Speed: a 14-minute guide is usually encoded once per variant, and the encoder
-is then most of ``master``'s time. Everything else touches each sample a few
-times at most: the meter filters in one streaming pass, true peaks are
-oversampled only in blocks that come near the level that matters, and the
-limiter works only around peaks over its ceiling (see bench/README.md).
+is then most of the time. Everything else touches each sample a few times at
+most: the meter filters in one streaming pass (and, while limiting, reads what
+the limiter took only where it acts), true peaks are oversampled only in
+blocks that come near the level that matters, and the limiter works only
+around peaks over its ceiling (see bench/README.md).
 
 No Django here: the stage is pure functions over bytes and numpy arrays.
 """
@@ -45,10 +55,13 @@ import logging
 import math
 import re
 import struct
+import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from itertools import pairwise
 
 import av
@@ -80,15 +93,26 @@ __all__ = [
     "AudioInfo",
     "Chapter",
     "Cue",
+    "EncodedSegment",
+    "JoinedAudio",
+    "JoinedLoudness",
+    "JoinedMaster",
     "Loudness",
     "MasteredAudio",
     "Metadata",
+    "can_join",
     "chapters_json",
     "decode_audio",
+    "join_segments",
     "join_with_pauses",
     "master",
+    "master_joined",
+    "master_segment",
     "measure",
+    "measure_joined",
     "probe_audio",
+    "segment_on_target",
+    "tag",
     "trim_silence",
     "webvtt",
 ]
@@ -556,6 +580,11 @@ _GATE_STEP = 0.25  # blocks start every quarter block (75 % overlap): 100 ms hop
 _ABSOLUTE_GATE_LUFS = -70.0
 _RELATIVE_GATE_LU = -10.0
 _CHUNK_SAMPLES = 1 << 20  # filtered at a time: ~4 MB of float32, cache- and memory-friendly
+# Silence after sound leaves the filter's state decaying through subnormal
+# floats, which the CPU handles ~40x slower: a second of pause cost as much
+# to filter as ~40 s of speech. A signal at -240 dBFS alternating in sign
+# (so the high-pass keeps it), far under any gate, keeps it normal.
+_SUBNORMAL_GUARD = 1e-12
 
 # True peak: inter-sample peaks rise little above the samples around them in
 # speech, so only blocks of _PEAK_BLOCK samples whose largest sample comes
@@ -629,8 +658,8 @@ def _k_weighting(rate: int) -> np.ndarray:
     return np.array([np.concatenate([f.b, f.a]) for f in (shelf, high_pass)])
 
 
-def _hop_energies(x: np.ndarray, rate: int, bounds: np.ndarray) -> np.ndarray:
-    """Sum of squares of the K-weighted signal in each hop between `bounds`.
+def _hop_energies(x: np.ndarray, rate: int, bounds: np.ndarray, weighted: bool = True) -> np.ndarray:
+    """Sum of squares of the K-weighted signal (or, unweighted, of `x`) in each hop between `bounds`.
 
     Filtered a chunk at a time with the filter state carried over, which is
     the same as filtering it whole. float32 input is filtered in float32
@@ -641,16 +670,21 @@ def _hop_energies(x: np.ndarray, rate: int, bounds: np.ndarray) -> np.ndarray:
     hops = len(bounds) - 1
     energies = np.zeros(hops)
     per_chunk = max(1, _CHUNK_SAMPLES // max(int(bounds[1] - bounds[0]), 1))
+    guard = np.full(int(bounds[min(per_chunk, hops)] - bounds[0]), _SUBNORMAL_GUARD, dtype=x.dtype)
+    guard[1::2] *= -1
     for first in range(0, hops, per_chunk):
         last = min(first + per_chunk, hops)
         lo, hi = bounds[first], bounds[last]
         if hi <= lo:  # only empty hops past the end are left
             break
-        weighted, state = sosfilt(sos, x[lo:hi], zi=state)
+        if weighted:
+            chunk, state = sosfilt(sos, x[lo:hi] + guard[: hi - lo], zi=state)
+        else:
+            chunk = x[lo:hi]
         starts = bounds[first:last] - lo
         starts = starts[starts < hi - lo]
         energies[first : first + len(starts)] = np.add.reduceat(
-            np.square(weighted), starts, dtype=np.float64
+            np.square(chunk), starts, dtype=np.float64
         )
     return energies
 
@@ -703,13 +737,40 @@ class _TruePeaks:
         if threshold < self._covered:
             # A dB to spare: the gain loop raises its gain by fractions of one.
             self._covered = threshold * 10 ** (-1 / 20)
-            self._positions, self._values = self._oversampled(self.block_peaks >= self._covered)
+            starts, stops, self._values = self._oversampled(self.block_peaks >= self._covered)
+            self._positions = _ranges(starts, stops)
         return self._positions, self._values
 
-    def _oversampled(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def span_maxima(self, spans: list[tuple[int, int]], level: float) -> np.ndarray:
+        """The true peak (linear) of each [start, end) span: exact where it may reach `level`.
+
+        A span whose samples all stay _TRUE_PEAK_SCREEN_DB under `level`
+        reads its sample peak. One oversampling pass for all spans.
+        """
+        x = self.x
+        starts, stops, values = self._oversampled(
+            self.block_peaks >= level * 10 ** (-_TRUE_PEAK_SCREEN_DB / 20)
+        )
+        # A run's values follow the runs before it in `values`.
+        offsets = np.cumsum(stops - starts) - (stops - starts)
+        maxima = []
+        for start, end in spans:
+            peak = max(float(x[start:end].max(initial=0.0)), -float(x[start:end].min(initial=0.0)))
+            first = int(np.searchsorted(stops, start, side="right"))
+            last = int(np.searchsorted(starts, end))  # runs first..last-1 overlap the span
+            if first < last:
+                low = offsets[first] + max(start - starts[first], 0)
+                high = offsets[last - 1] + min(end, stops[last - 1]) - starts[last - 1]
+                peak = max(peak, float(values[low:high].max(initial=0.0)))
+            maxima.append(peak)
+        return np.array(maxima)
+
+    def _oversampled(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Runs [starts, stops) of the wanted blocks' samples, and their envelope, run after run."""
         x, n, factor = self.x, len(self.x), _TRUE_PEAK_OVERSAMPLING
         if not wanted.any():
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=np.float32)
         edges = np.diff(np.concatenate([[0], wanted.astype(np.int8), [0]]))
         # One sample more each side: its envelope may hold a peak shared with the block.
         starts = np.maximum(np.flatnonzero(edges == 1) * _PEAK_BLOCK - 1, 0)
@@ -717,12 +778,19 @@ class _TruePeaks:
         lows = np.maximum(starts - _TRUE_PEAK_REACH, 0)
         highs = np.minimum(stops + _TRUE_PEAK_REACH, n)
         # All runs, each with its real neighbours, oversampled in one call.
-        joined = x[_ranges(lows, highs)]
-        upsampled = np.abs(resample_poly(joined.astype(np.float32), factor, 1))
-        envelope = upsampled.reshape(-1, factor).max(axis=1)
+        # Slices, not an index array: a loud, steady signal makes long runs.
+        joined = np.concatenate([x[low:high] for low, high in zip(lows.tolist(), highs.tolist())])
+        upsampled = resample_poly(joined.astype(np.float32, copy=False), factor, 1)
+        np.abs(upsampled, out=upsampled)
+        # Each sample's largest oversampled value (strided maxima: faster than reshape().max(axis=1)).
+        envelope = functools.reduce(np.maximum, (upsampled[k::factor] for k in range(factor)))
         envelope[1:] = np.maximum(envelope[1:], envelope[:-1])
-        positions = _ranges(starts, stops)
-        return positions, envelope[_positions_in(positions, lows, highs)]
+        # Each run's own samples, cut out of `joined`.
+        begins = np.cumsum(highs - lows) - (highs - lows) + (starts - lows)
+        values = np.concatenate(
+            [envelope[b : b + length] for b, length in zip(begins.tolist(), (stops - starts).tolist())]
+        )
+        return starts, stops, values
 
 
 def _db(amplitude: float) -> float:
@@ -744,28 +812,50 @@ def master(pcm: np.ndarray, variant: Variant, metadata: Metadata | None = None) 
     Silence stays silence (loudness -inf). Raises ValueError for empty or
     non-finite input.
     """
-    pcm = _as_float(pcm)
-    if pcm.ndim != 1 or not len(pcm):
-        raise ValueError(f"master() needs non-empty mono samples, got shape {pcm.shape}")
-    if not np.all(np.isfinite(pcm)):
-        raise ValueError("master() got NaN or infinite samples")
-
+    pcm = _checked(pcm, "master()")
     rate = variant.sample_rate
     source = _Source(_resample(pcm, MASTER_SAMPLE_RATE, rate), rate)
-    # The meter sums channels: identical stereo channels read 3 LU above mono.
-    target = variant.loudness_lufs - 10 * math.log10(variant.channels)
-    target -= _codec_loudness_change(source, variant, target)
+    target = _target(variant)
+    aim = target - _codec_loudness_change(source, variant, target)
+    best = _passes(source, variant, aim, LOUDNESS_TOLERANCE_LU)
+    data = best.data if metadata is None else _tag(best.data, variant, metadata)
+    return MasteredAudio(data, best.duration_seconds, best.loudness, variant.mime_type)
+
+
+def _checked(pcm: np.ndarray, caller: str) -> np.ndarray:
+    pcm = _as_float(pcm)
+    if pcm.ndim != 1 or not len(pcm):
+        raise ValueError(f"{caller} needs non-empty mono samples, got shape {pcm.shape}")
+    if not np.all(np.isfinite(pcm)):
+        raise ValueError(f"{caller} got NaN or infinite samples")
+    return pcm
+
+
+def _target(variant: Variant) -> float:
+    """The loudness to aim for before encoding, as the meter reads the mono source.
+
+    The meter sums channels: identical stereo channels read 3 LU above mono.
+    """
+    return variant.loudness_lufs - 10 * math.log10(variant.channels)
+
+
+def _passes(source: _Source, variant: Variant, aim: float, tolerance: float) -> _Attempt:
+    """Encode passes until the decoded file is within `tolerance` of the target, under the ceiling.
+
+    `aim` is the first pass's loudness before encoding (the target, moved by
+    what the codec is expected to do); a later pass moves it by what the
+    codec did. Returns the best of at most _MAX_PASSES attempts.
+    """
     ceiling = variant.true_peak_dbtp - _CODEC_PEAK_RISE_DB.get(
         variant.codec, _LOSSLESS_PEAK_RISE_DB
     )
-
     attempts = []
     for _ in range(_MAX_PASSES):
-        attempt = _attempt(source, variant, target, ceiling)
+        attempt = _attempt(source, variant, aim, ceiling)
         attempts.append(attempt)
         miss = variant.loudness_lufs - attempt.loudness.integrated_lufs
         overshoot = attempt.loudness.true_peak_dbtp - variant.true_peak_dbtp
-        if not math.isfinite(miss) or (abs(miss) <= LOUDNESS_TOLERANCE_LU and overshoot <= 0):
+        if not math.isfinite(miss) or (abs(miss) <= tolerance and overshoot <= 0):
             break
         logger.info(
             "%s: encoded at %.2f LUFS / %.2f dBTP, correcting in another pass",
@@ -775,13 +865,10 @@ def master(pcm: np.ndarray, variant: Variant, metadata: Metadata | None = None) 
         )
         # Aim off by what the codec did, within reason. Codec peaks are partly
         # noise, not the limiter's input: leave a little more room than missed.
-        target += max(-_MAX_CORRECTION_LU, min(miss, _MAX_CORRECTION_LU))
+        aim += max(-_MAX_CORRECTION_LU, min(miss, _MAX_CORRECTION_LU))
         if overshoot > 0:
             ceiling -= overshoot + 0.3
-
-    best = _best(attempts, variant)
-    data = best.data if metadata is None else _tag(best.data, variant, metadata)
-    return MasteredAudio(data, best.duration_seconds, best.loudness, variant.mime_type)
+    return _best(attempts, variant)
 
 
 class _Source:
@@ -797,12 +884,41 @@ class _Source:
         if not self.short:
             self.bounds = _hop_bounds(len(x), rate)
             self.hop_energies = _hop_energies(self.x, rate, self.bounds)
+            self.plain_energies = _hop_energies(self.x, rate, self.bounds, weighted=False)
 
     def loudness(self, y: np.ndarray | None = None) -> float:
         """Integrated loudness of the source, or of `y` (a processed copy of it)."""
         if self.short:
             return _lufs(self.x if y is None else y, self.rate)
         energies = self.hop_energies if y is None else _hop_energies(y, self.rate, self.bounds)
+        return _gated_loudness(energies, self.rate)
+
+    def limited_loudness(self, gain_db: float, limiter: _Gain) -> float:
+        """Loudness of the source at `gain_db`, then through `limiter`, without filtering it again.
+
+        The limiter's gain moves slowly next to speech's frequencies, so
+        K-weighting sees in each hop the share of energy the limiter took
+        from its plain (unweighted) energy: each hop's weighted energy is
+        scaled by that share, computed only where the limiter acts. On the
+        Mixco guide this reads within 0.005 LU of measuring the limited
+        signal (0.016 LU under 4 dB of limiting); encoded files are then
+        measured for real.
+        """
+        if self.short:
+            y = self.x * np.float32(10 ** (gain_db / 20))
+            limiter.apply(y)
+            return _lufs(y, self.rate)
+        energies = self.hop_energies * 10 ** (gain_db / 10)
+        if len(limiter.starts):
+            indices = _ranges(limiter.starts, limiter.stops)
+            hops = np.searchsorted(self.bounds, indices, side="right") - 1
+            counted = hops < len(self.hop_energies)  # past the last hop: in no gating block
+            taken = (1 - np.square(limiter.values[counted], dtype=np.float64)) * np.square(
+                self.x[indices[counted]], dtype=np.float64
+            )
+            lost = np.bincount(hops[counted], weights=taken, minlength=len(energies))
+            plain = self.plain_energies
+            energies *= 1 - np.divide(lost, plain, out=np.zeros_like(lost), where=plain > 0)
         return _gated_loudness(energies, self.rate)
 
 
@@ -845,7 +961,8 @@ class _Attempt:
 
 def _attempt(source: _Source, variant: Variant, target: float, ceiling: float) -> _Attempt:
     """One pass: gain and limiting, encode, then decode and measure the result."""
-    data, decoded = _encode_and_decode(_fit_loudness(source, target, ceiling), variant)
+    fitted, _reached = _fit_loudness(source, target, ceiling)
+    data, decoded = _encode_and_decode(fitted, variant)
     return _Attempt(data, len(decoded) / variant.sample_rate, measure(decoded, variant.sample_rate))
 
 
@@ -860,11 +977,14 @@ def _best(attempts: list[_Attempt], variant: Variant) -> _Attempt:
     return min(fitting, key=lambda a: abs(a.loudness.integrated_lufs - variant.loudness_lufs))
 
 
-def _fit_loudness(source: _Source, target: float, ceiling_db: float) -> np.ndarray:
-    """Apply the gain that, after true-peak limiting, lands on `target` LUFS."""
+def _fit_loudness(source: _Source, target: float, ceiling_db: float) -> tuple[np.ndarray, float]:
+    """Apply the gain that, after true-peak limiting, lands on `target` LUFS.
+
+    Returns the samples and the loudness they reached.
+    """
     measured = source.loudness()
     if not math.isfinite(measured):  # silence, or quieter than BS.1770's -70 LUFS gate
-        return source.x
+        return source.x, measured
     gain_db = target - measured
     if gain_db > MAX_GAIN_DB:
         logger.warning(
@@ -876,16 +996,13 @@ def _fit_loudness(source: _Source, target: float, ceiling_db: float) -> np.ndarr
     # gain buys less than a dB of loudness once more peaks are limited: after
     # the first round, step by the slope the last two rounds showed.
     previous: tuple[float, float] | None = None
-    limited = np.empty_like(source.x)
     for _ in range(5):
         gain = 10 ** (gain_db / 20)
         positions, envelope = source.peaks.envelope(ceiling / gain)
         limiter = _limit(positions, envelope * gain, ceiling, len(source.x), source.rate)
-        np.multiply(source.x, np.float32(gain), out=limited)
+        reached = source.limited_loudness(gain_db, limiter)
         if not len(limiter.starts):  # nothing reached the ceiling: the gain alone moved loudness
             break
-        limiter.apply(limited)
-        reached = source.loudness(limited)
         error = target - reached
         if abs(error) < 0.05 or gain_db >= MAX_GAIN_DB:
             break
@@ -894,7 +1011,9 @@ def _fit_loudness(source: _Source, target: float, ceiling_db: float) -> np.ndarr
             slope = min(max((reached - previous[1]) / (gain_db - previous[0]), 0.5), 1.0)
         previous = (gain_db, reached)
         gain_db = min(gain_db + error / slope, MAX_GAIN_DB)
-    return limited
+    limited = source.x * np.float32(gain)
+    limiter.apply(limited)
+    return limited, reached
 
 
 @dataclass(frozen=True)
@@ -1038,6 +1157,464 @@ def _encode(pcm: np.ndarray, variant: Variant) -> bytes:
             output.mux(stream.encode(frame))
         output.mux(stream.encode(None))
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------
+# Segments: a guide mastered one section at a time, joined without re-encoding
+#
+# ``master_segment`` masters one section's clip as its own file: its share of
+# the pause around it, its own loudness and true-peak ceiling, one encode.
+# ``join_segments`` puts the encoded frames of several such files one after
+# the other in one container, with one header for the whole (MP3: one
+# Xing/LAME frame with the first file's encoder delay and the last one's
+# padding; Ogg Opus: one logical stream, the first file's pre-skip, granule
+# positions for the whole). Each encode starts from silence and ends in
+# silence, so the seams (an encoder's padding, the next one's priming, a
+# decoder carrying state across) fall inside the pause between sections.
+# ``measure_joined`` decodes the joined file once, as a player would, and
+# measures it whole and segment by segment: a segment that missed its target
+# (a codec change not yet known for a voice) is mastered again, aiming off
+# by what the codec did to it, as ``master`` does for a whole file.
+#
+# Where a section's speech lands in the joined file comes from the frames
+# themselves: what each file decodes to (frames x frame size), less the
+# priming the decoder skips at the start of the whole file. A guide whose
+# sections all read at the target reads at the target as a whole (pauses are
+# gated out), and sections from recordings of different levels even out.
+
+# Segments land this close to the target, so that the whole file, whose
+# loudness is the energy-weighted mean of theirs, is well within
+# LOUDNESS_TOLERANCE_LU.
+SEGMENT_TOLERANCE_LU = 0.3
+
+# A voice no segment has shown yet starts from this (its first segment is
+# then measured): Opus took 0.5 LU from espeak's guide, 1.1 from a hissier
+# voice, which that segment's second pass corrects.
+_FIRST_GUESS_CODEC_GAIN_DB = {"libopus": -0.5}
+
+# What a codec adds to a segment's true peaks varies more from section to
+# section than over a whole guide (_CODEC_PEAK_RISE_DB). Measured per
+# section on the Mixco and Patzún guides (espeak): MP3 32 kbps +0.3 to +1.9
+# dB, Opus 16 kbps +1.8 to +3.1 dB. A segment over the ceiling costs
+# another join and decode of the whole file, so the first pass limits with
+# room for the largest, and a second pass with a dB more than it missed by.
+_SEGMENT_PEAK_RISE_DB = {"libmp3lame": 2.0, "libopus": 3.3}
+_SEGMENT_PEAK_RETRY_DB = 1.0
+
+# A segment's tail keeps at least this much silence after its speech.
+_MIN_TAIL_SECONDS = 0.1
+
+# Joins measured: segments that read off target in the first are mastered
+# again once (as master() makes a second pass).
+_JOIN_PASSES = 2
+
+# Joining and decoding go a packet at a time in Python and hold the GIL:
+# variants mastered in threads side by side would only interleave them, each
+# slower. They take turns; encoders and numpy (which release it) run alongside.
+_PACKET_WORK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class EncodedSegment:
+    """One section encoded on its own, as ``master_segment`` made it.
+
+    Sample counts are at the variant's rate: `lead_samples` of silence, the
+    clip, then silence up to `samples`, all that went into the encoder, at
+    `encoded_lufs` (the mono samples) and limited under `limit_dbtp`.
+    """
+
+    data: bytes
+    lead_samples: int
+    clip_samples: int
+    samples: int
+    encoded_lufs: float
+    limit_dbtp: float
+
+    def codec_change_lu(self, heard: Loudness, variant: Variant) -> float | None:
+        """What encoding did to its loudness, from how it reads decoded (None for silence)."""
+        change = heard.integrated_lufs - 10 * math.log10(variant.channels) - self.encoded_lufs
+        return change if math.isfinite(change) else None
+
+
+@dataclass(frozen=True)
+class JoinedAudio:
+    """Encoded segments joined into one file (untagged).
+
+    Spans are (start, end) in samples of the file as a player decodes it:
+    `segment_spans` tile the file, `clip_spans` are where each segment's
+    clip plays; `samples` is the decoded length.
+    """
+
+    data: bytes
+    segment_spans: list[tuple[int, int]]
+    clip_spans: list[tuple[int, int]]
+    samples: int
+    sample_rate: int
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.samples / self.sample_rate
+
+    def clip_seconds(self) -> list[tuple[float, float]]:
+        return [(a / self.sample_rate, b / self.sample_rate) for a, b in self.clip_spans]
+
+
+@dataclass(frozen=True)
+class JoinedLoudness:
+    """A joined file decoded: its loudness, length, and each segment's loudness as heard in it.
+
+    A segment shorter than one 400 ms gating block reads -inf LUFS.
+    """
+
+    loudness: Loudness
+    samples: int
+    segments: list[Loudness]
+
+
+@dataclass(frozen=True)
+class JoinedMaster:
+    """A guide's sections mastered and joined: what ``master_joined`` returns.
+
+    `segments` are all of them, as joined; `mastered` the indices of those
+    mastered in this call (the others were given as made).
+    """
+
+    joined: JoinedAudio
+    heard: JoinedLoudness
+    segments: list[EncodedSegment]
+    mastered: set[int]
+
+
+def master_joined(
+    clips: Sequence[np.ndarray | Callable[[], np.ndarray]],
+    variant: Variant,
+    *,
+    pause_seconds: float,
+    made: Sequence[EncodedSegment | None] | None = None,
+    codec_change_lu: float | None = None,
+) -> JoinedMaster:
+    """Master a guide's sections as segments, join them, check them in the joined file.
+
+    `clips` are each section's samples (mono, MASTER_SAMPLE_RATE), or a
+    function giving them, called only if that section must be mastered.
+    Sections with a segment in `made` are not mastered again unless it
+    reads off target. New segments aim by `codec_change_lu` (what the codec
+    did to earlier segments of the voice), else by what it did to the
+    first of them, decoded alone. The joined file is decoded once: segments
+    that read off target (``segment_on_target``) are mastered again, aiming
+    off by what the codec did to them, and joined again, once.
+    """
+    segments = list(made) if made is not None else [None] * len(clips)
+    last = len(clips) - 1
+
+    def mastered(index: int, missed: tuple[EncodedSegment, Loudness] | None = None) -> EncodedSegment:
+        clip = clips[index]
+        return master_segment(
+            clip() if callable(clip) else clip, variant, pause_seconds=pause_seconds,
+            first=index == 0, last=index == last, codec_change_lu=codec_change_lu, missed=missed,
+        )
+
+    fresh = {index for index, segment in enumerate(segments) if segment is None}
+    if codec_change_lu is None and fresh and _codec_change_unknown(variant):
+        # A voice no segment has shown yet: its first new segment, decoded on
+        # its own, shows what the codec does to it, and the others aim by that.
+        first = min(fresh)
+        segments[first] = mastered(first)
+        alone = _decoded_loudness(segments[first].data, variant)
+        codec_change_lu = segments[first].codec_change_lu(alone, variant)
+        if not segment_on_target(alone, variant):
+            segments[first] = mastered(first, missed=(segments[first], alone))
+    for index in sorted(i for i in fresh if segments[i] is None):
+        segments[index] = mastered(index)
+    for attempt in range(_JOIN_PASSES):
+        joined = join_segments(segments, variant)
+        heard = measure_joined(joined, variant)
+        missed = [i for i, loudness in enumerate(heard.segments) if not segment_on_target(loudness, variant)]
+        if not missed or attempt == _JOIN_PASSES - 1:
+            break
+        logger.info("%s: %d segment(s) read off target; mastering them again", variant.name, len(missed))
+        for index in missed:
+            segments[index] = mastered(index, missed=(segments[index], heard.segments[index]))
+        fresh.update(missed)
+    return JoinedMaster(joined, heard, segments, fresh)
+
+
+def _codec_change_unknown(variant: Variant) -> bool:
+    return CODECS[variant.codec].lossy and variant.codec not in _CODEC_GAIN_DB
+
+
+def _decoded_loudness(data: bytes, variant: Variant) -> Loudness:
+    with _PACKET_WORK:
+        chunks, rate, _channels = _decode(data, mono=False)
+    return measure(np.concatenate(chunks), rate)
+
+
+def can_join(variant: Variant) -> bool:
+    """Whether ``join_segments`` can join files of this variant.
+
+    MP3 frames and Opus packets stand on their own; Opus only at 48 kHz,
+    the rate Ogg counts granules in. Lossless variants are cheap to encode
+    whole and are mastered with ``master``.
+    """
+    return variant.codec == "libmp3lame" or (
+        variant.codec == "libopus" and variant.sample_rate == 48000
+    )
+
+
+def master_segment(
+    clip: np.ndarray,
+    variant: Variant,
+    *,
+    pause_seconds: float,
+    first: bool,
+    last: bool,
+    codec_change_lu: float | None = None,
+    missed: tuple[EncodedSegment, Loudness] | None = None,
+) -> EncodedSegment:
+    """Master one section's clip (mono, MASTER_SAMPLE_RATE) as a segment of a guide; one encode.
+
+    Silence goes around the clip (``_segment_layout``): half the pause
+    before it unless it is `first`, half after it unless it is `last`. The
+    segment is brought to the variant's loudness and limited under its
+    ceiling on its own, aiming off by `codec_change_lu` (what the codec did
+    to earlier segments of the same voice; MP3's change is known). Given
+    `missed` (this segment as made before, and how it read in the joined
+    file), it aims off by what the codec did to it instead and limits lower
+    if its peaks passed the ceiling.
+    """
+    clip = _as_float(clip)
+    if clip.ndim != 1 or not np.all(np.isfinite(clip)):
+        raise ValueError(f"master_segment() needs finite mono samples, got shape {clip.shape}")
+    rate = variant.sample_rate
+    body = _resample(clip, MASTER_SAMPLE_RATE, rate) if len(clip) else clip
+    lead, tail = _segment_layout(len(body), variant, pause_seconds, first=first, last=last)
+    x = np.zeros(max(lead + len(body) + tail, 1), dtype=np.float32)
+    x[lead : lead + len(body)] = body
+
+    limit = variant.true_peak_dbtp - _SEGMENT_PEAK_RISE_DB.get(variant.codec, _LOSSLESS_PEAK_RISE_DB)
+    if missed is not None:
+        before, heard = missed
+        codec_change_lu = before.codec_change_lu(heard, variant)
+        if codec_change_lu is not None:  # within reason, as in master()
+            codec_change_lu = max(-_MAX_CORRECTION_LU, min(codec_change_lu, _MAX_CORRECTION_LU))
+        limit = before.limit_dbtp
+        overshoot = heard.true_peak_dbtp - variant.true_peak_dbtp
+        if overshoot > 0:
+            limit -= overshoot + _SEGMENT_PEAK_RETRY_DB
+    if not CODECS[variant.codec].lossy:
+        expected = 0.0
+    elif codec_change_lu is not None and math.isfinite(codec_change_lu):
+        expected = codec_change_lu
+    else:
+        expected = _CODEC_GAIN_DB.get(
+            variant.codec, _FIRST_GUESS_CODEC_GAIN_DB.get(variant.codec, 0.0)
+        )
+    fitted, encoded_lufs = _fit_loudness(_Source(x, rate), _target(variant) - expected, limit)
+    return EncodedSegment(_encode(fitted, variant), lead, len(body), len(x), encoded_lufs, limit)
+
+
+def segment_on_target(heard: Loudness, variant: Variant) -> bool:
+    """Whether a segment, as heard in the joined file, is close enough to the target and under the ceiling."""
+    miss = heard.integrated_lufs - variant.loudness_lufs
+    return heard.true_peak_dbtp <= variant.true_peak_dbtp and (
+        not math.isfinite(miss) or abs(miss) <= SEGMENT_TOLERANCE_LU
+    )
+
+
+def _framing(variant: Variant) -> tuple[int, int]:
+    """(samples per frame, priming) of the variant's encoder, at its rate.
+
+    Priming is what a decoder drops at the start: LAME's encoder delay (576)
+    plus the MP3 decoder's (529); libopus's pre-skip (312 at 48 kHz).
+    """
+    if variant.codec == "libmp3lame":
+        return (1152 if variant.sample_rate >= 32000 else 576), 576 + 529
+    return 960, 312  # libopus, 20 ms frames
+
+
+def _segment_layout(
+    clip_samples: int, variant: Variant, pause_seconds: float, *, first: bool, last: bool
+) -> tuple[int, int]:
+    """Silence before and after a clip in its segment, in samples at the variant's rate.
+
+    Half the pause ends one segment and half starts the next, so the seam
+    lies mid-pause and speech starts after enough silence for the decoder to
+    settle. A tail is cut so that the segment fills whole codec frames as
+    close as possible to its planned length: pauses stay ~1 s and the listen
+    and lowdata timelines stay within a frame or two of each other.
+    """
+    frame, priming = _framing(variant)
+    half = round(pause_seconds / 2 * variant.sample_rate)
+    lead = 0 if first else half
+    if last:
+        return lead, 0  # the file's end padding is trimmed by players
+    # Encoders flush less than half a frame past their priming (LAME ~50
+    # samples): aiming half a frame short lands on exactly `frames` frames.
+    spoken = lead + clip_samples + priming + frame // 2
+    fewest = math.ceil((spoken + round(_MIN_TAIL_SECONDS * variant.sample_rate)) / frame)
+    frames = max(round((lead + clip_samples + half) / frame), fewest)
+    return lead, frames * frame - spoken
+
+
+def join_segments(segments: Sequence[EncodedSegment], variant: Variant) -> JoinedAudio:
+    """Join encoded segments, in order, into one file without re-encoding.
+
+    Every packet is copied as it is; timestamps are renumbered for the
+    whole, the first segment's header (codec parameters, Opus pre-skip) is
+    kept and the muxer writes the whole file's own (MP3 Xing/LAME frame,
+    Ogg granule positions). Raises ValueError if a segment is not a file of
+    this variant.
+    """
+    if not segments:
+        raise ValueError("join_segments() needs at least one segment")
+    if not can_join(variant):
+        raise ValueError(f"{variant.name}: {variant.codec} segments cannot be joined")
+    _codec_options, muxer_options = encoder_options(variant)
+    buffer = io.BytesIO()
+    time_base = Fraction(1, variant.sample_rate)
+    with _PACKET_WORK, ExitStack() as opened:
+        inputs = [opened.enter_context(_open_audio(s.data)) for s in segments]
+        parts = [_segment_packets(container, stream, variant) for container, stream in inputs]
+        skip = parts[0][1]  # the whole file's priming: the first segment's
+        starts, position = [], 0
+        for _packets, priming, lengths, _padding in parts:
+            # A segment's samples start after its own priming; the decoder
+            # drops only the first segment's.
+            starts.append(position + priming - skip)
+            position += sum(lengths)
+        # The file ends as its last segment did alone: its padding trimmed.
+        total = position - skip - parts[-1][3]
+        with av.open(buffer, mode="w", format=variant.container, options=muxer_options) as output:
+            stream = output.add_stream_from_template(inputs[0][1])
+            pts = -skip
+            for packets, _priming, lengths, _padding in parts:
+                for packet, length in zip(packets, lengths, strict=True):
+                    packet.stream = stream
+                    packet.time_base = time_base
+                    packet.pts = packet.dts = pts
+                    # The last packet ends where the audio does: Ogg's last
+                    # granule position trims the end padding.
+                    packet.duration = min(length, total - pts)
+                    pts += length
+                    output.mux(packet)
+    clip_spans = [
+        (start + s.lead_samples, start + s.lead_samples + s.clip_samples)
+        for start, s in zip(starts, segments, strict=True)
+    ]
+    return JoinedAudio(
+        buffer.getvalue(), list(pairwise([*starts, total])), clip_spans, total, variant.sample_rate
+    )
+
+
+def _segment_packets(
+    container: av.container.InputContainer, stream: av.AudioStream, variant: Variant
+) -> tuple[list[av.Packet], int, list[int], int]:
+    """A segment's packets, its priming, what each packet decodes to and its end padding (samples)."""
+    packets = [p for p in container.demux(stream) if p.size]
+    context = stream.codec_context
+    if not packets or context.name not in ("mp3", "mp3float", "opus", "libopus"):
+        raise ValueError(f"{variant.name}: a segment is not an {variant.codec} file")
+    if context.sample_rate != variant.sample_rate or context.channels != variant.channels:
+        raise ValueError(f"{variant.name}: a segment has another rate or channel count")
+    if variant.codec == "libopus":
+        lengths = [_opus_packet_samples(bytes(p)) for p in packets]
+    else:
+        lengths = [context.frame_size] * len(packets)
+    # The demuxer reports what the header says to drop (LAME tag, OpusHead,
+    # last granule position) as "skip samples": at the start on the first
+    # packet, at the end on the last, little-endian uint32s. FFmpeg's LAME
+    # tag says at most a frame of padding where LAME flushed a little more:
+    # the file then plays that much silence longer, as it did alone.
+    priming = _skip_samples(packets[0])[0]
+    padding = _skip_samples(packets[-1])[1]
+    return packets, priming, lengths, padding
+
+
+def _skip_samples(packet: av.Packet) -> tuple[int, int]:
+    side_data = packet.get_sidedata("skip_samples")
+    return struct.unpack("<II", bytes(side_data)[:8]) if side_data else (0, 0)
+
+
+def _opus_packet_samples(packet: bytes) -> int:
+    """Samples (at 48 kHz) an Opus packet decodes to, from its TOC byte (RFC 6716, 3.1)."""
+    toc = packet[0]
+    config = toc >> 3
+    if config < 12:  # SILK: 10, 20, 40, 60 ms
+        frame = (480, 960, 1920, 2880)[config & 3]
+    elif config < 16:  # hybrid: 10, 20 ms
+        frame = (480, 960)[config & 1]
+    else:  # CELT: 2.5, 5, 10, 20 ms
+        frame = (120, 240, 480, 960)[config & 3]
+    code = toc & 3
+    frames = 1 if code == 0 else 2 if code in (1, 2) else packet[1] & 0x3F
+    return frame * frames
+
+
+def measure_joined(joined: JoinedAudio, variant: Variant) -> JoinedLoudness:
+    """Decode a joined file once, as a player would, and measure it whole and segment by segment.
+
+    The whole file reads as ``measure`` reads it. A segment's loudness is
+    gated over the 400 ms blocks that lie inside it; its true peak is over
+    its samples (the spans tile the file, so the file's true peak is the
+    largest), exact wherever it comes within 3 dB of the ceiling.
+    """
+    with _PACKET_WORK:
+        chunks, rate, channels = _decode(joined.data, mono=False)
+    if (rate, channels) != (variant.sample_rate, variant.channels):
+        raise RuntimeError(
+            f"{variant.name}: file decodes as {rate} Hz x {channels}, expected "
+            f"{variant.sample_rate} Hz x {variant.channels}"
+        )
+    decoded = np.concatenate(chunks)
+    spans = joined.segment_spans
+    if len(decoded) <= int(_GATE_BLOCK_SECONDS * rate):  # too short to gate: as measure() does
+        whole = measure(decoded, rate)
+        return JoinedLoudness(whole, len(decoded), [Loudness(-math.inf, whole.true_peak_dbtp)] * len(spans))
+    bounds = _hop_bounds(len(decoded), rate)
+    ceiling = 10 ** (variant.true_peak_dbtp / 20)
+    columns = [np.ascontiguousarray(column) for column in decoded.T]
+    # Filtering and oversampling release the GIL: the loudness and the true
+    # peaks of each half of the file are found side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        energies = pool.map(lambda column: _hop_energies(column, rate, bounds), columns)
+        peaks = np.max([_span_true_peaks(column, spans, ceiling, pool) for column in columns], axis=0)
+        energies = sum(energies)
+    segments = []
+    for (start, end), peak in zip(spans, peaks, strict=True):
+        # Hops wholly inside the span; blocks of four of them are gated.
+        first, last = np.searchsorted(bounds, start), np.searchsorted(bounds, end, side="right") - 1
+        lufs = _gated_loudness(energies[first:last], rate) if last - first >= 4 else -math.inf
+        segments.append(Loudness(lufs, _db(peak)))
+    whole = Loudness(_gated_loudness(energies, rate), _db(float(peaks.max(initial=0.0))))
+    return JoinedLoudness(whole, len(decoded), segments)
+
+
+def _span_true_peaks(
+    x: np.ndarray, spans: list[tuple[int, int]], ceiling: float, pool: ThreadPoolExecutor
+) -> np.ndarray:
+    """The true peak (linear) of each [start, end) span of a mono signal.
+
+    Exact for the signal's top and wherever the ceiling may be reached: a
+    span whose samples stay 3 dB under both reads its sample peak. The
+    spans' two halves are oversampled side by side in `pool`; they meet at
+    a seam between segments, in a pause.
+    """
+    top = max(float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
+    if top == 0:
+        return np.zeros(len(spans))
+    level = min(top, ceiling)
+
+    def maxima(part):
+        start, end = part[0][0], part[-1][1]
+        return _TruePeaks(x[start:end]).span_maxima([(a - start, b - start) for a, b in part], level)
+
+    middle = len(spans) // 2
+    return np.concatenate(list(pool.map(maxima, [part for part in (spans[:middle], spans[middle:]) if part])))
+
+
+def tag(data: bytes, variant: Variant, metadata: Metadata) -> bytes:
+    """Write `metadata` into an encoded file of `variant` (ID3 for MP3, Vorbis comments for Opus/FLAC)."""
+    return _tag(data, variant, metadata)
 
 
 # --------------------------------------------------------------------------

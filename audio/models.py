@@ -2,6 +2,7 @@
 
 - ``PronunciationEntry``: the editors' lexicon, per locale.
 - ``SectionClip``: the synthesis cache — one section's speech for one voice.
+- ``MasteredSegment``: the mastering cache — one clip mastered and encoded for one variant.
 - ``Rendition``: a published (or retired) audio file of a whole page, per variant.
 - ``AudioJob``: the generation status of one page (one locale), the queue's unit.
 - ``SectionRecording``: a human recording of one section (the only Kaqchikel source).
@@ -33,6 +34,29 @@ class PronunciationEntry(models.Model):
     def __str__(self):
         return f"{self.written} → {self.spoken}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        entry = super().from_db(db, field_names, values)
+        entry._stored_form = (entry.locale_id, entry.written)
+        return entry
+
+    def save(self, *args, **kwargs):
+        """Save; if the written form (or locale) changed, re-queue the pages that had the old one.
+
+        The ``post_save`` receiver (``audio.signals``) sees only the new form:
+        pages whose text holds the old one would keep audio spoken with an
+        entry that no longer exists.
+        """
+        stored = getattr(self, "_stored_form", None)
+        super().save(*args, **kwargs)
+        self._stored_form = (self.locale_id, self.written)
+        if stored is not None and stored != self._stored_form:
+            from .signals import requeue_pages_using_entry
+
+            locale_id, written = stored
+            old = PronunciationEntry(locale_id=locale_id, written=written, spoken=self.spoken)
+            requeue_pages_using_entry(PronunciationEntry, old)
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
@@ -53,9 +77,47 @@ class SectionClip(models.Model):
     sentence_spans = models.JSONField(default=list)
     duration = models.FloatField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Moved on every use; cache eviction removes what no rendition needs and
+    # nothing used for ALTAVOZ_AUDIO_CACHE_DAYS.
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self):
         return f"{self.engine}/{self.voice} {self.key[:12]}"
+
+
+class MasteredSegment(models.Model):
+    """One section clip mastered and encoded on its own for one variant.
+
+    Renditions are these segments joined without re-encoding (see
+    ``audio.segments``). Sample counts are at the variant's rate: silence,
+    the clip, silence up to ``samples``.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    clip_key = models.CharField(max_length=64)
+    variant = models.CharField(max_length=30)
+    engine = models.CharField(max_length=20)
+    voice = models.CharField(max_length=100)
+    audio = models.FileField(upload_to="audio/segments/", max_length=255)
+    lead_samples = models.PositiveIntegerField()
+    clip_samples = models.PositiveIntegerField()
+    samples = models.PositiveIntegerField()
+    # What went into the encoder: its loudness (null: silence), and the limiter's ceiling.
+    encoded_lufs = models.FloatField(null=True)
+    limit_dbtp = models.FloatField()
+    # As heard in the joined file it was first published in.
+    loudness_lufs = models.FloatField(null=True)
+    true_peak_dbtp = models.FloatField(null=True)
+    # What encoding did to its loudness: later segments of the voice aim by it.
+    codec_change_lu = models.FloatField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["variant", "engine", "voice", "created_at"])]
+
+    def __str__(self):
+        return f"{self.variant} {self.engine}/{self.voice} {self.key[:12]}"
 
 
 class Rendition(models.Model):
@@ -88,6 +150,10 @@ class Rendition(models.Model):
     # Hash of the clip keys it was made from: differs from the page's current
     # content hash when the text, voice or lexicon changed since (stale).
     content_hash = models.CharField(max_length=64)
+    # The cached clips and segments it was made from, which cache eviction
+    # keeps while the rendition is live or in its grace period.
+    clip_keys = models.JSONField(default=list, blank=True)
+    segment_keys = models.JSONField(default=list, blank=True)
     loudness_lufs = models.FloatField(null=True)
     true_peak_dbtp = models.FloatField(null=True)
     generated_at = models.DateTimeField(default=timezone.now)

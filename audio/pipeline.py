@@ -3,8 +3,10 @@
 1. ``speech_text``  page → sections of readable sentences
 2. ``normalize``    sentences → what an engine should say (numbers, acronyms, lexicon)
 3. ``clips``        spoken sentences → one cached clip per section (engines/)
-4. ``mastering``    clips → joined, loudness-normalized, encoded once per variant
-5. ``publishing``   mastered files → live renditions, swapped in atomically
+4. ``segments``     clips → each section mastered and encoded once per variant,
+                    cached (the signal work is in ``mastering``)
+5. ``publishing``   segments → joined without re-encoding, measured, tagged,
+                    live renditions swapped in atomically
 
 ``generate_page_audio`` runs them for one page in one voice. If a voice fails
 part-way (Google unreachable, 429s, garbage), the whole page is made again with
@@ -84,12 +86,16 @@ def generate_page_audio(page, force=False):
     if not force and all(
         v.name in current and current[v.name].content_hash == speech_hash for v in variants
     ):
-        published = []  # same clips, same variants: the live files are already right
+        published, encoded = [], {}  # same clips, same variants: the live files are already right
     else:
-        published = publish_renditions(page, content, clips, variants, speech_hash, engine_name, voice_name)
+        # Forced: every segment is mastered again too, not only joined.
+        published, encoded = publish_renditions(
+            page, content, clips, variants, speech_hash, engine_name, voice_name, refresh=force
+        )
     durations = [r.duration for r in (published or current.values())]
     summary.update(
         published=[r.variant for r in published],
+        segments_encoded=encoded,
         duration=round(max(durations), 2) if durations else 0,
         seconds=round(time.monotonic() - started, 2),
     )

@@ -1,32 +1,56 @@
-"""Stage 5 — mastered files → live renditions, swapped in atomically.
+"""Stage 5 — mastered segments → live renditions, swapped in atomically.
+
+Each variant's file is its sections' mastered segments (``audio.segments``)
+joined without re-encoding, so an edit re-encodes only the sections it
+touched. The joined file is decoded once and measured: its loudness and true
+peak are what the rendition reports. Should it miss the variant's target or
+ceiling (the segments each meet them, so it has not happened), the clips are
+mastered whole instead (``mastering.master``), as they are for variants whose
+codec cannot be joined (lossless ones).
+
+Captions and chapters are per variant: each codec frames the audio its own
+way, so a section starts a few milliseconds apart in each file, and cue
+times come from where the frames put it.
 
 Every file of a new rendition (audio, captions, chapters) is written in full
 before any row points at it; then one transaction retires the live rows and
 inserts the new ones. Retired files stay for ``ALTAVOZ_AUDIO_GRACE_SECONDS``
 (a listener may be mid-download) before ``cleanup_retired_renditions``
-deletes them.
+deletes them. ``evict_cached_audio`` deletes cached clips and segments that
+no rendition needs and nothing used for ``ALTAVOZ_AUDIO_CACHE_DAYS``.
 """
 
 import hashlib
+import logging
+import math
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .mastering import (
+    LOUDNESS_TOLERANCE_LU,
     Chapter,
     Cue,
+    Loudness,
     Metadata,
+    can_join,
     chapters_json,
     join_with_pauses,
     master,
+    tag,
     webvtt,
 )
-from .models import Rendition
+from .models import MasteredSegment, Rendition, SectionClip
+from .segments import segmented_audio
+
+logger = logging.getLogger(__name__)
 
 PAUSE_BETWEEN_SECTIONS = 1.0
 # ISO 639-2/3 codes for ID3 TLAN and Vorbis LANGUAGE.
@@ -42,14 +66,74 @@ def assemble(clips):
     pcm, spans = join_with_pauses(
         [clip.pcm() for clip in clips], [PAUSE_BETWEEN_SECTIONS] * (len(clips) - 1)
     )
+    sections, cues = timeline(clips, spans)
+    return pcm, sections, cues
+
+
+def timeline(clips, clip_spans):
+    """Section spans and caption cues from where each clip plays (seconds)."""
     sections, cues = [], []
-    for clip, (start, end) in zip(clips, spans):
+    for clip, (start, end) in zip(clips, clip_spans, strict=True):
         section = clip.section
         sections.append({"id": section.id, "heading": section.heading, "start": round(start, 3), "end": round(end, 3)})
         for index, sentence_start, sentence_end in clip.clip.sentence_spans:
             text = section.sentences[index] if clip.clip.engine != "recorded" else section.heading
             cues.append(Cue(start + sentence_start, start + sentence_end, text, id=f"{section.id}-{index}"))
-    return pcm, sections, cues
+    return sections, cues
+
+
+@dataclass
+class RenditionAudio:
+    """One variant's file (untagged) and where each clip plays in it, in seconds."""
+
+    data: bytes
+    clip_spans: list
+    duration_seconds: float
+    loudness: Loudness
+    segment_keys: list = field(default_factory=list)
+    segments_encoded: int = 0
+
+
+def rendition_audios(clips, variants, refresh=False):
+    """Each variant's audio: the clips' mastered segments joined (else the clips mastered whole).
+
+    Returns variant name → RenditionAudio. With `refresh` every segment is
+    mastered again instead of read from the cache.
+    """
+    joinable = [variant for variant in variants if can_join(variant)]
+    segmented = segmented_audio(clips, joinable, pause_seconds=PAUSE_BETWEEN_SECTIONS, refresh=refresh) if joinable else {}
+    audios = {}
+    for variant in variants:
+        made = segmented.get(variant.name)
+        if made is not None:
+            joined, heard = made.joined, made.heard
+            if heard.samples == joined.samples and _on_target(heard.loudness, variant):
+                audios[variant.name] = RenditionAudio(
+                    joined.data, joined.clip_seconds(), joined.duration_seconds, heard.loudness, made.keys, made.encoded
+                )
+                continue
+            logger.warning(
+                "%s: the joined segments decode to %d samples (expected %d) at %.2f LUFS / %.2f dBTP; "
+                "mastering the guide whole instead",
+                variant.name, heard.samples, joined.samples, heard.loudness.integrated_lufs,
+                heard.loudness.true_peak_dbtp,
+            )
+        pcm, spans = join_with_pauses([clip.pcm() for clip in clips], [PAUSE_BETWEEN_SECTIONS] * (len(clips) - 1))
+        mastered = master(pcm, variant)
+        audios[variant.name] = RenditionAudio(
+            mastered.data, spans, mastered.duration_seconds, mastered.loudness,
+            segments_encoded=made.encoded if made is not None else 0,
+        )
+    return audios
+
+
+def _on_target(loudness, variant):
+    if not math.isfinite(loudness.integrated_lufs):
+        return True  # silence stays silence, as master() leaves it
+    return (
+        abs(loudness.integrated_lufs - variant.loudness_lufs) <= LOUDNESS_TOLERANCE_LU
+        and loudness.true_peak_dbtp <= variant.true_peak_dbtp
+    )
 
 
 def listener_metadata(page, content, chapters):
@@ -76,39 +160,41 @@ def listener_metadata(page, content, chapters):
     )
 
 
-def publish_renditions(page, content, clips, variants, content_hash, engine_name, voice_name):
-    """Master every variant, store the files, then make them live together."""
-    pcm, sections, cues = assemble(clips)
-    chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
-    metadata = listener_metadata(page, content, chapters)
-    captions_text = webvtt(cues).encode("utf-8")
-    chapters_text = chapters_json(chapters, content.title).encode("utf-8")
-    base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
-    captions_name = _store(f"{base}.vtt", captions_text)
-    chapters_name = _store(f"{base}.chapters.json", chapters_text)
+def publish_renditions(page, content, clips, variants, content_hash, engine_name, voice_name, refresh=False):
+    """Make every variant's files, store them, then make them live together.
 
-    new = []
+    Returns (the new renditions, how many segments each variant encoded).
+    """
+    base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
+    audios = rendition_audios(clips, variants, refresh=refresh)
+    new, encoded = [], {}
     for variant in variants:
-        mastered = master(pcm, variant, metadata)
-        digest = hashlib.sha256(mastered.data).hexdigest()
+        audio = audios[variant.name]
+        encoded[variant.name] = audio.segments_encoded
+        sections, cues = timeline(clips, audio.clip_spans)
+        chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
+        data = tag(audio.data, variant, listener_metadata(page, content, chapters))
+        name = f"{base}-{variant.name}"
         new.append(
             Rendition(
                 page=page,
                 variant=variant.name,
                 engine=engine_name,
                 voice=voice_name,
-                audio=_store(f"{base}-{variant.name}.{variant.extension}", mastered.data),
-                captions=captions_name,
-                chapters=chapters_name,
-                mime_type=mastered.mime_type,
+                audio=_store(f"{name}.{variant.extension}", data),
+                captions=_store(f"{name}.vtt", webvtt(cues).encode("utf-8")),
+                chapters=_store(f"{name}.chapters.json", chapters_json(chapters, content.title).encode("utf-8")),
+                mime_type=variant.mime_type,
                 bitrate=variant.bitrate,
-                duration=round(mastered.duration_seconds, 3),
-                size_bytes=len(mastered.data),
-                sha256=digest,
+                duration=round(audio.duration_seconds, 3),
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
                 sections=sections,
                 content_hash=content_hash,
-                loudness_lufs=_finite(mastered.loudness.integrated_lufs),
-                true_peak_dbtp=_finite(mastered.loudness.true_peak_dbtp),
+                clip_keys=[clip.clip.key for clip in clips],
+                segment_keys=audio.segment_keys,
+                loudness_lufs=_finite(audio.loudness.integrated_lufs),
+                true_peak_dbtp=_finite(audio.loudness.true_peak_dbtp),
             )
         )
 
@@ -117,7 +203,7 @@ def publish_renditions(page, content, clips, variants, content_hash, engine_name
             page=page, variant__in=[v.name for v in variants], state=Rendition.State.LIVE
         ).update(state=Rendition.State.RETIRED, retired_at=timezone.now())
         Rendition.objects.bulk_create(new)
-    return new
+    return new, encoded
 
 
 def cleanup_retired_renditions(now=None):
@@ -134,6 +220,92 @@ def cleanup_retired_renditions(now=None):
                 default_storage.delete(name)
         rendition.delete()
     return len(expired)
+
+
+def evict_cached_audio(now=None):
+    """Delete cached clips and mastered segments nothing needs any more, files included.
+
+    Kept: what a live rendition, or a retired one in its grace period, was
+    made from, and anything used in the last ``ALTAVOZ_AUDIO_CACHE_DAYS``
+    (an edited page needs its other sections again; a radio package
+    re-synthesizes a clip it no longer finds). Returns how many rows went.
+    """
+    now = now or timezone.now()
+    unused_since = now - timedelta(days=settings.ALTAVOZ_AUDIO_CACHE_DAYS)
+    unused = {
+        model: list(model.objects.filter(used_at__lt=unused_since).values_list("pk", "key", "audio"))
+        for model in (SectionClip, MasteredSegment)
+    }
+    evicted = 0
+    if any(unused.values()):
+        needed = _cache_keys_renditions_need(now)
+        for model, rows in unused.items():
+            for pk, key, name in rows:
+                # Deleted only if still unused: a job may have just taken it.
+                if key not in needed[model] and model.objects.filter(pk=pk, used_at__lt=unused_since).delete()[0]:
+                    evicted += 1
+                    if name:
+                        default_storage.delete(name)
+    for model in unused:
+        _evict_orphan_files(model, unused_since)
+    return evicted
+
+
+def _cache_keys_renditions_need(now):
+    """Model → keys of the cached clips and segments live renditions (or retired ones in grace) came from."""
+    in_grace = now - timedelta(seconds=settings.ALTAVOZ_AUDIO_GRACE_SECONDS)
+    needed = {SectionClip: set(), MasteredSegment: set()}
+    for rendition in Rendition.objects.filter(
+        Q(state=Rendition.State.LIVE) | Q(state=Rendition.State.RETIRED, retired_at__gte=in_grace)
+    ):
+        needed[SectionClip].update(rendition.clip_keys or _clip_keys_of_older_rendition(rendition))
+        needed[MasteredSegment].update(rendition.segment_keys)
+    return needed
+
+
+def _evict_orphan_files(model, unused_since):
+    """Old files in a cache folder that no row names: replaced segments, crashes between file and row."""
+    folder = model._meta.get_field("audio").upload_to.rstrip("/")
+    try:
+        _folders, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    named = set(model.objects.values_list("audio", flat=True))
+    for file_name in files:
+        name = f"{folder}/{file_name}"
+        try:
+            old = name not in named and default_storage.get_modified_time(name) < unused_since
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        if old:
+            default_storage.delete(name)
+
+
+def _clip_keys_of_older_rendition(rendition):
+    """The clips of a rendition made before renditions listed them.
+
+    Those are the page's current clips when their content hash is the
+    rendition's; otherwise the page changed since, its new audio is queued,
+    and the old clips only matter for a day.
+    """
+    from cms.translations import display_version
+
+    from .clips import clip_key, content_hash, lexicon_for, recording_clip_key, spoken_form
+    from .recordings import recording_statuses
+    from .speech_text import speech_sections
+
+    page = rendition.page.specific
+    sections = speech_sections(display_version(page).object)
+    if rendition.engine == "recorded":
+        keys = [recording_clip_key(s.recording) for s in recording_statuses(page, sections) if s.recording]
+    else:
+        language = page.locale.language_code
+        lexicon = lexicon_for(language)
+        keys = [
+            clip_key(rendition.engine, rendition.voice, [spoken_form(t, language, lexicon) for t in s.sentences])
+            for s in sections
+        ]
+    return keys if content_hash(keys) == rendition.content_hash else []
 
 
 def _store(name, data):

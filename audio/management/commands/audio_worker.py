@@ -2,25 +2,31 @@
 
 A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
 every ``--sweep-interval`` seconds while it runs, jobs whose worker died
-mid-run (no heartbeat) are queued again, and retired audio files past their
-grace period are deleted. django-tasks-db itself never retries a task.
+mid-run (no heartbeat) are queued again, retired audio files past their
+grace period are deleted, and cached clips and segments no rendition needs
+and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are evicted. django-tasks-db
+itself never retries a task.
 """
 
 import logging
+import math
 import threading
+import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from audio.jobs import recover_stalled_jobs
-from audio.publishing import cleanup_retired_renditions
+from audio.publishing import cleanup_retired_renditions, evict_cached_audio
 
 logger = logging.getLogger(__name__)
+EVICTION_INTERVAL_SECONDS = 3600
 
 
 class Command(BaseCommand):
     help = "Run the task worker (all queues) with stalled-job recovery."
+    evicted_at = -math.inf  # the first sweep evicts
 
     def add_arguments(self, parser):
         parser.add_argument("--sweep-interval", type=float, default=60.0)
@@ -50,8 +56,16 @@ class Command(BaseCommand):
         try:
             recovered = recover_stalled_jobs()
             removed = cleanup_retired_renditions()
-            if recovered or removed:
-                logger.info("Re-queued %s stalled job(s); removed %s retired rendition(s).", len(recovered), removed)
+            evicted = 0
+            # Cache eviction counts in days: once an hour is plenty (it lists the cache folders).
+            if time.monotonic() - self.evicted_at >= EVICTION_INTERVAL_SECONDS:
+                self.evicted_at = time.monotonic()
+                evicted = evict_cached_audio()
+            if recovered or removed or evicted:
+                logger.info(
+                    "Re-queued %s stalled job(s); removed %s retired rendition(s); evicted %s cached clip(s)/segment(s).",
+                    len(recovered), removed, evicted,
+                )
         except Exception:  # the sweep must never take the worker down
             logger.exception("Audio sweep failed")
         finally:

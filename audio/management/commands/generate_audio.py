@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Generate guide audio. Without --sync, jobs are queued for the worker "
         "(manage.py audio_worker); with --sync they run here and a line per page "
-        "reports engine, sections synthesized vs cached, duration and time taken."
+        "reports engine, sections synthesized vs cached, sections re-mastered, "
+        "duration and time taken."
     )
 
     def add_arguments(self, parser):
@@ -18,7 +19,9 @@ class Command(BaseCommand):
         target.add_argument("--page", type=int, help="ID of one page.")
         target.add_argument("--all", action="store_true", help="Every live guide.")
         parser.add_argument("--locale", help="Only pages in this language (es, en, cak).")
-        parser.add_argument("--force", action="store_true", help="Re-master even if nothing changed.")
+        parser.add_argument(
+            "--force", action="store_true", help="Re-master every section even if nothing changed."
+        )
         parser.add_argument("--sync", action="store_true", help="Run now, in this process.")
 
     def handle(self, *args, page=None, all=False, locale=None, force=False, sync=False, **options):
@@ -62,8 +65,10 @@ class Command(BaseCommand):
             return f"{label}: nothing to read ({s.get('engine', '-')}); no audio published"
         published = ", ".join(s["published"]) or "unchanged"
         minutes, seconds = divmod(int(s["duration"]), 60)
+        encoded = s.get("segments_encoded") or {}
+        remastered = f" — sections re-mastered: {', '.join(f'{v} {n}' for v, n in encoded.items())}" if encoded else ""
         return (
             f"{label}: {s['engine']} [{s['voice']}] — {s['synthesized']} synthesized, "
             f"{s['cached']} cached of {s['sections']} sections — {minutes}:{seconds:02d} of audio — "
-            f"{s['seconds']:.1f} s — published: {published}"
+            f"{s['seconds']:.1f} s — published: {published}{remastered}"
         )

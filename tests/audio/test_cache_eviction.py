@@ -1,0 +1,148 @@
+"""Cached clips and mastered segments do not pile up forever.
+
+Whatever a live rendition (or a retired one still in its grace period) was
+made from stays; the rest goes, files included, once nothing has used it for
+ALTAVOZ_AUDIO_CACHE_DAYS. The audio worker's periodic sweep runs it.
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from audio.jobs import request_audio, run_job
+from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
+from audio.publishing import cleanup_retired_renditions, evict_cached_audio
+from audio.voices import reset_failures
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_voices(settings):
+    settings.ALTAVOZ_AUDIO_CACHE_DAYS = 30
+    settings.ALTAVOZ_AUDIO_GRACE_SECONDS = 24 * 3600
+    reset_failures()
+    yield
+    reset_failures()
+
+
+def edit_section(page, index, body):
+    raw = page.sections.get_prep_value()
+    raw[index]["value"]["body"] = body
+    page.sections = raw
+    page.save_revision().publish()
+
+
+def files_of(rows):
+    return [row.audio.name for row in rows]
+
+
+def cached_rows():
+    return list(SectionClip.objects.all()) + list(MasteredSegment.objects.all())
+
+
+def test_what_an_edit_left_behind_goes_after_the_grace_period_and_the_cache_days(small_guide):
+    run_job(small_guide.pk)
+    first = {(type(row), row.key) for row in cached_rows()}
+    edit_section(small_guide, 2, "<p>Texto nuevo de la sección.</p>")
+    run_job(small_guide.pk)
+    live = Rendition.objects.filter(page=small_guide, state="live")
+    needed = {(SectionClip, k) for r in live for k in r.clip_keys} | {
+        (MasteredSegment, k) for r in live for k in r.segment_keys
+    }
+    left_behind = [row for row in cached_rows() if (type(row), row.key) in first - needed]
+    assert len(left_behind) == 3  # the old clip of the section, and its listen and lowdata segments
+    assert all(default_storage.exists(name) for name in files_of(left_behind))
+
+    # Within the grace period the retired rendition still counts, however old the cache.
+    assert evict_cached_audio(now=timezone.now() + timedelta(hours=12)) == 0
+    # After it, but used only a day ago: kept.
+    assert evict_cached_audio(now=timezone.now() + timedelta(days=2)) == 0
+    # Unused for the cache days: gone, rows and files; what the live audio needs stays.
+    later = timezone.now() + timedelta(days=31)
+    assert evict_cached_audio(now=later) == 3
+    assert not any(default_storage.exists(name) for name in files_of(left_behind))
+    kept = {(type(row), row.key) for row in cached_rows()}
+    assert kept == needed
+    assert all(default_storage.exists(row.audio.name) for row in cached_rows())
+    cleanup_retired_renditions(now=later)
+
+    # The live audio can still be made again without the engine.
+    request_audio(small_guide, force=True)
+    run_job(small_guide.pk)
+    assert AudioJob.objects.get(page=small_guide).summary["synthesized"] == 0
+
+
+def test_a_retired_renditions_cache_stays_through_its_grace_period(small_guide, settings):
+    settings.ALTAVOZ_AUDIO_GRACE_SECONDS = 60 * 24 * 3600  # longer than the cache days
+    run_job(small_guide.pk)
+    edit_section(small_guide, 2, "<p>Texto nuevo de la sección.</p>")
+    run_job(small_guide.pk)
+    assert evict_cached_audio(now=timezone.now() + timedelta(days=40)) == 0
+    assert evict_cached_audio(now=timezone.now() + timedelta(days=61)) == 3
+
+
+def test_using_a_cached_clip_or_segment_keeps_it(small_guide):
+    run_job(small_guide.pk)
+    long_ago = timezone.now() - timedelta(days=100)
+    SectionClip.objects.update(used_at=long_ago)
+    MasteredSegment.objects.update(used_at=long_ago)
+    Rendition.objects.all().delete()
+
+    small_guide.save_revision().publish()
+    run_job(small_guide.pk)  # no live audio: made again, all of it from the cache
+    summary = AudioJob.objects.get(page=small_guide).summary
+    assert summary["synthesized"] == 0 and summary["segments_encoded"] == {"listen": 0, "lowdata": 0}
+    Rendition.objects.all().delete()  # now only that use protects them
+
+    assert evict_cached_audio() == 0
+    assert evict_cached_audio(now=timezone.now() + timedelta(days=31)) == 3 + 6
+    assert not cached_rows()
+
+
+def test_renditions_made_before_they_listed_their_clips_keep_them(small_guide):
+    run_job(small_guide.pk)
+    Rendition.objects.update(clip_keys=[])
+    assert evict_cached_audio(now=timezone.now() + timedelta(days=31)) == 0
+    assert SectionClip.objects.count() == 3
+
+
+def test_old_files_no_row_names_are_removed(small_guide):
+    run_job(small_guide.pk)
+    old = default_storage.save("audio/segments/orphan-old.mp3", ContentFile(b"ID3 no row"))
+    fresh = default_storage.save("audio/clips/orphan-fresh.flac", ContentFile(b"fLaC no row yet"))
+    month_ago = (timezone.now() - timedelta(days=31)).timestamp()
+    os.utime(default_storage.path(old), (month_ago, month_ago))
+
+    evict_cached_audio()
+
+    assert not default_storage.exists(old)
+    assert default_storage.exists(fresh)  # a worker may be about to save its row
+    assert all(default_storage.exists(row.audio.name) for row in cached_rows())
+
+
+def test_the_audio_workers_sweep_evicts(small_guide, monkeypatch):
+    from audio.management.commands.audio_worker import Command
+
+    run_job(small_guide.pk)
+    Rendition.objects.all().delete()
+    long_ago = timezone.now() - timedelta(days=31)
+    SectionClip.objects.update(used_at=long_ago)
+    MasteredSegment.objects.update(used_at=long_ago)
+    monkeypatch.setattr("audio.management.commands.audio_worker.close_old_connections", lambda: None)
+
+    worker = Command()
+    worker.sweep()
+    assert not SectionClip.objects.exists() and not MasteredSegment.objects.exists()
+
+    # Counted in days, evicted hourly: the next sweeps a minute later leave the cache alone.
+    request_audio(small_guide)
+    run_job(small_guide.pk)
+    Rendition.objects.all().delete()
+    SectionClip.objects.update(used_at=long_ago)
+    worker.sweep()
+    assert SectionClip.objects.count() == 3

@@ -1,0 +1,358 @@
+"""A guide is mastered a section at a time and the encoded sections are joined.
+
+What a listener gets must not show it: the joined file decodes cleanly, says
+how long it is, reads at the variant's loudness under its true-peak ceiling,
+and every caption cue sits where its sentence is actually heard. What an
+editor gets: an edit re-encodes only the section it touched.
+
+Files are decoded again here with PyAV and measured with pyloudnorm and a 4x
+oversampled peak (``test_mastering``'s helpers), never with the stage's own code.
+"""
+
+import io
+import logging
+import math
+
+import av
+import numpy as np
+import pytest
+from django.core.files.storage import default_storage
+from mutagen import File as MutagenFile
+from scipy.signal import correlate, resample_poly
+
+from audio import mastering
+from audio.jobs import run_job
+from audio.mastering import (
+    MASTER_SAMPLE_RATE,
+    decode_audio,
+    join_segments,
+    master_joined,
+    master_segment,
+    measure_joined,
+)
+from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
+from audio.variants import LISTEN, LOWDATA
+from audio.voices import reset_failures
+
+from .test_mastering import loudness_of, speech_like, true_peak_of
+
+VARIANTS = [LISTEN, LOWDATA]
+
+
+@pytest.fixture(autouse=True)
+def fresh_voices():
+    reset_failures()
+    yield
+    reset_failures()
+
+
+def decode_strictly(data):
+    """(samples, channels) float64 and rate; fails on any packet that does not decode."""
+    planes, rate = [], None
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        for packet in container.demux(stream):
+            for frame in packet.decode():  # raises on a bad packet
+                array = frame.to_ndarray()
+                if not frame.format.is_planar:
+                    array = array.reshape(-1, frame.layout.nb_channels).T
+                planes.append(array)
+                rate = frame.sample_rate
+    return np.concatenate(planes, axis=1).T.astype(np.float64), rate
+
+
+def container_seconds(data):
+    with av.open(io.BytesIO(data)) as container:
+        return container.duration / 1_000_000
+
+
+def clip_position(decoded, clip, rate, expected, search=0.05):
+    """Where `clip` (at `rate`) actually plays in `decoded`, searched within `search` s of `expected`."""
+    reach = round(search * rate)
+    start = round(expected * rate)
+    window = np.concatenate([np.zeros(reach), decoded, np.zeros(reach)])[start : start + 2 * reach + len(clip)]
+    scores = correlate(window, clip, mode="valid", method="fft")
+    return (start - reach + int(np.argmax(scores))) / rate
+
+
+def at_rate(clip, rate):
+    divisor = math.gcd(rate, MASTER_SAMPLE_RATE)
+    return resample_poly(clip, rate // divisor, MASTER_SAMPLE_RATE // divisor)
+
+
+def onset(x, rate, after, threshold):
+    """Time of the first sample after `after` (s) louder than `threshold`."""
+    first = max(round(after * rate), 0)
+    return (first + int(np.flatnonzero(np.abs(x[first:]) > threshold)[0])) / rate
+
+
+# --------------------------------------------------------------------------
+# Joining encoded segments (no Django)
+
+
+@pytest.fixture(scope="module")
+def uneven_sections():
+    """Three "sections" as from different recordings: about -37, -18 and -28 LUFS."""
+    sections = []
+    for seed, seconds, level in ((3, 6.0, 0.1), (4, 9.0, 0.9), (5, 4.0, 0.3)):
+        sections.append(resample_poly(speech_like(seconds, 24000, seed=seed) * level, 2, 1).astype(np.float32))
+    return sections
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_joined_segments_put_every_section_where_the_file_says_at_the_target(variant, uneven_sections):
+    joined = master_joined(uneven_sections, variant, pause_seconds=1.0).joined
+
+    decoded, rate = decode_strictly(joined.data)
+    assert rate == variant.sample_rate and len(decoded) == joined.samples
+    mono = decoded[:, 0]
+    spans = joined.clip_seconds()
+    for clip, (start, end) in zip(uneven_sections, spans, strict=True):
+        reference = at_rate(clip, variant.sample_rate)
+        assert end - start == pytest.approx(len(reference) / rate, abs=1 / rate)
+        found = clip_position(mono, reference, rate, start)
+        assert found == pytest.approx(start, abs=0.001)  # to the millisecond
+        # Each section on its own reaches the target: recordings even out.
+        heard = mono[round(start * rate) : round(end * rate)]
+        assert loudness_of(heard, rate) == pytest.approx(variant.loudness_lufs, abs=0.6)
+    # Pauses stay about a second, whatever the codec's frames.
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        assert 0.97 <= start - end <= 1.03
+    assert loudness_of(decoded, rate) == pytest.approx(variant.loudness_lufs, abs=0.5)
+    assert true_peak_of(decoded) <= variant.true_peak_dbtp + 0.001
+    # What the stage measured in the joined file is what each part measures here.
+    heard = measure_joined(joined, variant)
+    assert heard.loudness.integrated_lufs == pytest.approx(loudness_of(decoded, rate), abs=0.01)
+    assert heard.loudness.true_peak_dbtp == pytest.approx(true_peak_of(decoded), abs=0.01)
+    for (start, end), segment in zip(joined.segment_spans, heard.segments, strict=True):
+        assert segment.true_peak_dbtp == pytest.approx(true_peak_of(decoded[start:end]), abs=0.01)
+        # Gated on the whole file's 100 ms grid, not the segment's own: a short
+        # segment reads a tenth of a LU or two apart.
+        assert segment.integrated_lufs == pytest.approx(loudness_of(decoded[start:end], rate), abs=0.2)
+    # One header for the whole file: players read the whole duration.
+    assert container_seconds(joined.data) == pytest.approx(joined.duration_seconds, abs=0.01)
+    if variant.codec == "libopus":  # Ogg's last granule position, exactly
+        assert MutagenFile(io.BytesIO(joined.data)).info.length == pytest.approx(joined.duration_seconds, abs=0.001)
+
+
+def test_a_single_section_guide_is_one_segment():
+    clip = resample_poly(speech_like(3.0, 24000, seed=9) * 0.3, 2, 1).astype(np.float32)
+    segment = master_segment(clip, LOWDATA, pause_seconds=1.0, first=True, last=True)
+    joined = join_segments([segment], LOWDATA)
+    decoded, rate = decode_strictly(joined.data)
+    assert segment.lead_samples == 0 and segment.samples == segment.clip_samples == len(clip)
+    assert len(decoded) == joined.samples == len(clip)
+    assert joined.clip_seconds() == [(0.0, len(clip) / rate)]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_the_joined_length_is_what_players_decode_whatever_the_codecs_padding(variant):
+    """Encoders pad the last frame; LAME sometimes flushes more than FFmpeg's header can say."""
+    voice = resample_poly(speech_like(1.0, 24000, seed=11) * 0.3, 2, 1).astype(np.float32)
+    first = master_segment(voice, variant, pause_seconds=1.0, first=True, last=False)
+    for extra in range(0, 1200, 50):  # every position of the end within a codec frame
+        clip = np.concatenate([voice, np.zeros(extra, dtype=np.float32)])
+        last = master_segment(clip, variant, pause_seconds=1.0, first=False, last=True)
+        joined = join_segments([first, last], variant)
+        decoded, _rate = decode_strictly(joined.data)
+        assert len(decoded) == joined.samples, extra
+        assert joined.samples - joined.clip_spans[-1][1] < 0.01 * variant.sample_rate  # a few ms of padding at most
+
+
+# --------------------------------------------------------------------------
+# Guides through the pipeline (espeak, the real offline voice)
+
+def live(page):
+    return {r.variant: r for r in Rendition.objects.filter(page=page, state="live")}
+
+
+def edit_section(page, index, body):
+    raw = page.sections.get_prep_value()
+    raw[index]["value"]["body"] = body
+    page.sections = raw
+    page.save_revision().publish()
+
+
+@pytest.fixture
+def encodes(monkeypatch):
+    """Every encoder run, as (variant name, samples encoded)."""
+    calls = []
+    original = mastering._encode
+
+    def counting(pcm, variant):
+        calls.append((variant.name, len(pcm)))
+        return original(pcm, variant)
+
+    monkeypatch.setattr(mastering, "_encode", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_published_files_decode_cleanly_with_their_duration_loudness_and_peak(small_guide, caplog):
+    run_job(small_guide.pk)
+    renditions = live(small_guide)
+    assert set(renditions) == {"listen", "lowdata"}
+    assert "mastering the guide whole" not in caplog.text  # the segments were joined, no fallback
+    for variant in VARIANTS:
+        rendition = renditions[variant.name]
+        assert len(rendition.segment_keys) == len(rendition.sections) == 3
+        data = default_storage.open(rendition.audio.name).read()
+        decoded, rate = decode_strictly(data)
+        assert (rate, decoded.shape[1]) == (variant.sample_rate, variant.channels)
+        assert len(decoded) / rate == pytest.approx(rendition.duration, abs=0.001)
+        assert container_seconds(data) == pytest.approx(rendition.duration, abs=0.01)
+        tagged_length = MutagenFile(default_storage.path(rendition.audio.name)).info.length
+        # mutagen reads FFmpeg's gapless fields for Opus, not for MP3 (it counts
+        # the frames): within a frame plus the encoder delay.
+        assert tagged_length == pytest.approx(rendition.duration, abs=0.001 if variant.codec == "libopus" else 0.1)
+        lufs, dbtp = loudness_of(decoded, rate), true_peak_of(decoded)
+        assert lufs == pytest.approx(variant.loudness_lufs, abs=0.5)
+        assert dbtp <= variant.true_peak_dbtp + 0.001
+        # The rendition reports what the file measures.
+        assert rendition.loudness_lufs == pytest.approx(lufs, abs=0.05)
+        assert rendition.true_peak_dbtp == pytest.approx(dbtp, abs=0.1)
+
+
+@pytest.mark.django_db
+def test_every_section_and_caption_is_where_it_is_heard(small_guide):
+    run_job(small_guide.pk)
+    for variant in VARIANTS:
+        rendition = live(small_guide)[variant.name]
+        decoded, rate = decode_strictly(default_storage.open(rendition.audio.name).read())
+        heard = decoded[:, 0]
+        vtt = default_storage.open(rendition.captions.name).read().decode()
+        cue_times = parse_vtt(vtt)
+        for section, key in zip(rendition.sections, rendition.clip_keys, strict=True):
+            clip_row = SectionClip.objects.get(key=key)
+            with clip_row.audio.open("rb") as file:
+                clip = decode_audio(file.read())
+            reference = at_rate(clip, variant.sample_rate)
+            # The section is where its chapter says, to the millisecond.
+            assert clip_position(heard, reference, rate, section["start"]) == pytest.approx(section["start"], abs=0.001)
+            assert section["end"] - section["start"] == pytest.approx(len(reference) / rate, abs=0.002)
+            # Each sentence starts being heard where its cue says (within 20 ms):
+            # the first loud sample in the file against the first in the clip.
+            gain = np.sqrt(np.mean(heard[round(section["start"] * rate) : round(section["end"] * rate)] ** 2)
+                           / np.mean(reference ** 2))
+            for index, sentence_start, _sentence_end in clip_row.sentence_spans:
+                cue_start, _cue_end = cue_times[f"{section['id']}-{index}"]
+                assert cue_start == pytest.approx(section["start"] + sentence_start, abs=0.001)
+                threshold = 0.1 * np.abs(reference).max()
+                in_clip = onset(reference, rate, sentence_start, threshold) - sentence_start
+                in_file = onset(heard, rate, cue_start - 0.2, threshold * gain)
+                assert in_file == pytest.approx(cue_start + in_clip, abs=0.02), (variant.name, section["id"], index)
+
+
+def parse_vtt(text):
+    """Cue id → (start, end) in seconds."""
+    cues = {}
+    for block in text.strip().split("\n\n")[1:]:
+        cue_id, timing = block.splitlines()[:2]
+        start, end = (seconds(t) for t in timing.split(" --> "))
+        cues[cue_id] = (start, end)
+    return cues
+
+
+def seconds(timestamp):
+    hours, minutes, rest = timestamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(rest)
+
+
+@pytest.mark.django_db
+def test_editing_one_section_encodes_only_that_sections_segments(small_guide, encodes):
+    run_job(small_guide.pk)
+    assert sorted(name for name, _ in encodes).count("listen") == 3
+    first_run = set(MasteredSegment.objects.values_list("key", flat=True))
+    encodes.clear()
+
+    edit_section(small_guide, 2, "<ul><li>Previene el VIH</li><li>Pregunte en el centro de salud</li></ul>")
+    run_job(small_guide.pk)
+
+    summary = AudioJob.objects.get(page=small_guide).summary
+    assert summary["segments_encoded"] == {"listen": 1, "lowdata": 1}
+    # One encode per variant: the codec's loudness change is known from the
+    # sections encoded before in this voice, so no second pass is needed.
+    assert sorted(name for name, _ in encodes) == ["listen", "lowdata"]
+    new = MasteredSegment.objects.exclude(key__in=first_run)
+    edited_clip = live(small_guide)["listen"].clip_keys[2]
+    assert sorted(new.values_list("variant", "clip_key")) == [("listen", edited_clip), ("lowdata", edited_clip)]
+    # The other sections' segments were reused as they were.
+    for rendition in live(small_guide).values():
+        assert set(rendition.segment_keys[:2]) <= first_run
+
+
+@pytest.mark.django_db
+def test_adding_a_last_section_reencodes_only_it_and_the_former_last(small_guide, encodes):
+    run_job(small_guide.pk)
+    encodes.clear()
+    raw = small_guide.sections.get_prep_value()
+    raw.append({"type": "section", "id": "44444444-4444-4444-8444-444444444444",
+                "value": {"heading": "Al final", "body": "<p>Una sección más.</p>", "key_point": "", "pictogram": ""}})
+    small_guide.sections = raw
+    small_guide.save_revision().publish()
+    run_job(small_guide.pk)
+    # The former last section now carries half a pause after it.
+    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {"listen": 2, "lowdata": 2}
+
+
+@pytest.mark.django_db
+def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_all(small_guide, encodes):
+    from audio.jobs import request_audio
+
+    run_job(small_guide.pk)
+    encodes.clear()
+    small_guide.save_revision().publish()
+    run_job(small_guide.pk)
+    assert encodes == []
+
+    request_audio(small_guide, force=True)
+    run_job(small_guide.pk)
+    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {"listen": 3, "lowdata": 3}
+
+
+@pytest.mark.django_db
+def test_a_joined_file_off_target_is_replaced_by_the_guide_mastered_whole(small_guide, monkeypatch):
+    """A safety net: should the joined segments ever miss, listeners still get the target."""
+    measured = mastering.measure_joined
+
+    def listen_off_target(joined, variant):
+        heard = measured(joined, variant)
+        if variant.name != "listen":
+            return heard
+        loudness = mastering.Loudness(heard.loudness.integrated_lufs - 2, heard.loudness.true_peak_dbtp)
+        return mastering.JoinedLoudness(loudness, heard.samples, heard.segments)
+
+    monkeypatch.setattr(mastering, "measure_joined", listen_off_target)
+    run_job(small_guide.pk)
+    rendition = live(small_guide)["listen"]
+    assert rendition.segment_keys == []  # made by master(), not from segments
+    decoded, rate = decode_strictly(default_storage.open(rendition.audio.name).read())
+    assert loudness_of(decoded, rate) == pytest.approx(LISTEN.loudness_lufs, abs=0.5)
+    assert len(decoded) / rate == pytest.approx(rendition.duration, abs=0.001)
+    assert live(small_guide)["lowdata"].segment_keys  # the other variant was fine
+
+
+@pytest.mark.django_db
+def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monkeypatch):
+    """No segment of the voice yet, and a bad first guess: only the first segment is encoded twice."""
+    monkeypatch.setitem(mastering._FIRST_GUESS_CODEC_GAIN_DB, "libopus", +1.5)
+    run_job(small_guide.pk)
+    assert len([n for name, n in encodes if name == "lowdata"]) == 4  # 3 segments, the first twice
+    for row in MasteredSegment.objects.filter(variant="lowdata"):
+        assert row.loudness_lufs == pytest.approx(LOWDATA.loudness_lufs, abs=mastering.SEGMENT_TOLERANCE_LU)
+
+
+@pytest.mark.django_db
+def test_segments_over_the_ceiling_in_the_joined_file_are_mastered_again(small_guide, encodes, monkeypatch, caplog):
+    """Codec peaks vary from section to section: one over the ceiling gets a second, lower-limited pass."""
+    caplog.set_level(logging.INFO, logger="audio.mastering")
+    monkeypatch.setitem(mastering._SEGMENT_PEAK_RISE_DB, "libopus", 0.0)  # no room left for Opus's peaks
+    run_job(small_guide.pk)
+    assert "segment(s) read off target; mastering them again" in caplog.text
+    assert len([n for name, n in encodes if name == "lowdata"]) > 3  # one per segment, and second passes
+    rendition = live(small_guide)["lowdata"]
+    assert len(rendition.segment_keys) == 3  # joined segments, not the whole-guide fallback
+    decoded, _rate = decode_strictly(default_storage.open(rendition.audio.name).read())
+    assert true_peak_of(decoded) <= LOWDATA.true_peak_dbtp + 0.001
+    for row in MasteredSegment.objects.filter(variant="lowdata"):
+        assert row.true_peak_dbtp <= LOWDATA.true_peak_dbtp
