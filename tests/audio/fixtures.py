@@ -87,3 +87,18 @@ def kaqchikel_guide(small_guide, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         submit_translation(small_guide, "cak")
     return GuidePage.objects.get(translation_key=small_guide.translation_key, locale__language_code="cak")
+
+
+def live(page):
+    """A page's live renditions by variant."""
+    from audio.models import Rendition
+
+    return {r.variant: r for r in Rendition.objects.filter(page=page, state="live")}
+
+
+def edit_section(page, index, body):
+    """Publish `page` with section `index`'s body replaced."""
+    raw = page.sections.get_prep_value()
+    raw[index]["value"]["body"] = body
+    page.sections = raw
+    page.save_revision().publish()

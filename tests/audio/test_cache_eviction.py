@@ -17,6 +17,7 @@ from audio.jobs import request_audio, run_job
 from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
 from audio.publishing import cleanup_retired_renditions, evict_cached_audio
 from audio.voices import reset_failures
+from .fixtures import edit_section
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +29,6 @@ def fresh_voices(settings):
     reset_failures()
     yield
     reset_failures()
-
-
-def edit_section(page, index, body):
-    raw = page.sections.get_prep_value()
-    raw[index]["value"]["body"] = body
-    page.sections = raw
-    page.save_revision().publish()
 
 
 def files_of(rows):

@@ -15,6 +15,7 @@ from audio.status import page_audio_status
 from audio.voices import reset_failures
 
 from .fake_google import ScriptedAdapter, audio_reply, session_with, sine_mp3, status_reply
+from .fixtures import edit_section, live
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +25,6 @@ def fresh_voices():
     reset_failures()
     yield
     reset_failures()
-
-
-def live(page):
-    return {r.variant: r for r in Rendition.objects.filter(page=page, state="live")}
-
-
-def edit_section(page, index, body):
-    raw = page.sections.get_prep_value()
-    raw[index]["value"]["body"] = body
-    page.sections = raw
-    page.save_revision().publish()
 
 
 def test_generation_publishes_every_variant_with_captions_and_chapters(small_guide):

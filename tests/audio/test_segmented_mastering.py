@@ -30,10 +30,11 @@ from audio.mastering import (
     master_segment,
     measure_joined,
 )
-from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
+from audio.models import AudioJob, MasteredSegment, SectionClip
 from audio.variants import LISTEN, LOWDATA
 from audio.voices import reset_failures
 
+from .fixtures import edit_section, live
 from .test_mastering import loudness_of, speech_like, true_peak_of
 
 VARIANTS = [LISTEN, LOWDATA]
@@ -161,17 +162,6 @@ def test_the_joined_length_is_what_players_decode_whatever_the_codecs_padding(va
 
 # --------------------------------------------------------------------------
 # Guides through the pipeline (espeak, the real offline voice)
-
-def live(page):
-    return {r.variant: r for r in Rendition.objects.filter(page=page, state="live")}
-
-
-def edit_section(page, index, body):
-    raw = page.sections.get_prep_value()
-    raw[index]["value"]["body"] = body
-    page.sections = raw
-    page.save_revision().publish()
-
 
 @pytest.fixture
 def encodes(monkeypatch):
