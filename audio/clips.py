@@ -10,20 +10,18 @@ starts and ends: those spans become the captions the front highlights.
 """
 
 import hashlib
-import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
-import av
 import numpy as np
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .mastering import MASTER_SAMPLE_RATE, decode_audio, join_with_pauses, trim_silence
+from .mastering import MASTER_SAMPLE_RATE, decode_audio, encode_samples, join_with_pauses, trim_silence
 from .models import PronunciationEntry, SectionClip
 from .normalize import NORMALIZER_VERSION, apply_lexicon, normalize_spanish
 
@@ -157,16 +155,5 @@ def recorded_clip(section, recording):
 
 def encode_flac(pcm):
     """Lossless storage for clips: mastering re-reads them without generation loss."""
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="flac") as container:
-        stream = container.add_stream("flac", rate=MASTER_SAMPLE_RATE, layout="mono")
-        samples = np.clip(pcm, -1.0, 1.0)
-        frame = av.AudioFrame.from_ndarray(
-            (samples * 32767).astype(np.int16).reshape(1, -1), format="s16", layout="mono"
-        )
-        frame.sample_rate = MASTER_SAMPLE_RATE
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return buffer.getvalue()
+    samples = (np.clip(pcm, -1.0, 1.0) * 32767).astype(np.int16)
+    return encode_samples(samples, MASTER_SAMPLE_RATE, codec="flac", container="flac")

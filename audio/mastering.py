@@ -1137,22 +1137,46 @@ def _encode_and_decode(pcm: np.ndarray, variant: Variant) -> tuple[bytes, np.nda
 
 def _encode(pcm: np.ndarray, variant: Variant) -> bytes:
     """Encode mono samples at the variant's rate, duplicated to its channels."""
-    layout = "mono" if variant.channels == 1 else "stereo"
     codec_options, muxer_options = encoder_options(variant)
+    return encode_samples(
+        pcm.astype(np.float32, copy=False), variant.sample_rate, codec=variant.codec,
+        container=variant.container, channels=variant.channels, bitrate=variant.bitrate,
+        codec_options=codec_options, muxer_options=muxer_options,
+    )
+
+
+def encode_samples(
+    samples: np.ndarray,
+    rate: int,
+    *,
+    codec: str,
+    container: str,
+    channels: int = 1,
+    bitrate: int | None = None,
+    codec_options: dict | None = None,
+    muxer_options: dict | None = None,
+) -> bytes:
+    """Encode mono samples (float32, or int16 for 16-bit codecs) with PyAV, duplicated to `channels`.
+
+    The one place that drives an encoder: mastering, the clip cache (FLAC) and
+    the tests' stand-in audio all use it.
+    """
+    layout = "mono" if channels == 1 else "stereo"
+    sample_format = "s16" if samples.dtype == np.int16 else "fltp"
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=variant.container, options=muxer_options) as output:
-        stream = output.add_stream(
-            variant.codec, rate=variant.sample_rate, layout=layout, options=codec_options
-        )
-        if variant.bitrate:
-            stream.bit_rate = variant.bitrate
-        samples = pcm.astype(np.float32, copy=False)
-        step = variant.sample_rate  # one second per frame; PyAV re-blocks to the codec's frame size
+    with av.open(buffer, mode="w", format=container, options=muxer_options or {}) as output:
+        stream = output.add_stream(codec, rate=rate, layout=layout, options=codec_options or {})
+        if bitrate:
+            stream.bit_rate = bitrate
+        step = rate  # one second per frame; PyAV re-blocks to the codec's frame size
         for start in range(0, len(samples), step):
             chunk = samples[start : start + step]
-            planes = np.ascontiguousarray(np.broadcast_to(chunk, (variant.channels, len(chunk))))
-            frame = av.AudioFrame.from_ndarray(planes, format="fltp", layout=layout)
-            frame.sample_rate = variant.sample_rate
+            if sample_format == "s16":  # packed: one plane of interleaved channels
+                planes = np.ascontiguousarray(np.repeat(chunk, channels).reshape(1, -1))
+            else:
+                planes = np.ascontiguousarray(np.broadcast_to(chunk, (channels, len(chunk))))
+            frame = av.AudioFrame.from_ndarray(planes, format=sample_format, layout=layout)
+            frame.sample_rate = rate
             frame.pts = None  # let the encoder number frames: gapless MP3/Opus headers stay right
             output.mux(stream.encode(frame))
         output.mux(stream.encode(None))

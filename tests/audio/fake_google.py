@@ -20,6 +20,8 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from audio.mastering import encode_samples
+
 GOOGLE_URL = "https://translate.google.com.mx/_/TranslateWebserverUi/data/batchexecute"
 
 
@@ -29,23 +31,12 @@ GOOGLE_URL = "https://translate.google.com.mx/_/TranslateWebserverUi/data/batche
 @functools.cache
 def sine_mp3(frequency: float = 440.0, seconds: float = 0.3, sample_rate: int = 24000) -> bytes:
     """A short MP3 shaped like Google's: bare MPEG-2 layer III frames, no ID3 tag."""
-    buffer = io.BytesIO()
-    options = {"id3v2_version": "0", "write_xing": "0"}
-    with av.open(buffer, "w", format="mp3", options=options) as output:
-        stream = output.add_stream("libmp3lame", rate=sample_rate, layout="mono")
-        stream.bit_rate = 32000
-        times = np.arange(int(seconds * sample_rate)) / sample_rate
-        samples = (0.5 * np.sin(2 * np.pi * frequency * times)).astype(np.float32)
-        frame_size = stream.codec_context.frame_size or 1152
-        for start in range(0, len(samples), frame_size):
-            chunk = samples[start : start + frame_size].reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
-            frame.sample_rate = sample_rate
-            for packet in stream.encode(frame):
-                output.mux(packet)
-        for packet in stream.encode(None):
-            output.mux(packet)
-    return buffer.getvalue()
+    times = np.arange(int(seconds * sample_rate)) / sample_rate
+    samples = (0.5 * np.sin(2 * np.pi * frequency * times)).astype(np.float32)
+    return encode_samples(
+        samples, sample_rate, codec="libmp3lame", container="mp3", bitrate=32000,
+        muxer_options={"id3v2_version": "0", "write_xing": "0"},
+    )
 
 
 def decoded_seconds(data: bytes) -> float:

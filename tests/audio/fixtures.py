@@ -52,29 +52,16 @@ def synth_calls(monkeypatch):
 
 def make_audio_file(seconds=2.0, container="wav", codec="pcm_s16le", rate=44100, frequency=330.0):
     """Bytes of a real audio file (a tone with a speech-like envelope)."""
-    import io
-
-    import av
     import numpy as np
 
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format=container) as output:
-        stream = output.add_stream(codec, rate=rate, layout="mono")
-        t = np.arange(int(seconds * rate)) / rate
-        envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 3 * t) ** 2
-        samples = (0.3 * envelope * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
-        frame_size = stream.codec_context.frame_size or 1024
-        fmt = "s16" if codec == "pcm_s16le" else "fltp"
-        for start in range(0, len(samples), frame_size):
-            chunk = samples[start:start + frame_size]
-            data = (chunk * 32767).astype(np.int16) if fmt == "s16" else chunk
-            frame = av.AudioFrame.from_ndarray(data.reshape(1, -1), format=fmt, layout="mono")
-            frame.sample_rate = rate
-            for packet in stream.encode(frame):
-                output.mux(packet)
-        for packet in stream.encode(None):
-            output.mux(packet)
-    return buffer.getvalue()
+    from audio.mastering import encode_samples
+
+    t = np.arange(int(seconds * rate)) / rate
+    envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 3 * t) ** 2
+    samples = (0.3 * envelope * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+    if codec == "pcm_s16le":
+        samples = (samples * 32767).astype(np.int16)
+    return encode_samples(samples, rate, codec=codec, container=container)
 
 
 @pytest.fixture
