@@ -34,29 +34,6 @@ class PronunciationEntry(models.Model):
     def __str__(self):
         return f"{self.written} → {self.spoken}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        entry = super().from_db(db, field_names, values)
-        entry._stored_form = (entry.locale_id, entry.written)
-        return entry
-
-    def save(self, *args, **kwargs):
-        """Save; if the written form (or locale) changed, re-queue the pages that had the old one.
-
-        The ``post_save`` receiver (``audio.signals``) sees only the new form:
-        pages whose text holds the old one would keep audio spoken with an
-        entry that no longer exists.
-        """
-        stored = getattr(self, "_stored_form", None)
-        super().save(*args, **kwargs)
-        self._stored_form = (self.locale_id, self.written)
-        if stored is not None and stored != self._stored_form:
-            from .signals import requeue_pages_using_entry
-
-            locale_id, written = stored
-            old = PronunciationEntry(locale_id=locale_id, written=written, spoken=self.spoken)
-            requeue_pages_using_entry(PronunciationEntry, old)
-
     def clean(self):
         from django.core.exceptions import ValidationError
 
