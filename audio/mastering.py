@@ -14,10 +14,11 @@ How a guide's audio travels through this module:
 2. ``trim_silence`` cuts engine-made silence at both ends of a clip;
    ``join_with_pauses`` joins clips and says where each one landed.
 3. ``master_joined`` masters each section on its own (``master_segment``:
-   its loudness, its true-peak ceiling, one encode), joins the encoded
-   sections without re-encoding (``join_segments``) and decodes the joined
-   file once to measure it (``measure_joined``), so that editing one
-   section re-encodes only that section (``audio.segments`` caches them).
+   its loudness, its true-peak ceiling, one encode), decodes and measures
+   each new segment once (``read_segment``) and joins the encoded sections
+   without re-encoding (``join_segments``), so that editing one section
+   re-encodes and decodes only that section (``audio.segments`` caches
+   segments with their readings).
    ``master`` does the same for one piece of audio as a whole (radio spots
    and programs, lossless variants); ``tag`` writes ID3 chapters for MP3,
    Vorbis comments for Opus/FLAC.
@@ -108,9 +109,12 @@ __all__ = [
     "master",
     "master_joined",
     "master_segment",
+    "SegmentReading",
+    "header_samples",
+    "joined_loudness",
     "measure",
-    "measure_joined",
     "probe_audio",
+    "read_segment",
     "segment_on_target",
     "tag",
     "trim_silence",
@@ -741,30 +745,6 @@ class _TruePeaks:
             self._positions = _ranges(starts, stops)
         return self._positions, self._values
 
-    def span_maxima(self, spans: list[tuple[int, int]], level: float) -> np.ndarray:
-        """The true peak (linear) of each [start, end) span: exact where it may reach `level`.
-
-        A span whose samples all stay _TRUE_PEAK_SCREEN_DB under `level`
-        reads its sample peak. One oversampling pass for all spans.
-        """
-        x = self.x
-        starts, stops, values = self._oversampled(
-            self.block_peaks >= level * 10 ** (-_TRUE_PEAK_SCREEN_DB / 20)
-        )
-        # A run's values follow the runs before it in `values`.
-        offsets = np.cumsum(stops - starts) - (stops - starts)
-        maxima = []
-        for start, end in spans:
-            peak = max(float(x[start:end].max(initial=0.0)), -float(x[start:end].min(initial=0.0)))
-            first = int(np.searchsorted(stops, start, side="right"))
-            last = int(np.searchsorted(starts, end))  # runs first..last-1 overlap the span
-            if first < last:
-                low = offsets[first] + max(start - starts[first], 0)
-                high = offsets[last - 1] + min(end, stops[last - 1]) - starts[last - 1]
-                peak = max(peak, float(values[low:high].max(initial=0.0)))
-            maxima.append(peak)
-        return np.array(maxima)
-
     def _oversampled(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Runs [starts, stops) of the wanted blocks' samples, and their envelope, run after run."""
         x, n, factor = self.x, len(self.x), _TRUE_PEAK_OVERSAMPLING
@@ -1195,10 +1175,12 @@ def encode_samples(
 # positions for the whole). Each encode starts from silence and ends in
 # silence, so the seams (an encoder's padding, the next one's priming, a
 # decoder carrying state across) fall inside the pause between sections.
-# ``measure_joined`` decodes the joined file once, as a player would, and
-# measures it whole and segment by segment: a segment that missed its target
-# (a codec change not yet known for a voice) is mastered again, aiming off
-# by what the codec did to it, as ``master`` does for a whole file.
+# ``read_segment`` decodes each new segment once, as a player would, and
+# keeps its hop energies and true peak: a segment that missed its target (a
+# codec change not yet known for a voice) is mastered again, aiming off by
+# what the codec did to it, as ``master`` does for a whole file. The joined
+# file's loudness is gated over its segments' hops (``joined_loudness``), so
+# it is never decoded whole: after an edit only the new segment is.
 #
 # Where a section's speech lands in the joined file comes from the frames
 # themselves: what each file decodes to (frames x frame size), less the
@@ -1220,7 +1202,7 @@ _FIRST_GUESS_CODEC_GAIN_DB = {"libopus": -0.5}
 # section than over a whole guide (_CODEC_PEAK_RISE_DB). Measured per
 # section on the Mixco and Patzún guides (espeak): MP3 32 kbps +0.3 to +1.9
 # dB, Opus 16 kbps +1.8 to +3.1 dB. A segment over the ceiling costs
-# another join and decode of the whole file, so the first pass limits with
+# another encode and decode, so the first pass limits with
 # room for the largest, and a second pass with a dB more than it missed by.
 _SEGMENT_PEAK_RISE_DB = {"libmp3lame": 2.0, "libopus": 3.3}
 _SEGMENT_PEAK_RETRY_DB = 1.0
@@ -1228,9 +1210,9 @@ _SEGMENT_PEAK_RETRY_DB = 1.0
 # A segment's tail keeps at least this much silence after its speech.
 _MIN_TAIL_SECONDS = 0.1
 
-# Joins measured: segments that read off target in the first are mastered
-# again once (as master() makes a second pass).
-_JOIN_PASSES = 2
+# Segments read: those off target in the first reading are mastered again
+# once (as master() makes a second pass).
+_READ_PASSES = 2
 
 # Joining and decoding go a packet at a time in Python and hold the GIL:
 # variants mastered in threads side by side would only interleave them, each
@@ -1284,11 +1266,27 @@ class JoinedAudio:
 
 
 @dataclass(frozen=True)
-class JoinedLoudness:
-    """A joined file decoded: its loudness, length, and each segment's loudness as heard in it.
+class SegmentReading:
+    """A segment as a player decodes it (``read_segment``), measured once and kept with it.
 
-    A segment shorter than one 400 ms gating block reads -inf LUFS.
+    `hop_energies` are the K-weighted sums of squares (channels summed) of
+    its 100 ms hops from its own first sample; `true_peak` is linear; `rate`
+    is the variant's. A segment shorter than one 400 ms gating block reads
+    -inf LUFS on its own.
     """
+
+    hop_energies: np.ndarray
+    true_peak: float
+    rate: int
+
+    @property
+    def loudness(self) -> Loudness:
+        return Loudness(_gated_loudness(self.hop_energies, self.rate), _db(self.true_peak))
+
+
+@dataclass(frozen=True)
+class JoinedLoudness:
+    """How a joined file reads: whole (``joined_loudness``), its length as its header says, each segment."""
 
     loudness: Loudness
     samples: int
@@ -1299,14 +1297,17 @@ class JoinedLoudness:
 class JoinedMaster:
     """A guide's sections mastered and joined: what ``master_joined`` returns.
 
-    `segments` are all of them, as joined; `mastered` the indices of those
-    mastered in this call (the others were given as made).
+    `segments` are all of them, as joined, with their `readings`; `mastered`
+    the indices of those mastered in this call (the others were given as
+    made), `read` those decoded and measured in this call.
     """
 
     joined: JoinedAudio
     heard: JoinedLoudness
     segments: list[EncodedSegment]
+    readings: list[SegmentReading]
     mastered: set[int]
+    read: set[int]
 
 
 def master_joined(
@@ -1315,62 +1316,68 @@ def master_joined(
     *,
     pause_seconds: float,
     made: Sequence[EncodedSegment | None] | None = None,
+    readings: Sequence[SegmentReading | None] | None = None,
     codec_change_lu: float | None = None,
 ) -> JoinedMaster:
-    """Master a guide's sections as segments, join them, check them in the joined file.
+    """Master a guide's sections as segments, check each as decoded, join them.
 
     `clips` are each section's samples (mono, MASTER_SAMPLE_RATE), or a
     function giving them, called only if that section must be mastered.
     Sections with a segment in `made` are not mastered again unless it
-    reads off target. New segments aim by `codec_change_lu` (what the codec
-    did to earlier segments of the voice), else by what it did to the
-    first of them, decoded alone. The joined file is decoded once: segments
-    that read off target (``segment_on_target``) are mastered again, aiming
-    off by what the codec did to them, and joined again, once.
+    reads off target; those with a reading in `readings` are not decoded
+    again. New segments aim by `codec_change_lu` (what the codec did to
+    earlier segments of the voice), else by what it did to the first of
+    them. Segments that read off target (``segment_on_target``) are
+    mastered again, aiming off by what the codec did to them, once. The
+    joined file is then made once; it is not decoded whole.
     """
-    segments = list(made) if made is not None else [None] * len(clips)
-    last = len(clips) - 1
+    count = len(clips)
+    segments = list(made) if made is not None else [None] * count
+    readings = list(readings) if readings is not None else [None] * count
+    if len(segments) != count or len(readings) != count:
+        raise ValueError("master_joined() needs one made segment and one reading (or None) per clip")
 
     def mastered(index: int, missed: tuple[EncodedSegment, Loudness] | None = None) -> EncodedSegment:
         clip = clips[index]
+        readings[index] = None
         return master_segment(
             clip() if callable(clip) else clip, variant, pause_seconds=pause_seconds,
-            first=index == 0, last=index == last, codec_change_lu=codec_change_lu, missed=missed,
+            first=index == 0, last=index == count - 1, codec_change_lu=codec_change_lu, missed=missed,
         )
 
     fresh = {index for index, segment in enumerate(segments) if segment is None}
+    read: set[int] = set()
     if codec_change_lu is None and fresh and _codec_change_unknown(variant):
-        # A voice no segment has shown yet: its first new segment, decoded on
-        # its own, shows what the codec does to it, and the others aim by that.
+        # A voice no segment has shown yet: its first new segment, decoded,
+        # shows what the codec does to it, and the others aim by that.
         first = min(fresh)
         segments[first] = mastered(first)
-        alone = _decoded_loudness(segments[first].data, variant)
-        codec_change_lu = segments[first].codec_change_lu(alone, variant)
-        if not segment_on_target(alone, variant):
-            segments[first] = mastered(first, missed=(segments[first], alone))
+        readings[first] = read_segment(segments[first], variant)
+        read.add(first)
+        codec_change_lu = segments[first].codec_change_lu(readings[first].loudness, variant)
     for index in sorted(i for i in fresh if segments[i] is None):
         segments[index] = mastered(index)
-    for attempt in range(_JOIN_PASSES):
-        joined = join_segments(segments, variant)
-        heard = measure_joined(joined, variant)
-        missed = [i for i, loudness in enumerate(heard.segments) if not segment_on_target(loudness, variant)]
-        if not missed or attempt == _JOIN_PASSES - 1:
+    for attempt in range(_READ_PASSES):
+        for index, segment in enumerate(segments):
+            if readings[index] is None:
+                readings[index] = read_segment(segment, variant)
+                read.add(index)
+        missed = [i for i, r in enumerate(readings) if not segment_on_target(r.loudness, variant)]
+        if not missed or attempt == _READ_PASSES - 1:
             break
         logger.info("%s: %d segment(s) read off target; mastering them again", variant.name, len(missed))
         for index in missed:
-            segments[index] = mastered(index, missed=(segments[index], heard.segments[index]))
+            segments[index] = mastered(index, missed=(segments[index], readings[index].loudness))
         fresh.update(missed)
-    return JoinedMaster(joined, heard, segments, fresh)
+    joined = join_segments(segments, variant)
+    heard = JoinedLoudness(
+        joined_loudness(readings), header_samples(joined.data), [r.loudness for r in readings]
+    )
+    return JoinedMaster(joined, heard, segments, readings, fresh, read)
 
 
 def _codec_change_unknown(variant: Variant) -> bool:
     return CODECS[variant.codec].lossy and variant.codec not in _CODEC_GAIN_DB
-
-
-def _decoded_loudness(data: bytes, variant: Variant) -> Loudness:
-    with _PACKET_WORK:
-        chunks, rate, _channels = _decode(data, mono=False)
-    return measure(np.concatenate(chunks), rate)
 
 
 def can_join(variant: Variant) -> bool:
@@ -1574,66 +1581,61 @@ def _opus_packet_samples(packet: bytes) -> int:
     return frame * frames
 
 
-def measure_joined(joined: JoinedAudio, variant: Variant) -> JoinedLoudness:
-    """Decode a joined file once, as a player would, and measure it whole and segment by segment.
+def read_segment(segment: EncodedSegment, variant: Variant) -> SegmentReading:
+    """Decode a segment's file as a player would and measure it: once per segment, kept with it.
 
-    The whole file reads as ``measure`` reads it. A segment's loudness is
-    gated over the 400 ms blocks that lie inside it; its true peak is over
-    its samples (the spans tile the file, so the file's true peak is the
-    largest), exact wherever it comes within 3 dB of the ceiling.
+    In the joined file a segment plays exactly these samples (its priming
+    dropped, as the join counts it); only the few milliseconds at each seam,
+    mid-pause, decode a little differently there.
     """
     with _PACKET_WORK:
-        chunks, rate, channels = _decode(joined.data, mono=False)
+        chunks, rate, channels = _decode(segment.data, mono=False)
     if (rate, channels) != (variant.sample_rate, variant.channels):
         raise RuntimeError(
-            f"{variant.name}: file decodes as {rate} Hz x {channels}, expected "
+            f"{variant.name}: segment decodes as {rate} Hz x {channels}, expected "
             f"{variant.sample_rate} Hz x {variant.channels}"
         )
     decoded = np.concatenate(chunks)
-    spans = joined.segment_spans
-    if len(decoded) <= int(_GATE_BLOCK_SECONDS * rate):  # too short to gate: as measure() does
-        whole = measure(decoded, rate)
-        return JoinedLoudness(whole, len(decoded), [Loudness(-math.inf, whole.true_peak_dbtp)] * len(spans))
-    bounds = _hop_bounds(len(decoded), rate)
-    ceiling = 10 ** (variant.true_peak_dbtp / 20)
-    columns = [np.ascontiguousarray(column) for column in decoded.T]
-    # Filtering and oversampling release the GIL: the loudness and the true
-    # peaks of each half of the file are found side by side.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        energies = pool.map(lambda column: _hop_energies(column, rate, bounds), columns)
-        peaks = np.max([_span_true_peaks(column, spans, ceiling, pool) for column in columns], axis=0)
-        energies = sum(energies)
-    segments = []
-    for (start, end), peak in zip(spans, peaks, strict=True):
-        # Hops wholly inside the span; blocks of four of them are gated.
-        first, last = np.searchsorted(bounds, start), np.searchsorted(bounds, end, side="right") - 1
-        lufs = _gated_loudness(energies[first:last], rate) if last - first >= 4 else -math.inf
-        segments.append(Loudness(lufs, _db(peak)))
-    whole = Loudness(_gated_loudness(energies, rate), _db(float(peaks.max(initial=0.0))))
-    return JoinedLoudness(whole, len(decoded), segments)
+    # Shorter than a gating block: padded with silence so that its energy
+    # still counts in the file it joins (alone it reads -inf).
+    shortest = int(_GATE_BLOCK_SECONDS * rate) + 1
+    padded = np.pad(decoded, ((0, max(0, shortest - len(decoded))), (0, 0)))
+    bounds = _hop_bounds(len(padded), rate)
+    columns = [np.ascontiguousarray(column) for column in padded.T]
+    energies = sum(_hop_energies(column, rate, bounds) for column in columns)
+    peak = max(_TruePeaks(column).maximum() for column in columns)
+    return SegmentReading(energies, peak, rate)
 
 
-def _span_true_peaks(
-    x: np.ndarray, spans: list[tuple[int, int]], ceiling: float, pool: ThreadPoolExecutor
-) -> np.ndarray:
-    """The true peak (linear) of each [start, end) span of a mono signal.
+def joined_loudness(readings: Sequence[SegmentReading]) -> Loudness:
+    """A joined file's loudness and true peak, from its segments' readings in order.
 
-    Exact for the signal's top and wherever the ceiling may be reached: a
-    span whose samples stay 3 dB under both reads its sample peak. The
-    spans' two halves are oversampled side by side in `pool`; they meet at
-    a seam between segments, in a pause.
+    Gated over the segments' hops one after another: blocks across a seam
+    fall in a pause and are gated out either way, so this reads what
+    ``measure`` reads on the decoded file (to a few hundredths of a LU).
     """
-    top = max(float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
-    if top == 0:
-        return np.zeros(len(spans))
-    level = min(top, ceiling)
+    energies = np.concatenate([r.hop_energies for r in readings])
+    peak = max(r.true_peak for r in readings)
+    return Loudness(_gated_loudness(energies, readings[0].rate), _db(peak))
 
-    def maxima(part):
-        start, end = part[0][0], part[-1][1]
-        return _TruePeaks(x[start:end]).span_maxima([(a - start, b - start) for a, b in part], level)
 
-    middle = len(spans) // 2
-    return np.concatenate(list(pool.map(maxima, [part for part in (spans[:middle], spans[middle:]) if part])))
+def header_samples(data: bytes) -> int:
+    """How many samples players say the file has, from its header alone (Xing/LAME frame, Ogg granules).
+
+    Ogg reports Opus's pre-skip in its granule positions: it is taken off
+    here, so both formats count what a player plays. 0 if the header says nothing.
+    """
+    with _open_audio(data) as (container, stream):
+        if container.duration is None:
+            return 0
+        samples = round(container.duration * stream.codec_context.sample_rate / 1_000_000)
+        if stream.codec_context.name in ("opus", "libopus"):
+            samples -= _OPUS_PRE_SKIP.unpack_from(stream.codec_context.extradata, 10)[0]
+    return samples
+
+
+# OpusHead (RFC 7845, 5.1): "OpusHead", version, channels, then pre-skip.
+_OPUS_PRE_SKIP = struct.Struct("<H")
 
 
 def tag(data: bytes, variant: Variant, metadata: Metadata) -> bytes:

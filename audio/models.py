@@ -82,9 +82,12 @@ class MasteredSegment(models.Model):
     # What went into the encoder: its loudness (null: silence), and the limiter's ceiling.
     encoded_lufs = models.FloatField(null=True)
     limit_dbtp = models.FloatField()
-    # As heard in the joined file it was first published in.
+    # As a player decodes it (``mastering.read_segment``): loudness, true peak
+    # and the K-weighted energy of each 100 ms hop (float64, little-endian),
+    # from which a joined file's loudness is reckoned without decoding it.
     loudness_lufs = models.FloatField(null=True)
     true_peak_dbtp = models.FloatField(null=True)
+    hop_energies = models.BinaryField(null=True)
     # What encoding did to its loudness: later segments of the voice aim by it.
     codec_change_lu = models.FloatField(null=True)
     created_at = models.DateTimeField(default=timezone.now)

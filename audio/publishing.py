@@ -2,9 +2,11 @@
 
 Each variant's file is its sections' mastered segments (``audio.segments``)
 joined without re-encoding, so an edit re-encodes only the sections it
-touched. The joined file is decoded once and measured: its loudness and true
-peak are what the rendition reports. Should it miss the variant's target or
-ceiling (the segments each meet them, so it has not happened), the clips are
+touched. Its loudness and true peak, reckoned from its segments' readings
+(``mastering.joined_loudness``), are what the rendition reports; its length
+is checked against what its header tells players. Should it miss the
+variant's target or ceiling (the segments each meet them, so it has not
+happened), or its header disagree, the clips are
 mastered whole instead (``mastering.master``), as they are for variants whose
 codec cannot be joined (lossless ones).
 
@@ -113,7 +115,7 @@ def rendition_audios(clips, variants, refresh=False):
                 )
                 continue
             logger.warning(
-                "%s: the joined segments decode to %d samples (expected %d) at %.2f LUFS / %.2f dBTP; "
+                "%s: the joined file says it holds %d samples (expected %d) at %.2f LUFS / %.2f dBTP; "
                 "mastering the guide whole instead",
                 variant.name, heard.samples, joined.samples, heard.loudness.integrated_lufs,
                 heard.loudness.true_peak_dbtp,

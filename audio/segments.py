@@ -16,9 +16,11 @@ is added or removed at either end).
 
 What a codec does to loudness (Opus: -0.5 LU on espeak, -1.1 on a hissier
 voice) is learned from the segments already made in the same voice and
-variant, so a new segment is usually encoded once. Segments are checked in
-the joined file, decoded once for the whole rendition, not each on its own,
-and stored only once they read right there.
+variant, so a new segment is usually encoded once. Each segment is decoded
+and measured once, when it is made, and stored only if it reads right; its
+reading (hop energies, true peak) is stored with it, and a rendition's
+loudness is reckoned from its segments' readings. So an edit decodes only the
+segment it changed, never the whole joined file.
 """
 
 import dataclasses
@@ -30,11 +32,12 @@ import statistics
 from concurrent.futures import ThreadPoolExecutor
 
 import av
+import numpy as np
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .mastering import MASTER_SAMPLE_RATE, EncodedSegment, master_joined, segment_on_target
+from .mastering import MASTER_SAMPLE_RATE, EncodedSegment, SegmentReading, master_joined, segment_on_target
 from .models import MasteredSegment
 from .variants import encoder_options
 
@@ -93,14 +96,15 @@ def segmented_audio(clips, variants, *, pause_seconds, refresh=False):
             segment_key(c.clip.key, variant, pause_seconds=pause_seconds, first=i == 0, last=i == last)
             for i, c in enumerate(clips)
         ]
-        made = [None] * len(keys) if refresh else _cached_segments(keys)
+        cached = [(None, None)] * len(keys) if refresh else _cached_segments(keys, variant)
+        made, readings = [m for m, _r in cached], [r for _m, r in cached]
         changes = _recent_codec_changes(variant, clips[0].clip) if any(m is None for m in made) else []
-        plans.append(_Plan(variant, keys, made, statistics.median(changes) if changes else None))
+        plans.append(_Plan(variant, keys, made, readings, statistics.median(changes) if changes else None))
 
     def master(plan):
         return master_joined(
             [clip.pcm for clip in clips], plan.variant, pause_seconds=pause_seconds,
-            made=plan.made, codec_change_lu=plan.codec_change_lu,
+            made=plan.made, readings=plan.readings, codec_change_lu=plan.codec_change_lu,
         )
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(plans), os.cpu_count() or 1))) as pool:
@@ -108,10 +112,12 @@ def segmented_audio(clips, variants, *, pause_seconds, refresh=False):
 
     audio = {}
     for plan, result in zip(plans, results):
-        for index in sorted(result.mastered):
-            heard = result.heard.segments[index]
-            if segment_on_target(heard, plan.variant):  # never cache one that reads wrong
-                _store(plan.keys[index], clips[index].clip, plan.variant, result.segments[index], heard)
+        for index in sorted(result.read):
+            reading = result.readings[index]
+            if index not in result.mastered:  # cached before readings were kept
+                _keep_reading(plan.keys[index], reading)
+            elif segment_on_target(reading.loudness, plan.variant):  # never cache one that reads wrong
+                _store(plan.keys[index], clips[index].clip, plan.variant, result.segments[index], reading)
         audio[plan.variant.name] = SegmentedAudio(result.joined, result.heard, plan.keys, len(result.mastered))
     return audio
 
@@ -121,20 +127,21 @@ class _Plan:
     variant: object
     keys: list
     made: list  # a cached EncodedSegment per section, or None where one must be mastered
+    readings: list  # its cached SegmentReading, or None where it must be decoded
     codec_change_lu: float | None  # what new segments aim by
 
 
-def _cached_segments(keys):
-    """The cached segment for each key, or None."""
+def _cached_segments(keys, variant):
+    """(segment, reading) cached for each key; None for what is not."""
     cached = _cached(keys)
     made = []
     for key in keys:
         row = cached.get(key)
         if row is None:
-            made.append(None)
+            made.append((None, None))
             continue
         with row.audio.open("rb") as file:
-            made.append(_from_row(row, file.read()))
+            made.append((_from_row(row, file.read()), _reading(row, variant)))
     return made
 
 
@@ -153,6 +160,26 @@ def _from_row(row, data):
     return EncodedSegment(data, row.lead_samples, row.clip_samples, row.samples, encoded_lufs, row.limit_dbtp)
 
 
+def _reading(row, variant):
+    if row.hop_energies is None:
+        return None
+    peak = 10 ** (row.true_peak_dbtp / 20) if row.true_peak_dbtp is not None else 0.0
+    return SegmentReading(np.frombuffer(bytes(row.hop_energies), dtype="<f8"), peak, variant.sample_rate)
+
+
+def _reading_fields(reading):
+    loudness = reading.loudness
+    return {
+        "loudness_lufs": _finite(loudness.integrated_lufs),
+        "true_peak_dbtp": _finite(loudness.true_peak_dbtp),
+        "hop_energies": np.asarray(reading.hop_energies, dtype="<f8").tobytes(),
+    }
+
+
+def _keep_reading(key, reading):
+    MasteredSegment.objects.filter(key=key).update(**_reading_fields(reading))
+
+
 def _recent_codec_changes(variant, clip):
     return list(
         MasteredSegment.objects.filter(
@@ -163,7 +190,7 @@ def _recent_codec_changes(variant, clip):
     )
 
 
-def _store(key, clip, variant, segment, heard):
+def _store(key, clip, variant, segment, reading):
     row = MasteredSegment(
         key=key,
         clip_key=clip.key,
@@ -175,9 +202,8 @@ def _store(key, clip, variant, segment, heard):
         samples=segment.samples,
         encoded_lufs=_finite(segment.encoded_lufs),
         limit_dbtp=segment.limit_dbtp,
-        loudness_lufs=_finite(heard.integrated_lufs),
-        true_peak_dbtp=_finite(heard.true_peak_dbtp),
-        codec_change_lu=segment.codec_change_lu(heard, variant),
+        codec_change_lu=segment.codec_change_lu(reading.loudness, variant),
+        **_reading_fields(reading),
     )
     row.audio.save(f"{key}.{variant.extension}", ContentFile(segment.data), save=False)
     try:

@@ -13,13 +13,14 @@ a stand-in object fed to the real ``speech_sections``), then times in one run:
     -> decode -> trim (side by side, as clips.py does) -> join -> FLAC clip;
     then per published variant (``master_joined``, as ``audio.segments``
     calls it: the variants side by side, a thread each) every section
-    mastered and encoded on its own, the segments joined without
-    re-encoding, the joined file decoded and measured once (whole and per
-    section; a section off target would be mastered again), captions and
-    chapters from where the segments landed, tags;
-(c) a one-section edit: that section synthesized and mastered again, joined
-    with the other sections' segments as they were (aiming by the codec
-    change they showed, as the cache does), measured, tagged.
+    mastered and encoded on its own, each segment decoded and measured once
+    (a section off target would be mastered again), the segments joined
+    without re-encoding, captions and chapters from where the segments
+    landed, tags;
+(c) a one-section edit: that section synthesized, mastered and measured
+    again, joined with the other sections' segments as they were (aiming by
+    the codec change they showed and reusing their readings, as the cache
+    does), tagged.
 
 Target (issue "mastering is slow"): (b) takes at most 2x (a). Each published
 file is then decoded again and measured here, independently of the mastering
@@ -175,7 +176,7 @@ def pipeline(sections, spoken, engine, variants, timer):
     clips = [synthesized_clip(section, spoken, engine, timer, "b.") for section in sections]
     with timer("b. decode clips"):
         samples = [decode_audio(flac) for _s, flac, _spans in clips]
-    with timer("b. master + join + measure, variants side by side"), ThreadPoolExecutor(len(variants)) as pool:
+    with timer("b. master + measure + join, variants side by side"), ThreadPoolExecutor(len(variants)) as pool:
         made = dict(zip(
             (v.name for v in variants),
             pool.map(lambda v: master_joined(samples, v, pause_seconds=PAUSE_BETWEEN_SECTIONS), variants),
@@ -235,13 +236,14 @@ def edit(sections, spoken, engine, variants, clips, made, timer, index=3):
             [pcm if i == index else None for i in range(len(clips))], variant,
             pause_seconds=PAUSE_BETWEEN_SECTIONS,
             made=[None if i == index else s for i, s in enumerate(before.segments)],
+            readings=[None if i == index else r for i, r in enumerate(before.readings)],
             codec_change_lu=statistics.median(c for c in changes if c is not None),
         )
 
-    with timer("c. master + join + measure, variants side by side"), ThreadPoolExecutor(len(variants)) as pool:
+    with timer("c. master + measure + join, variants side by side"), ThreadPoolExecutor(len(variants)) as pool:
         results = list(pool.map(remaster, variants))
     for variant, result in zip(variants, results):
-        assert result.mastered == {index}, result.mastered
+        assert result.mastered == result.read == {index}, (result.mastered, result.read)
         publish(clips, result.joined, variant, timer, "c.")
 
 
