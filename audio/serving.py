@@ -6,7 +6,6 @@ in the embedded set-up; a production web server may serve MEDIA_ROOT itself.
 """
 
 import mimetypes
-import os
 import re
 from pathlib import Path
 
