@@ -100,17 +100,17 @@ __all__ = [
     "Loudness",
     "MasteredAudio",
     "Metadata",
+    "SegmentReading",
     "can_join",
     "chapters_json",
     "decode_audio",
+    "header_samples",
     "join_segments",
     "join_with_pauses",
+    "joined_loudness",
     "master",
     "master_joined",
     "master_segment",
-    "SegmentReading",
-    "header_samples",
-    "joined_loudness",
     "measure",
     "probe_audio",
     "read_segment",
@@ -1335,10 +1335,10 @@ def master_joined(
     readings = list(readings) if readings is not None else [None] * count
     if len(segments) != count or len(readings) != count:
         raise ValueError("master_joined() needs one made segment and one reading (or None) per clip")
+    readings = [r if s is not None else None for s, r in zip(segments, readings)]
 
     def mastered(index: int, missed: tuple[EncodedSegment, Loudness] | None = None) -> EncodedSegment:
         clip = clips[index]
-        readings[index] = None
         return master_segment(
             clip() if callable(clip) else clip, variant, pause_seconds=pause_seconds,
             first=index == 0, last=index == count - 1, codec_change_lu=codec_change_lu, missed=missed,
@@ -1367,6 +1367,7 @@ def master_joined(
         logger.info("%s: %d segment(s) read off target; mastering them again", variant.name, len(missed))
         for index in missed:
             segments[index] = mastered(index, missed=(segments[index], readings[index].loudness))
+            readings[index] = None
         fresh.update(missed)
     joined = join_segments(segments, variant)
     heard = JoinedLoudness(
