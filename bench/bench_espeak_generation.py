@@ -36,7 +36,6 @@ variants run side by side, so its CPU time can exceed its wall time).
 
 import dataclasses
 import io
-import math
 import os
 import statistics
 import sys
@@ -56,10 +55,7 @@ import django  # noqa: E402
 
 django.setup()
 
-import av  # noqa: E402
 import numpy as np  # noqa: E402
-import pyloudnorm  # noqa: E402
-from scipy.signal import resample_poly  # noqa: E402
 
 from audio.clips import SYNTHESIS_THREADS, encode_flac, sentence_pauses, spoken_form  # noqa: E402
 from audio.engines import get_engine  # noqa: E402
@@ -78,7 +74,8 @@ from audio.mastering import (  # noqa: E402
 )
 from audio.publishing import PAUSE_BETWEEN_SECTIONS  # noqa: E402
 from audio.speech_text import speech_sections  # noqa: E402
-from audio.variants import encoder_options, published_variants  # noqa: E402
+from audio.variants import published_variants  # noqa: E402
+from bench.baseline import independent_measure, plain_encode  # noqa: E402
 
 CONTENT = Path(__file__).resolve().parent.parent / "cms" / "demo" / "content" / "mixco.es.toml"
 RATIO_TARGET = 2.0
@@ -130,29 +127,6 @@ def wav_samples(data):
         rate = wav.getframerate()
         pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
     return pcm.astype(np.float32) / 32768, rate
-
-
-def plain_encode(pcm, rate, variant):
-    """One encode with PyAV: resampled to the variant's rate and layout, nothing else."""
-    codec_options, muxer_options = encoder_options(variant)
-    layout = "mono" if variant.channels == 1 else "stereo"
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=variant.container, options=muxer_options) as output:
-        stream = output.add_stream(variant.codec, rate=variant.sample_rate, layout=layout, options=codec_options)
-        if variant.bitrate:
-            stream.bit_rate = variant.bitrate
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=variant.sample_rate)
-        for start in range(0, len(pcm) + 1, rate):
-            chunk = pcm[None, start : start + rate] if start < len(pcm) else None
-            frame = None
-            if chunk is not None:
-                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="flt", layout="mono")
-                frame.sample_rate = rate
-            for converted in resampler.resample(frame):
-                converted.pts = None
-                output.mux(stream.encode(converted))
-        output.mux(stream.encode(None))
-    return buffer.getvalue()
 
 
 def baseline(sections, spoken, engine, variants, timer):
@@ -245,27 +219,6 @@ def edit(sections, spoken, engine, variants, clips, made, timer, index=3):
     for variant, result in zip(variants, results):
         assert result.mastered == result.read == {index}, (result.mastered, result.read)
         publish(clips, result.joined, variant, timer, "c.")
-
-
-def independent_measure(data):
-    """Decode a file with PyAV and measure it without audio.mastering: (LUFS, dBTP, seconds)."""
-    with av.open(io.BytesIO(data)) as container:
-        stream = container.streams.audio[0]
-        planes, rate = [], None
-        for frame in container.decode(stream):
-            array = frame.to_ndarray()
-            if not frame.format.is_planar:
-                array = array.reshape(-1, frame.layout.nb_channels).T
-            planes.append(array)
-            rate = frame.sample_rate
-    samples = np.concatenate(planes, axis=1).astype(np.float64)
-    lufs = pyloudnorm.Meter(rate).integrated_loudness(samples.T)
-    peak, block, overlap = 0.0, 1 << 18, 64  # overlapping blocks: every sample, flat memory
-    for channel in samples:
-        for start in range(0, channel.size, block):
-            piece = resample_poly(channel[max(start - overlap, 0) : start + block + overlap], 4, 1)
-            peak = max(peak, float(np.abs(piece).max()))
-    return lufs, 20 * math.log10(peak) if peak else -math.inf, samples.shape[1] / rate
 
 
 def main():

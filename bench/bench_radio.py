@@ -21,8 +21,6 @@ Benchmarks report; tests assert.
 """
 
 import argparse
-import io
-import math
 import os
 import sys
 import tempfile
@@ -35,67 +33,16 @@ import django  # noqa: E402
 
 django.setup()
 
-import av  # noqa: E402
-import numpy as np  # noqa: E402
-import pyloudnorm  # noqa: E402
-from scipy.signal import resample_poly  # noqa: E402
 
 from audio.mastering import MASTER_SAMPLE_RATE  # noqa: E402
 from audio.publishing import assemble  # noqa: E402
 from audio.radio.packages import PackageOptions, StationIds, build_package  # noqa: E402
 from audio.radio.sources import PackageError, gather_clips, plan_source  # noqa: E402
-from audio.variants import encoder_options  # noqa: E402
+from bench.baseline import independent_measure, plain_encode  # noqa: E402
 from cms.models import GuidePage  # noqa: E402
 
 GUIDES = ("mixco", "patzun")
 LOUDNESS_TOLERANCE_LU = 1.0  # EBU R128
-
-
-def plain_encode(pcm, variant):
-    """One encode with PyAV at the variant's rate and layout: what "encoding once" costs."""
-    codec_options, muxer_options = encoder_options(variant)
-    layout = "mono" if variant.channels == 1 else "stereo"
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=variant.container, options=muxer_options) as output:
-        stream = output.add_stream(variant.codec, rate=variant.sample_rate, layout=layout, options=codec_options)
-        if variant.bitrate:
-            stream.bit_rate = variant.bitrate
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=variant.sample_rate)
-        for start in range(0, len(pcm), MASTER_SAMPLE_RATE):
-            frame = av.AudioFrame.from_ndarray(
-                pcm[None, start : start + MASTER_SAMPLE_RATE], format="flt", layout="mono"
-            )
-            frame.sample_rate = MASTER_SAMPLE_RATE
-            for converted in resampler.resample(frame):
-                converted.pts = None
-                output.mux(stream.encode(converted))
-        for converted in resampler.resample(None):
-            converted.pts = None
-            output.mux(stream.encode(converted))
-        output.mux(stream.encode(None))
-    return buffer.getvalue()
-
-
-def independent_measure(data):
-    """(LUFS, dBTP, seconds) of an audio file, decoded with PyAV, measured without audio.mastering."""
-    with av.open(io.BytesIO(data)) as container:
-        stream = container.streams.audio[0]
-        planes, rate = [], None
-        for frame in container.decode(stream):
-            array = frame.to_ndarray()
-            if not frame.format.is_planar:
-                array = array.reshape(-1, frame.layout.nb_channels).T
-            planes.append(array.astype(np.float64))
-            rate = frame.sample_rate
-    samples = np.concatenate(planes, axis=1)
-    lufs = pyloudnorm.Meter(rate).integrated_loudness(samples.T)
-    peak = 0.0
-    block = 1 << 18
-    for channel in samples:
-        for start in range(0, channel.size, block):  # overlapping blocks keep memory flat
-            piece = resample_poly(channel[max(start - 256, 0) : start + block + 256], 4, 1)
-            peak = max(peak, float(np.abs(piece).max()))
-    return lufs, 20 * math.log10(peak) if peak else -math.inf, samples.shape[1] / rate
 
 
 def main(argv=None):
@@ -125,7 +72,7 @@ def main(argv=None):
 
             started = time.perf_counter()
             program, _sections, _cues = assemble(source.clips)
-            plain_encode(program, variant)
+            plain_encode(program, MASTER_SAMPLE_RATE, variant)
             baseline = time.perf_counter() - started
 
             started = time.perf_counter()
