@@ -375,6 +375,20 @@ def test_a_joined_file_off_target_is_replaced_by_the_guide_mastered_whole(small_
 
 
 @pytest.mark.django_db
+def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_whole(small_guide, monkeypatch, caplog):
+    """Players trust the header for the length: if it says otherwise than the segments add up to, no join."""
+    header_samples = mastering.header_samples
+    monkeypatch.setattr(mastering, "header_samples", lambda data: header_samples(data) + 1152)
+    run_job(small_guide.pk)
+    assert "the joined file says it holds" in caplog.text
+    for variant in VARIANTS:
+        rendition = live(small_guide)[variant.name]
+        assert rendition.segment_keys == []
+        decoded, rate = decode_strictly(default_storage.open(rendition.audio.name).read())
+        assert len(decoded) / rate == pytest.approx(rendition.duration, abs=0.001)
+
+
+@pytest.mark.django_db
 def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monkeypatch):
     """No segment of the voice yet, and a bad first guess: only the first segment is encoded twice."""
     monkeypatch.setitem(mastering._FIRST_GUESS_CODEC_GAIN_DB, "libopus", +1.5)
