@@ -1,7 +1,11 @@
 """Which voice reads which locale, and when to stop trying one that fails.
 
 Settings name the voices per locale in order of preference
-(``ALTAVOZ_VOICES``). A voice that fails (Google unreachable, 429s that do
+(``ALTAVOZ_VOICES``). A synthetic voice reads a language only if
+``ALTAVOZ_ENGINE_OPTIONS`` says which of its voices to use for it: an engine
+is never left to its default voice, which would read Kaqchikel (no engine
+has it) with a Spanish or English voice. Human recordings read any language.
+A voice that fails (Google unreachable, 429s that do
 not stop) is skipped for ``ALTAVOZ_VOICE_RETRY_AFTER_SECONDS`` so that every
 job does not wait for the same timeouts again; the next voice is used instead.
 """
@@ -40,10 +44,15 @@ def engine_options(engine_name, language_code):
     return options
 
 
+def can_read(engine_name, language_code):
+    """Whether a voice may read this language: recordings always, an engine only with a voice set for it."""
+    return engine_name == RECORDED or language_code in settings.ALTAVOZ_ENGINE_OPTIONS.get(engine_name, {})
+
+
 def voices_for(language_code):
-    """Voices configured for a language, in order, skipping ones in a cool-down."""
+    """Voices configured for a language, in order, skipping ones in a cool-down and ones that cannot read it."""
     now = time.monotonic()
-    names = settings.ALTAVOZ_VOICES.get(language_code, [])
+    names = [n for n in settings.ALTAVOZ_VOICES.get(language_code, []) if can_read(n, language_code)]
     with _lock:
         available = [n for n in names if _failed_until.get((n, language_code), 0) <= now]
     return [VoiceChoice(name, engine_options(name, language_code)) for name in available]

@@ -7,7 +7,8 @@ from django.urls import reverse
 from audio.jobs import run_job
 from audio.models import AudioJob, Rendition, SectionRecording
 from audio.recordings import recording_statuses
-from cms.localization import sync_translations
+from audio.voices import voices_for
+from cms.localization import fill_translation, sync_translations, translation_for
 
 from .fixtures import make_audio_file
 
@@ -51,6 +52,24 @@ def test_report_lists_every_guide_and_locale(admin_client, small_guide):
     html = admin_client.get(reverse("altavoz_audio:report")).content.decode()
     assert "Guía corta" in html and "Mixco: salud, derechos y seguridad" in html
     assert 'data-audio-state="ready"' in html
+
+
+def test_a_synthetic_voice_listed_for_kaqchikel_never_reads_it(kaqchikel_guide, small_guide, settings, synth_calls):
+    """Misconfigured (ALTAVOZ_VOICES_CAK=espeak), on a fully translated page: espeak would read
+    Kaqchikel with its default voice. It is skipped, and `manage.py check` says why."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "cak": ["espeak", "recorded"]}
+    translation = translation_for(small_guide, "cak")
+    fill_translation(translation, {e.msgid: f"{e.msgid} (cak)" for e in translation.export_po() if not e.obsolete})
+    assert [v.engine_name for v in voices_for("cak")] == ["recorded"]
+
+    run_job(kaqchikel_guide.pk)
+    assert synth_calls == []
+    assert not Rendition.objects.filter(page=kaqchikel_guide).exists()
+    with pytest.raises(SystemCheckError, match="altavoz.W001"):
+        call_command("check", fail_level="WARNING")
 
 
 def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guide):
