@@ -97,6 +97,45 @@ def test_editing_one_section_synthesizes_only_that_section(small_guide, synth_ca
     assert Rendition.objects.filter(page=small_guide, state="retired").count() == 2
 
 
+def test_another_voice_or_normalizer_version_never_reuses_the_clips(small_guide, synth_calls, settings, monkeypatch):
+    """The clip cache is keyed by voice and normalizer too: a cached clip is never another voice's."""
+    run_job(small_guide.pk)
+    assert AudioJob.objects.get(page=small_guide).summary["synthesized"] == 3
+
+    espeak = settings.ALTAVOZ_ENGINE_OPTIONS["espeak"]
+    settings.ALTAVOZ_ENGINE_OPTIONS = {**settings.ALTAVOZ_ENGINE_OPTIONS, "espeak": {**espeak, "es": {"voice": "es"}}}
+    request_audio(small_guide, force=True)
+    run_job(small_guide.pk)
+    summary = AudioJob.objects.get(page=small_guide).summary
+    assert summary["voice"].startswith("es@")  # Spain's voice now, not es-419
+    assert (summary["synthesized"], summary["cached"]) == (3, 0)
+
+    monkeypatch.setattr("audio.clips.NORMALIZER_VERSION", "a later one")
+    request_audio(small_guide, force=True)
+    run_job(small_guide.pk)
+    assert AudioJob.objects.get(page=small_guide).summary["synthesized"] == 3
+
+    request_audio(small_guide, force=True)  # and with nothing changed, all cached again
+    run_job(small_guide.pk)
+    assert AudioJob.objects.get(page=small_guide).summary["cached"] == 3
+
+
+def test_audio_is_queued_only_when_the_publish_commits(small_guide, django_capture_on_commit_callbacks):
+    from django_tasks import default_task_backend
+
+    def audio_tasks():
+        return [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task"]
+
+    run_job(small_guide.pk)
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=False) as on_commit:
+        small_guide.save_revision().publish()
+    assert audio_tasks() == []  # a worker must not look for a page the transaction may roll back
+    for callback in on_commit:
+        callback()
+    assert [task.args for task in audio_tasks()] == [[small_guide.pk]]
+
+
 def test_numbers_and_acronyms_are_normalized_but_captions_show_the_text(small_guide, synth_calls):
     run_job(small_guide.pk)
     assert "Cuesta veinticinco quetzales." in synth_calls
