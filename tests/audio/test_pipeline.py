@@ -136,6 +136,33 @@ def test_audio_is_queued_only_when_the_publish_commits(small_guide, django_captu
     assert [task.args for task in audio_tasks()] == [[small_guide.pk]]
 
 
+def test_replaced_audio_stays_downloadable_through_the_grace_period(small_guide, settings, client):
+    """A listener who started downloading the old file finishes it; after the grace period it goes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audio.publishing import cleanup_retired_renditions
+
+    settings.ALTAVOZ_AUDIO_GRACE_SECONDS = 3600
+    run_job(small_guide.pk)
+    old = live(small_guide)
+    edit_section(small_guide, 2, "<p>Texto nuevo de la sección.</p>")
+    run_job(small_guide.pk)
+    new = live(small_guide)
+    old_files = [name for r in old.values() for name in (r.audio.name, r.captions.name, r.chapters.name)]
+    assert not set(old_files) & {name for r in new.values() for name in (r.audio.name, r.captions.name)}
+
+    assert cleanup_retired_renditions(now=timezone.now() + timedelta(minutes=59)) == 0
+    assert all(default_storage.exists(name) for name in old_files)
+    assert client.get(old["listen"].audio.url).status_code == 200
+
+    assert cleanup_retired_renditions(now=timezone.now() + timedelta(minutes=61)) == 2
+    assert not any(default_storage.exists(name) for name in old_files)
+    assert set(live(small_guide)) == {"listen", "lowdata"}
+    assert all(default_storage.exists(r.audio.name) for r in live(small_guide).values())
+
+
 def test_numbers_and_acronyms_are_normalized_but_captions_show_the_text(small_guide, synth_calls):
     run_job(small_guide.pk)
     assert "Cuesta veinticinco quetzales." in synth_calls
