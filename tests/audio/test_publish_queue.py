@@ -19,3 +19,44 @@ def test_publishing_a_home_page_queues_nothing():
     AudioJob.objects.filter(page=home).delete()
     home.save_revision().publish()
     assert not AudioJob.objects.filter(page=home).exists()
+
+
+def audio_tasks_for(page):
+    from django_tasks import default_task_backend
+
+    return [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task" and r.args == [page.pk]]
+
+
+def test_an_editor_publishing_in_the_admin_queues_audio(admin_client, django_capture_on_commit_callbacks):
+    from cms.models import GuidePage
+    from tests.test_admin_editing import add_guide
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert add_guide(admin_client, slug="desde-el-admin").status_code == 302
+    guide = GuidePage.objects.get(slug="desde-el-admin")
+    assert AudioJob.objects.get(page=guide).state == "queued"
+    assert len(audio_tasks_for(guide)) == 1
+
+
+def test_a_translation_published_through_wagtail_localize_queues_its_audio(small_guide, django_capture_on_commit_callbacks):
+    from cms.localization import fill_translation, submit_translation
+    from cms.models import GuidePage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        translation = submit_translation(small_guide, "en")
+    english = GuidePage.objects.get(translation_key=small_guide.translation_key, locale__language_code="en")
+    AudioJob.objects.filter(page=english).update(state="ready")
+    with django_capture_on_commit_callbacks(execute=True):
+        # A translator's PO upload, then "Publish" in wagtail-localize's editor.
+        strings = {e.msgid: f"EN {e.msgid}" for e in translation.export_po() if not e.obsolete}
+        assert fill_translation(translation, strings) > 0
+    assert AudioJob.objects.get(page=english).state == "queued"
+    assert audio_tasks_for(english)
+
+
+def test_loading_the_demo_queued_audio_for_every_demo_guide():
+    from cms.models import GuidePage
+
+    demo = GuidePage.objects.filter(slug__in=["mixco", "patzun"])
+    assert demo.count() == 6  # es, en, cak
+    assert set(AudioJob.objects.filter(page__in=demo).values_list("page_id", flat=True)) == set(demo.values_list("pk", flat=True))
