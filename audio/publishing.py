@@ -169,42 +169,57 @@ def publish_renditions(page, content, clips, variants, content_hash, engine_name
     """
     base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
     audios = rendition_audios(clips, variants, refresh=refresh)
-    new, encoded = [], {}
-    for variant in variants:
-        audio = audios[variant.name]
-        encoded[variant.name] = audio.segments_encoded
-        sections, cues = timeline(clips, audio.clip_spans)
-        chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
-        data = tag(audio.data, variant, listener_metadata(page, content, chapters))
-        name = f"{base}-{variant.name}"
-        new.append(
-            Rendition(
-                page=page,
-                variant=variant.name,
-                engine=engine_name,
-                voice=voice_name,
-                audio=_store(f"{name}.{variant.extension}", data),
-                captions=_store(f"{name}.vtt", webvtt(cues).encode("utf-8")),
-                chapters=_store(f"{name}.chapters.json", chapters_json(chapters, content.title).encode("utf-8")),
-                mime_type=variant.mime_type,
-                bitrate=variant.bitrate,
-                duration=round(audio.duration_seconds, 3),
-                size_bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                sections=sections,
-                content_hash=content_hash,
-                clip_keys=[clip.clip.key for clip in clips],
-                segment_keys=audio.segment_keys,
-                loudness_lufs=_finite(audio.loudness.integrated_lufs),
-                true_peak_dbtp=_finite(audio.loudness.true_peak_dbtp),
-            )
-        )
+    written = []  # files this call created: removed again if it fails
 
-    with transaction.atomic():
-        Rendition.objects.filter(
-            page=page, variant__in=[v.name for v in variants], state=Rendition.State.LIVE
-        ).update(state=Rendition.State.RETIRED, retired_at=timezone.now())
-        Rendition.objects.bulk_create(new)
+    def store(name, data):
+        stored, created = _store(name, data)
+        if created:
+            written.append(stored)
+        return stored
+
+    new, encoded = [], {}
+    try:
+        for variant in variants:
+            audio = audios[variant.name]
+            encoded[variant.name] = audio.segments_encoded
+            sections, cues = timeline(clips, audio.clip_spans)
+            chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
+            data = tag(audio.data, variant, listener_metadata(page, content, chapters))
+            name = f"{base}-{variant.name}"
+            new.append(
+                Rendition(
+                    page=page,
+                    variant=variant.name,
+                    engine=engine_name,
+                    voice=voice_name,
+                    audio=store(f"{name}.{variant.extension}", data),
+                    captions=store(f"{name}.vtt", webvtt(cues).encode("utf-8")),
+                    chapters=store(f"{name}.chapters.json", chapters_json(chapters, content.title).encode("utf-8")),
+                    mime_type=variant.mime_type,
+                    bitrate=variant.bitrate,
+                    duration=round(audio.duration_seconds, 3),
+                    size_bytes=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    sections=sections,
+                    content_hash=content_hash,
+                    clip_keys=[clip.clip.key for clip in clips],
+                    segment_keys=audio.segment_keys,
+                    loudness_lufs=_finite(audio.loudness.integrated_lufs),
+                    true_peak_dbtp=_finite(audio.loudness.true_peak_dbtp),
+                )
+            )
+
+        with transaction.atomic():
+            Rendition.objects.filter(
+                page=page, variant__in=[v.name for v in variants], state=Rendition.State.LIVE
+            ).update(state=Rendition.State.RETIRED, retired_at=timezone.now())
+            Rendition.objects.bulk_create(new)
+    except BaseException:
+        # Disk full, a database error, the worker told to stop: nothing points
+        # at these files, and the live audio is untouched.
+        for name in written:
+            default_storage.delete(name)
+        raise
     return new, encoded
 
 
@@ -311,13 +326,16 @@ def _clip_keys_of_older_rendition(rendition):
 
 
 def _store(name, data):
-    # Names carry the content hash; a same-named file from an earlier run is
-    # reused only if its bytes are identical (never overwritten in place).
+    """Save `data` as `name` (or a free variant of it): (the name stored, whether a file was created).
+
+    Names carry the content hash; a same-named file from an earlier run is
+    reused only if its bytes are identical (never overwritten in place).
+    """
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as existing:
             if existing.read() == data:
-                return name
-    return default_storage.save(name, ContentFile(data))
+                return name, False
+    return default_storage.save(name, ContentFile(data)), True
 
 
 def _finite(value):

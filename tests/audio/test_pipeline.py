@@ -163,6 +163,31 @@ def test_replaced_audio_stays_downloadable_through_the_grace_period(small_guide,
     assert all(default_storage.exists(r.audio.name) for r in live(small_guide).values())
 
 
+def test_a_publish_that_fails_halfway_leaves_the_live_audio_and_no_stray_files(small_guide, monkeypatch):
+    """The disk fills up after the listen files are written: nothing new is served or left behind."""
+    from audio import publishing
+
+    run_job(small_guide.pk)
+    before = live(small_guide)
+    files_before = set(default_storage.listdir(f"audio/renditions/{small_guide.pk}")[1])
+    store = publishing._store
+
+    def disk_full_at_lowdata(name, data):
+        if "-lowdata." in name:
+            raise OSError(28, "No space left on device")
+        return store(name, data)
+
+    monkeypatch.setattr(publishing, "_store", disk_full_at_lowdata)
+    edit_section(small_guide, 2, "<p>Texto nuevo de la sección.</p>")
+    run_job(small_guide.pk)
+
+    job = AudioJob.objects.get(page=small_guide)
+    assert job.state == "failed" and "No space left on device" in job.error
+    assert {v: r.pk for v, r in live(small_guide).items()} == {v: r.pk for v, r in before.items()}
+    assert set(default_storage.listdir(f"audio/renditions/{small_guide.pk}")[1]) == files_before
+    assert not Rendition.objects.filter(page=small_guide).exclude(pk__in=[r.pk for r in before.values()]).exists()
+
+
 def test_numbers_and_acronyms_are_normalized_but_captions_show_the_text(small_guide, synth_calls):
     run_job(small_guide.pk)
     assert "Cuesta veinticinco quetzales." in synth_calls
