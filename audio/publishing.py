@@ -16,7 +16,8 @@ times come from where the frames put it.
 
 Every file of a new rendition (audio, captions, chapters) is written in full
 before any row points at it; then one transaction retires the live rows and
-inserts the new ones. Retired files stay for ``ALTAVOZ_AUDIO_GRACE_SECONDS``
+inserts the new ones. If anything fails before that commits, the files this
+publish created are deleted again. Retired files stay for ``ALTAVOZ_AUDIO_GRACE_SECONDS``
 (a listener may be mid-download) before ``cleanup_retired_renditions``
 deletes them. ``evict_cached_audio`` deletes cached clips and segments that
 no rendition needs and nothing used for ``ALTAVOZ_AUDIO_CACHE_DAYS``.

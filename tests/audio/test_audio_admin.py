@@ -72,6 +72,16 @@ def test_a_synthetic_voice_listed_for_kaqchikel_never_reads_it(kaqchikel_guide, 
         call_command("check", fail_level="WARNING")
 
 
+def test_spanish_can_be_read_by_human_recordings_too(admin_client, small_guide, settings, synth_calls):
+    settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": ["recorded", "espeak"]}
+    for section_id in ["intro", FIRST, THIRD]:
+        upload(admin_client, small_guide, section_id, make_audio_file(1.5))
+    run_job(small_guide.pk)
+    renditions = Rendition.objects.filter(page=small_guide, state="live")
+    assert {(r.engine, r.voice) for r in renditions} == {("recorded", "human")}
+    assert synth_calls == []  # one voice per file: no espeak filling in
+
+
 def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guide):
     run_job(kaqchikel_guide.pk)
     assert not Rendition.objects.filter(page=kaqchikel_guide).exists()  # no synthetic Kaqchikel

@@ -258,6 +258,30 @@ def test_google_429_then_audio_is_retried(small_guide, settings):
     assert len(adapter.sent) > 1
 
 
+def test_a_failing_voice_rests_before_it_is_tried_again(small_guide, settings, monkeypatch):
+    """Google down: the next jobs go straight to the offline voice, not through the same timeouts again."""
+    adapter = ScriptedAdapter(requests.exceptions.ConnectionError("connection refused"))
+    use_fake_google(settings, adapter)
+    settings.ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = 600
+    run_job(small_guide.pk)
+    assert {r.engine for r in live(small_guide).values()} == {"espeak"}
+    tried = len(adapter.sent)
+    assert tried > 0
+
+    edit_section(small_guide, 2, "<p>Otra versión del texto.</p>")
+    run_job(small_guide.pk)
+    assert len(adapter.sent) == tried  # Google rested
+    assert {r.engine for r in live(small_guide).values()} == {"espeak"}
+
+    import time
+
+    monotonic = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: monotonic() + 601)  # ten minutes later
+    edit_section(small_guide, 2, "<p>Y otra más.</p>")
+    run_job(small_guide.pk)
+    assert len(adapter.sent) > tried
+
+
 @pytest.mark.parametrize(
     "failure",
     [
