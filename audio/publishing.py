@@ -240,6 +240,37 @@ def cleanup_retired_renditions(now=None):
     return len(expired)
 
 
+def remove_stray_rendition_files(now=None):
+    """Delete rendition files no rendition names, once older than the grace period.
+
+    A worker killed after writing a rendition's files and before making it
+    live leaves them behind (a failure it survives removes them itself). The
+    grace period spares the files of a job still running. Returns how many went.
+    """
+    now = now or timezone.now()
+    older_than = now - timedelta(seconds=settings.ALTAVOZ_AUDIO_GRACE_SECONDS)
+    root = Rendition._meta.get_field("audio").upload_to.rstrip("/")
+    try:
+        folders, _files = default_storage.listdir(root)
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    named = set()
+    for fields in Rendition.objects.values_list("audio", "captions", "chapters"):
+        named.update(fields)
+    removed = 0
+    for folder in folders:
+        for file_name in default_storage.listdir(f"{root}/{folder}")[1]:
+            name = f"{root}/{folder}/{file_name}"
+            try:
+                stray = name not in named and default_storage.get_modified_time(name) < older_than
+            except (FileNotFoundError, NotImplementedError):
+                continue
+            if stray:
+                default_storage.delete(name)
+                removed += 1
+    return removed
+
+
 def evict_cached_audio(now=None):
     """Delete cached clips and mastered segments nothing needs any more, files included.
 

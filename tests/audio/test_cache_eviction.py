@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from audio.jobs import request_audio, run_job
 from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
-from audio.publishing import cleanup_retired_renditions, evict_cached_audio
+from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
 from audio.voices import reset_failures
-from .fixtures import edit_section
+from .fixtures import edit_section, live
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +140,18 @@ def test_the_audio_workers_sweep_evicts(small_guide, monkeypatch):
     SectionClip.objects.update(used_at=long_ago)
     worker.sweep()
     assert SectionClip.objects.count() == 3
+
+
+def test_files_a_killed_worker_left_behind_go_after_the_grace_period(small_guide):
+    """Written, but the worker died before making them live: no row names them."""
+    run_job(small_guide.pk)
+    stray = default_storage.save(f"audio/renditions/{small_guide.pk}/0123456789abcdef-listen.mp3", ContentFile(b"ID3"))
+    remove_stray_rendition_files()
+    assert default_storage.exists(stray)  # it may be a running job's
+
+    # (Other tests' files count too: their rows were rolled back, their files stay.)
+    assert remove_stray_rendition_files(now=timezone.now() + timedelta(hours=25)) >= 1
+    assert not default_storage.exists(stray)
+    for rendition in live(small_guide).values():
+        for name in (rendition.audio.name, rendition.captions.name, rendition.chapters.name):
+            assert default_storage.exists(name)

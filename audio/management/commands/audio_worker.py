@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from audio.jobs import recover_stalled_jobs
-from audio.publishing import cleanup_retired_renditions, evict_cached_audio
+from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
 
 logger = logging.getLogger(__name__)
 EVICTION_INTERVAL_SECONDS = 3600
@@ -61,9 +61,10 @@ class Command(BaseCommand):
             if time.monotonic() - self.evicted_at >= EVICTION_INTERVAL_SECONDS:
                 self.evicted_at = time.monotonic()
                 evicted = evict_cached_audio()
+                removed += remove_stray_rendition_files()
             if recovered or removed or evicted:
                 logger.info(
-                    "Re-queued %s stalled job(s); removed %s retired rendition(s); evicted %s cached clip(s)/segment(s).",
+                    "Re-queued %s stalled job(s); removed %s retired rendition(s) and stray file(s); evicted %s cached clip(s)/segment(s).",
                     len(recovered), removed, evicted,
                 )
         except Exception:  # the sweep must never take the worker down
