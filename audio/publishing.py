@@ -257,18 +257,7 @@ def remove_stray_rendition_files(now=None):
     named = set()
     for fields in Rendition.objects.values_list("audio", "captions", "chapters"):
         named.update(fields)
-    removed = 0
-    for folder in folders:
-        for file_name in default_storage.listdir(f"{root}/{folder}")[1]:
-            name = f"{root}/{folder}/{file_name}"
-            try:
-                stray = name not in named and default_storage.get_modified_time(name) < older_than
-            except (FileNotFoundError, NotImplementedError):
-                continue
-            if stray:
-                default_storage.delete(name)
-                removed += 1
-    return removed
+    return sum(_delete_unnamed_files(f"{root}/{folder}", named, older_than) for folder in folders)
 
 
 def evict_cached_audio(now=None):
@@ -315,19 +304,26 @@ def _cache_keys_renditions_need(now):
 def _evict_orphan_files(model, unused_since):
     """Old files in a cache folder that no row names: replaced segments, crashes between file and row."""
     folder = model._meta.get_field("audio").upload_to.rstrip("/")
+    _delete_unnamed_files(folder, set(model.objects.values_list("audio", flat=True)), unused_since)
+
+
+def _delete_unnamed_files(folder, named, older_than):
+    """Delete the files directly in ``folder`` not in ``named`` and last changed before ``older_than``."""
     try:
         _folders, files = default_storage.listdir(folder)
     except (FileNotFoundError, NotImplementedError):
-        return
-    named = set(model.objects.values_list("audio", flat=True))
+        return 0
+    deleted = 0
     for file_name in files:
         name = f"{folder}/{file_name}"
         try:
-            old = name not in named and default_storage.get_modified_time(name) < unused_since
+            unnamed_and_old = name not in named and default_storage.get_modified_time(name) < older_than
         except (FileNotFoundError, NotImplementedError):
-            continue
-        if old:
+            continue  # gone meanwhile, or a storage that cannot say
+        if unnamed_and_old:
             default_storage.delete(name)
+            deleted += 1
+    return deleted
 
 
 def _clip_keys_of_older_rendition(rendition):

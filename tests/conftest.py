@@ -12,6 +12,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo()
 
 
+@pytest.fixture(autouse=True)
+def fresh_voices():
+    """Voice failures are remembered process-wide (a failing voice rests); no test inherits another's."""
+    from audio.voices import reset_failures
+
+    reset_failures()
+    yield
+    reset_failures()
+
+
 @pytest.fixture
 def editor(db):
     from django.contrib.auth import get_user_model

@@ -16,19 +16,15 @@ from django.utils import timezone
 from audio.jobs import request_audio, run_job
 from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
 from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
-from audio.voices import reset_failures
 from .fixtures import edit_section, live
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fresh_voices(settings):
+def cache_settings(settings):
     settings.ALTAVOZ_AUDIO_CACHE_DAYS = 30
     settings.ALTAVOZ_AUDIO_GRACE_SECONDS = 24 * 3600
-    reset_failures()
-    yield
-    reset_failures()
 
 
 def files_of(rows):

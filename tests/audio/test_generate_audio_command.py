@@ -8,18 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audio.models import AudioJob
-from audio.voices import reset_failures
 
 from .fixtures import live
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_voices():
-    reset_failures()
-    yield
-    reset_failures()
 
 
 def generate(*args):

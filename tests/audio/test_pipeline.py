@@ -12,19 +12,11 @@ from audio.jobs import request_audio, run_job
 from audio.models import AudioJob, Rendition, SectionClip
 from audio.speech_text import speech_sections
 from audio.status import page_audio_status
-from audio.voices import reset_failures
 
 from .fake_google import ScriptedAdapter, audio_reply, session_with, sine_mp3, status_reply
 from .fixtures import edit_section, live
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_voices():
-    reset_failures()
-    yield
-    reset_failures()
 
 
 def test_generation_publishes_every_variant_with_captions_and_chapters(small_guide):

@@ -31,19 +31,11 @@ from audio.mastering import (
 )
 from audio.models import AudioJob, MasteredSegment, SectionClip
 from audio.variants import LISTEN, LOWDATA
-from audio.voices import reset_failures
 
 from .fixtures import edit_section, live
 from .test_mastering import loudness_of, speech_like, true_peak_of
 
 VARIANTS = [LISTEN, LOWDATA]
-
-
-@pytest.fixture(autouse=True)
-def fresh_voices():
-    reset_failures()
-    yield
-    reset_failures()
 
 
 def decode_strictly(data):
