@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
-.PHONY: install demo serve test test-postgres messages catalogs clean chromium
+.PHONY: install demo demo-check serve test test-postgres messages catalogs clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,10 +30,15 @@ demo: install catalogs
 
 # The web server and the audio worker together; Ctrl-C stops both.
 serve: install
-	@echo "Serving http://127.0.0.1:8000/es/mixco/ with an audio worker (Ctrl-C stops both)."
+	@echo "Serving http://127.0.0.1:$(PORT)/es/mixco/ with an audio worker (Ctrl-C stops both)."
 	trap 'kill 0' INT TERM EXIT; \
 	$(MANAGE) audio_worker & \
-	$(MANAGE) runserver 127.0.0.1:8000 --noreload
+	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
+
+# Runs `make demo` in a throw-away folder on port 8765 and checks what it
+# serves (guides, audio, API, admin sign-in, the worker), then stops it.
+demo-check: install
+	$(PY) .ci/demo_check.py
 
 test: install
 	$(MANAGE) compile_catalogs --check

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -37,6 +38,6 @@ class Command(BaseCommand):
             User.objects.create_superuser(username, "admin@example.invalid", password)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Admin: http://127.0.0.1:8000/admin/  user {username!r}  password {password!r}"
+                f"Admin: {settings.WAGTAILADMIN_BASE_URL}/admin/  user {username!r}  password {password!r}"
             )
         )
