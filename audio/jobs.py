@@ -15,6 +15,7 @@ row is the lock and the status editors see:
 
 import logging
 import os
+import secrets
 import socket
 import threading
 from contextlib import contextmanager
@@ -22,12 +23,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import AudioJob
 
 logger = logging.getLogger(__name__)
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+# Unique per process start, not just host and pid: a worker restarted in a
+# container often gets the pid its dead predecessor had.
+WORKER_ID = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def request_audio(page, force=False):
@@ -166,15 +170,25 @@ def run_job(page_id, worker=WORKER_ID):
 
 
 def recover_stalled_jobs():
-    """Re-queue jobs whose worker died, and queued jobs whose task was lost."""
+    """Queue again the jobs whose worker died, and queued jobs whose task was lost.
+
+    A taken-over job goes back to "queued", so the next sweeps leave it alone
+    until a worker picks it up (or, if its task is lost too, until another
+    stall period passes). A worker never takes its own jobs for dead: the
+    process running this sweep is alive, even when a busy database delayed
+    its last heartbeat. Returns the page ids queued again.
+    """
     limit = timezone.now() - timedelta(seconds=settings.ALTAVOZ_AUDIO_STALL_SECONDS)
-    stalled = list(
-        AudioJob.objects.filter(state=AudioJob.State.RUNNING, heartbeat_at__lt=limit).values_list("page_id", flat=True)
-    ) + list(
-        AudioJob.objects.filter(state=AudioJob.State.QUEUED, requested_at__lt=limit).values_list("page_id", flat=True)
-    )
-    for page_id in stalled:
-        logger.warning("Re-queueing stalled audio job for page %s", page_id)
-        AudioJob.objects.filter(page_id=page_id).update(requested_at=timezone.now())
-        enqueue(page_id)
-    return stalled
+    stalled = (
+        Q(state=AudioJob.State.RUNNING, heartbeat_at__lt=limit) & ~Q(worker=WORKER_ID)
+    ) | Q(state=AudioJob.State.QUEUED, requested_at__lt=limit)
+    recovered = []
+    for page_id in AudioJob.objects.filter(stalled).values_list("page_id", flat=True):
+        # Only if still stalled: a worker may have claimed it since.
+        if AudioJob.objects.filter(stalled, page_id=page_id).update(
+            state=AudioJob.State.QUEUED, requested_at=timezone.now()
+        ):
+            logger.warning("Re-queueing stalled audio job for page %s", page_id)
+            enqueue(page_id)
+            recovered.append(page_id)
+    return recovered

@@ -89,3 +89,19 @@ def edit_section(page, index, body):
     raw[index]["value"]["body"] = body
     page.sections = raw
     page.save_revision().publish()
+
+
+@pytest.fixture
+def task_backend():
+    """The dummy task backend, emptied: it keeps results across tests, and page ids come round again."""
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()
+    return default_task_backend
+
+
+def audio_tasks_for(page):
+    """The audio tasks the dummy backend holds for a page."""
+    from django_tasks import default_task_backend
+
+    return [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task" and r.args == [page.pk]]

@@ -4,6 +4,8 @@ import pytest
 
 from audio.models import AudioJob
 
+from .fixtures import audio_tasks_for
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,20 +22,6 @@ def test_publishing_a_home_page_queues_nothing():
     home.save_revision().publish()
     assert not AudioJob.objects.filter(page=home).exists()
 
-
-@pytest.fixture
-def task_backend():
-    """The dummy task backend, emptied: it keeps results across tests, and page ids come round again."""
-    from django_tasks import default_task_backend
-
-    default_task_backend.clear()
-    return default_task_backend
-
-
-def audio_tasks_for(page):
-    from django_tasks import default_task_backend
-
-    return [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task" and r.args == [page.pk]]
 
 
 def test_an_editor_publishing_in_the_admin_queues_audio(admin_client, django_capture_on_commit_callbacks, task_backend):

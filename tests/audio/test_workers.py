@@ -1,6 +1,6 @@
 """Real workers: two never make the same page's audio, and a killed one is replaced.
 
-These tests commit data (other threads and processes must see it), so they
+Most tests here commit data (other threads and processes must see it), so they
 run as transactional tests, after the others.
 """
 
@@ -12,12 +12,18 @@ import threading
 import time
 from pathlib import Path
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
+from django.utils import timezone
 
-from audio.jobs import claim, run_job
+from audio.jobs import WORKER_ID, claim, recover_stalled_jobs, run_job
 from audio.models import AudioJob, Rendition
+
+from .fixtures import audio_tasks_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_BODY = "".join(
@@ -74,6 +80,48 @@ def wait_for(predicate, timeout, interval=0.02):
 
 def job_state(page):
     return AudioJob.objects.filter(page=page).values_list("state", flat=True).first()
+
+
+def running_since_long_ago(page, worker, settings):
+    settings.ALTAVOZ_AUDIO_STALL_SECONDS = 60
+    long_ago = timezone.now() - timedelta(seconds=120)
+    AudioJob.objects.filter(page=page).update(
+        state="running", worker=worker, started_at=long_ago, heartbeat_at=long_ago, requested_at=long_ago
+    )
+    return long_ago
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_stopped_beating_is_queued_again(small_guide, task_backend, settings):
+    long_ago = running_since_long_ago(small_guide, "another-host:4242:0badcafe", settings)
+    assert recover_stalled_jobs() == [small_guide.pk]
+    job = AudioJob.objects.get(page=small_guide)
+    assert job.state == "queued" and job.requested_at > long_ago
+    assert len(audio_tasks_for(small_guide)) == 1
+
+    # The next sweeps, while the workers are busy elsewhere, queue no more tasks for it.
+    assert recover_stalled_jobs() == []
+    assert len(audio_tasks_for(small_guide)) == 1
+    assert claim(small_guide.pk, worker="rescuer") is not None  # a worker takes it over
+
+
+@pytest.mark.django_db
+def test_a_queued_job_whose_task_was_lost_is_queued_again_once_per_stall_period(small_guide, task_backend, settings):
+    settings.ALTAVOZ_AUDIO_STALL_SECONDS = 60
+    AudioJob.objects.filter(page=small_guide).update(state="queued", requested_at=timezone.now() - timedelta(seconds=90))
+    assert recover_stalled_jobs() == [small_guide.pk]
+    assert recover_stalled_jobs() == []
+    assert len(audio_tasks_for(small_guide)) == 1
+
+
+@pytest.mark.django_db
+def test_a_worker_never_takes_its_own_running_job_for_dead(small_guide, task_backend, settings):
+    """Its heartbeat can be late (a busy database); the sweep runs in the same, living process."""
+    long_ago = running_since_long_ago(small_guide, WORKER_ID, settings)
+    assert recover_stalled_jobs() == []
+    job = AudioJob.objects.get(page=small_guide)
+    assert (job.state, job.requested_at) == ("running", long_ago)
+    assert audio_tasks_for(small_guide) == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -137,7 +185,8 @@ def test_concurrent_runs_synthesize_each_section_once(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_killed_worker_is_replaced_and_nothing_half_made_is_served():
     guide = make_guide("trabajador-muerto", sections=4)
-    AudioJob.objects.filter(page=guide).update(state="ready", finished_at=AudioJob.objects.get(page=guide).requested_at)
+    # Only this guide waits for audio (when run alone, the demo guides' jobs are queued too).
+    AudioJob.objects.update(state="ready", finished_at=F("requested_at"))
     assert manage("generate_audio", "--page", str(guide.pk)).wait(60) == 0  # queues a real DB task
 
     doomed = manage("audio_worker", "--sweep-interval", "0.5", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
