@@ -192,3 +192,17 @@ def recover_stalled_jobs():
             enqueue(page_id)
             recovered.append(page_id)
     return recovered
+
+
+def prune_task_results(now=None):
+    """Delete the queue's records of tasks that finished over ``ALTAVOZ_TASK_RESULTS_DAYS`` ago.
+
+    The database task backend keeps a row per task (one per publish) for
+    ever; the worker's hourly sweep keeps the table from growing without end.
+    Returns how many went.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ALTAVOZ_TASK_RESULTS_DAYS)
+    deleted, _by_model = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted

@@ -202,6 +202,7 @@ ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = int(os.environ.get("ALTAVOZ_VOICE_RETRY_AFTE
 # Retired audio files stay downloadable this long after a newer rendition goes live.
 ALTAVOZ_AUDIO_GRACE_SECONDS = int(os.environ.get("ALTAVOZ_AUDIO_GRACE_SECONDS", str(24 * 3600)))
 ALTAVOZ_AUDIO_CACHE_DAYS = int(os.environ.get("ALTAVOZ_AUDIO_CACHE_DAYS", "30"))  # cached clips/segments nothing used for this long are evicted
+ALTAVOZ_TASK_RESULTS_DAYS = int(os.environ.get("ALTAVOZ_TASK_RESULTS_DAYS", "14"))  # finished task records kept this long
 # A running job whose worker has not reported for this long is taken over.
 ALTAVOZ_AUDIO_STALL_SECONDS = int(os.environ.get("ALTAVOZ_AUDIO_STALL_SECONDS", "300"))
 ALTAVOZ_AUDIO_QUEUE = "audio"

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from audio.jobs import WORKER_ID, claim, recover_stalled_jobs, run_job
+from audio.jobs import WORKER_ID, claim, prune_task_results, recover_stalled_jobs, run_job
 from audio.models import AudioJob, Rendition
 
 from .fixtures import audio_tasks_for
@@ -143,6 +143,27 @@ def test_two_workers_never_claim_the_same_page():
     for t in threads:
         t.join()
     assert len([c for c in claims if c is not None]) == 1
+
+
+@pytest.mark.django_db
+def test_task_records_finished_long_ago_are_pruned(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from audio.tasks import generate_page_audio_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}}
+    settings.ALTAVOZ_TASK_RESULTS_DAYS = 14
+    now = timezone.now()
+    done_long_ago, done_lately, failed_long_ago, waiting_long = (
+        generate_page_audio_task.enqueue(page_id).id for page_id in (1, 2, 3, 4)
+    )
+    finished = {done_long_ago: ("SUCCESSFUL", 15), done_lately: ("SUCCESSFUL", 13), failed_long_ago: ("FAILED", 15)}
+    for task_id, (status, days_ago) in finished.items():
+        DBTaskResult.objects.filter(id=task_id).update(status=status, finished_at=now - timedelta(days=days_ago))
+    DBTaskResult.objects.filter(id=waiting_long).update(enqueued_at=now - timedelta(days=30))
+
+    assert prune_task_results(now) == 2
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)} == {done_lately, waiting_long}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,10 +2,12 @@
 
 A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
 every ``--sweep-interval`` seconds while it runs, jobs whose worker died
-mid-run (no heartbeat) are queued again, retired audio files past their
-grace period are deleted, and cached clips and segments no rendition needs
-and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are evicted. django-tasks-db
-itself never retries a task.
+mid-run (no heartbeat) are queued again and retired audio files past their
+grace period are deleted; once an hour, cached clips and segments no
+rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are evicted,
+stray rendition files are removed, and records of tasks finished over
+ALTAVOZ_TASK_RESULTS_DAYS ago are pruned. django-tasks-db itself never
+retries a task.
 """
 
 import logging
@@ -17,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from audio.jobs import recover_stalled_jobs
+from audio.jobs import prune_task_results, recover_stalled_jobs
 from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
 
 logger = logging.getLogger(__name__)
@@ -56,16 +58,18 @@ class Command(BaseCommand):
         try:
             recovered = recover_stalled_jobs()
             removed = cleanup_retired_renditions()
-            evicted = 0
-            # Cache eviction counts in days: once an hour is plenty (it lists the cache folders).
+            evicted = pruned = 0
+            # Cache and task records count in days: once an hour is plenty (it lists the cache folders).
             if time.monotonic() - self.evicted_at >= EVICTION_INTERVAL_SECONDS:
                 self.evicted_at = time.monotonic()
                 evicted = evict_cached_audio()
                 removed += remove_stray_rendition_files()
-            if recovered or removed or evicted:
+                pruned = prune_task_results()
+            if recovered or removed or evicted or pruned:
                 logger.info(
-                    "Re-queued %s stalled job(s); removed %s retired rendition(s) and stray file(s); evicted %s cached clip(s)/segment(s).",
-                    len(recovered), removed, evicted,
+                    "Re-queued %s stalled job(s); removed %s retired rendition(s) and stray file(s); "
+                    "evicted %s cached clip(s)/segment(s); pruned %s finished task record(s).",
+                    len(recovered), removed, evicted, pruned,
                 )
         except Exception:  # the sweep must never take the worker down
             logger.exception("Audio sweep failed")
