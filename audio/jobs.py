@@ -199,10 +199,14 @@ def prune_task_results(now=None):
 
     The database task backend keeps a row per task (one per publish) for
     ever; the worker's hourly sweep keeps the table from growing without end.
-    Returns how many went.
+    A task whose worker was killed stays "running" in its record (its job was
+    taken over): one started that long ago goes too. Returns how many went.
     """
     from django_tasks_db.models import DBTaskResult
 
     cutoff = (now or timezone.now()) - timedelta(days=settings.ALTAVOZ_TASK_RESULTS_DAYS)
-    deleted, _by_model = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff) | DBTaskResult.objects.running().filter(
+        started_at__lt=cutoff
+    )
+    deleted, _by_model = old.delete()
     return deleted

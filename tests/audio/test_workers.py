@@ -154,16 +154,20 @@ def test_task_records_finished_long_ago_are_pruned(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}}
     settings.ALTAVOZ_TASK_RESULTS_DAYS = 14
     now = timezone.now()
-    done_long_ago, done_lately, failed_long_ago, waiting_long = (
-        generate_page_audio_task.enqueue(page_id).id for page_id in (1, 2, 3, 4)
+    done_long_ago, done_lately, failed_long_ago, waiting_long, orphan, running = (
+        generate_page_audio_task.enqueue(page_id).id for page_id in (1, 2, 3, 4, 5, 6)
     )
     finished = {done_long_ago: ("SUCCESSFUL", 15), done_lately: ("SUCCESSFUL", 13), failed_long_ago: ("FAILED", 15)}
     for task_id, (status, days_ago) in finished.items():
         DBTaskResult.objects.filter(id=task_id).update(status=status, finished_at=now - timedelta(days=days_ago))
     DBTaskResult.objects.filter(id=waiting_long).update(enqueued_at=now - timedelta(days=30))
+    # A worker killed mid-task leaves its record running.
+    DBTaskResult.objects.filter(id=orphan).update(status="RUNNING", started_at=now - timedelta(days=15))
+    DBTaskResult.objects.filter(id=running).update(status="RUNNING", started_at=now - timedelta(minutes=5))
 
-    assert prune_task_results(now) == 2
-    assert {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)} == {done_lately, waiting_long}
+    assert prune_task_results(now) == 3
+    kept = {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)}
+    assert kept == {done_lately, waiting_long, running}
 
 
 @pytest.mark.django_db(transaction=True)
