@@ -1,5 +1,7 @@
 """Production: everything from the environment, and refuse unsafe defaults."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
@@ -18,3 +20,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
+
+# HTTPS only: on a shared or watched network, plain HTTP would show which
+# guide a listener reads. Behind a proxy that terminates TLS, it must send
+# X-Forwarded-Proto. HSTS covers this host only (no subdomains, no preload).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
