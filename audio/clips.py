@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from .mastering import MASTER_SAMPLE_RATE, decode_audio, encode_samples, join_with_pauses, trim_silence
 from .models import PronunciationEntry, SectionClip
-from .normalize import NORMALIZER_VERSION, apply_lexicon, normalize_spanish
+from .normalize import NORMALIZER_VERSION, apply_lexicon, normalize_english, normalize_spanish
 
 # Sentences of a section are requested side by side: network engines wait on
 # replies (the engine's own limiter bounds what reaches the service); espeak
@@ -62,6 +62,8 @@ def spoken_form(sentence, language_code, lexicon):
     """What the engine is asked to say for one displayed sentence."""
     if language_code == "es":
         return normalize_spanish(sentence, lexicon)
+    if language_code == "en":
+        return normalize_english(sentence, lexicon)
     return re.sub(r"\s+", " ", apply_lexicon(sentence, lexicon)).strip()
 
 

@@ -1,4 +1,4 @@
-"""Spanish (Guatemala) text normalization for text-to-speech.
+"""Spanish (Guatemala) text normalization for text-to-speech, and a little English.
 
 TTS engines -- espeak-ng ``es-419`` above all -- misread what editors write in
 the guides: "911", "8:00", "VIH" (read "bi"), "72 h", "$100", "12/05/2025".
@@ -14,6 +14,11 @@ How a text travels through ``normalize_spanish``:
    phone numbers, acronyms, dates, times, money, ranges, units... and plain
    numbers last, so that nothing is read as a bare number by mistake;
 4. put the lexicon's spoken forms back and tidy the spacing.
+
+English voices read numbers, dates and times well on their own;
+``normalize_english`` only rewrites what they get wrong in these guides
+(phone numbers, web addresses, quetzales, the Guatemalan acronyms the
+translations keep), with the same lexicon and safety net (see the end).
 
 Everything here is a pure function of its input: no Django, no I/O. Bump
 ``NORMALIZER_VERSION`` whenever the output for some input changes: it is part
@@ -200,6 +205,11 @@ def normalize_spanish(text: str, lexicon: Mapping[str, str] | None = None) -> st
     holds no line breaks and, for any text the rules understand, no digits.
     Never raises: a rule that fails is skipped and logged.
     """
+    return _normalize(text, lexicon, _built_in_rules())
+
+
+def _normalize(text: str, lexicon: Mapping[str, str] | None, rules: tuple[Callable[[str], str], ...]) -> str:
+    """Clean, protect the lexicon's matches, run ``rules`` in order, restore, tidy."""
     try:
         text = _clean(text)
     except Exception:  # noqa: BLE001 - e.g. an object whose str() fails
@@ -215,7 +225,7 @@ def normalize_spanish(text: str, lexicon: Mapping[str, str] | None = None) -> st
             return _protect_lexicon_matches(text, matcher, spoken_forms)
 
         text = _run_safely(apply_editors_lexicon, text)
-    for rule in _built_in_rules():
+    for rule in rules:
         text = _run_safely(rule, text)
     text = _run_safely(lambda text: _restore_protected(text, spoken_forms), text)
     return _tidy_spacing(text)
@@ -1417,3 +1427,214 @@ def _keep_period(match: re.Match[str], spoken: str) -> str:
     if match.group().endswith(".") and _ends_sentence(match.string, match.end()):
         return spoken + "."
     return spoken
+
+
+# --------------------------------------------------------------------------
+# English
+# --------------------------------------------------------------------------
+
+# Spoken as an English voice should say them. Letters are spaced capitals
+# ("H I V"), which English voices name one by one; the Spanish names of
+# Guatemalan bodies stay as the translations write them.
+ENGLISH_ACRONYMS: Mapping[str, str] = MappingProxyType(
+    {
+        "HIV": "H I V",
+        "HIV+": "H I V positive",
+        "HIV/AIDS": "H I V and aids",
+        "AIDS": "aids",
+        "STI": "S T I",
+        "STIs": "S T I's",
+        "STD": "S T D",
+        "STDs": "S T D's",
+        "HPV": "H P V",
+        "PrEP": "prep",
+        "PREP": "prep",
+        "PEP": "pep",
+        "NGO": "N G O",
+        "NGOs": "N G O's",
+        "LGBT": "L G B T",
+        "LGBTI": "L G B T I",
+        "LGBTQ": "L G B T Q",
+        "LGBTQ+": "L G B T Q plus",
+        "LGBTIQ+": "L G B T I Q plus",
+        "MP": "M P",
+        "PDH": "P D H",
+        "PNC": "P N C",
+        "PGN": "P G N",
+        "SVET": "S vet",
+        "INTECAP": "intecap",
+        "MSPAS": "M S P A S",
+        "RENAP": "renap",
+        "DPI": "D P I",
+        "OMM": "O M M",
+        "ASI": "A S I",
+        "OTRANS": "otrans",
+        "PASMO": "pasmo",
+        "UNFPA": "U N F P A",
+        "UNAMG": "U N A M G",
+        "FUNDAP": "fundap",
+        "Dr.": "doctor",
+        "Tel.": "phone",
+        "ext.": "extension",
+        "approx.": "approximately",
+        "e.g.": "for example",
+        "i.e.": "that is",
+    }
+)
+
+_ENGLISH_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_ENGLISH_URL_SYMBOLS = {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "}
+
+# "call 110", "the 1572 line", "text 1546 on WhatsApp": a short number near
+# such a word is a number to dial, read digit by digit.
+_ENGLISH_PHONE_CONTEXT = re.compile(
+    r"(?<!\w)(?:call\w*|dial\w*|phon\w*|telephon\w*|numbers?|lines?|hotlines?|helplines?|text\w*"
+    r"|whats\s?app|sms|emergenc\w*|report\w*|contact\w*)"
+    r"(?P<gap>(?:(?![.;!?])[^\d$€]){0,40}?)"
+    r"(?<![\w$€])(?P<numbers>\d{3,4}(?:(?:\s*,\s*|\s+(?:or|and)\s+)\d{3,4})*)"
+    r"(?![\w%°:]|[.,]\d)",
+    re.I,
+)
+# Words after a number that do not make it a quantity ("call 110 or 122",
+# "the 1572 line").
+_ENGLISH_JOINING_WORDS = frozenset(
+    "or and for to if in on at is are from any anytime line lines hotline helpline number".split()
+)
+_QUETZALES = re.compile(r"(?<![\w.])Q\s?(?P<units>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}))?(?![\w]|[.,]\d)")
+
+
+def normalize_english(text: str, lexicon: Mapping[str, str] | None = None) -> str:
+    """Return ``text`` with what English voices misread written out; the rest is left to them.
+
+    Same contract as ``normalize_spanish`` (lexicon first and protected,
+    never raises), but digits the rules do not claim stay digits: English
+    voices read quantities, years and times correctly.
+    """
+    return _normalize(text, lexicon, _english_rules())
+
+
+def _english_rules() -> tuple[Callable[[str], str], ...]:
+    return (
+        _read_emails_in_english,
+        _read_urls_in_english,
+        _read_phone_numbers_in_english,  # "2230-1234" is not a subtraction
+        _read_service_numbers_in_english,  # "call 110": "one one zero"
+        _read_quetzales_in_english,  # "Q25.50"
+        _expand_english_acronyms,
+        _spell_unknown_capitals_in_english,  # "TV" -> "T V"
+    )
+
+
+def _read_emails_in_english(text: str) -> str:
+    def read(match: re.Match[str]) -> str:
+        user = re.sub(r"[._+-]", lambda m: _ENGLISH_URL_SYMBOLS[m.group()], match.group("user"))
+        return _pad(match, f"{user} at {_say_domain_in_english(match.group('domain'))}")
+
+    return _EMAIL.sub(read, text)
+
+
+def _read_urls_in_english(text: str) -> str:
+    """Only the domain, as for Spanish: "https://www.example.org/help" -> "example dot org"."""
+
+    def read(match: re.Match[str]) -> str:
+        domain = match.group("domain")
+        if not match.group("prefix"):
+            tld = domain.rsplit(".", 1)[-1]
+            if tld not in _KNOWN_TLDS or domain != domain.lower():
+                return match.group()
+        return _pad(match, _say_domain_in_english(domain))
+
+    return _URL.sub(read, text)
+
+
+def _say_domain_in_english(domain: str) -> str:
+    labels = domain.lower().split(".")
+    if labels[0] == "www":
+        labels = labels[1:]
+    spoken = []
+    for label in labels:
+        if len(label) <= 2 or not re.search(r"[aeiou]", label):
+            label = " ".join(label.upper())
+        spoken.append(label.replace("-", " dash "))
+    return " dot ".join(spoken)
+
+
+def _spell_digits_in_english(digits: str) -> str:
+    return " ".join(_ENGLISH_DIGITS[int(d)] for d in digits if d.isdigit())
+
+
+def _read_phone_numbers_in_english(text: str) -> str:
+    """"+502 2230-1234" -> "plus five zero two, two two three zero, one two three four"."""
+
+    def read(match: re.Match[str]) -> str:
+        first, second = match.group("a"), match.group("b")
+        country = match.group("country")
+        if not country:
+            if first[0] not in "234567":
+                return match.group()
+            if match.group("sep") and _is_year(first) and _is_year(second) and first < second:
+                return match.group()  # "2020-2025" is a range of years
+        spoken = f"{_spell_digits_in_english(first)}, {_spell_digits_in_english(second)}"
+        if country:
+            prefix = "plus " if "+" in country else ""
+            spoken = f"{prefix}five zero two, {spoken}"
+        return _pad(match, spoken)
+
+    return _PHONE.sub(read, text)
+
+
+def _read_service_numbers_in_english(text: str) -> str:
+    def read_in_context(match: re.Match[str]) -> str:
+        numbers = re.sub(r"\d+", lambda m: _spell_digits_in_english(m.group()), match.group("numbers"))
+        return match.group()[: match.start("numbers") - match.start()] + numbers
+
+    text = _ENGLISH_PHONE_CONTEXT.sub(read_in_context, text)
+
+    def read_known(match: re.Match[str]) -> str:
+        number, following = match.group("number"), _next_word(match)
+        counts_something = following and following.isalpha() and following.lower() not in _ENGLISH_JOINING_WORDS
+        if number not in SERVICE_NUMBERS or counts_something:  # "110 people" is a quantity
+            return number
+        return _spell_digits_in_english(number)
+
+    return _SERVICE_NUMBER.sub(read_known, text)
+
+
+def _read_quetzales_in_english(text: str) -> str:
+    """"Q25.50" -> "twenty-five quetzales and fifty centavos"; "Q1" -> "one quetzal"."""
+
+    def read(match: re.Match[str]) -> str:
+        units = int(match.group("units").replace(",", ""))
+        cents = int(match.group("cents") or 0)
+        spoken = f"{num2words(units, lang='en')} {'quetzal' if units == 1 else 'quetzales'}"
+        if cents:
+            spoken += f" and {num2words(cents, lang='en')} {'centavo' if cents == 1 else 'centavos'}"
+        return _pad(match, spoken)
+
+    return _QUETZALES.sub(read, text)
+
+
+@functools.lru_cache(maxsize=1)
+def _english_acronym_matcher() -> _Matcher:
+    matcher = _compile_lexicon(_lexicon_items(ENGLISH_ACRONYMS))
+    assert matcher is not None
+    return matcher
+
+
+def _expand_english_acronyms(text: str) -> str:
+    matcher = _english_acronym_matcher()
+    return matcher.pattern.sub(lambda m: _pad(m, matcher.spoken_for(m)), text)
+
+
+_ENGLISH_CAPITAL_CONSONANTS = re.compile(r"(?<!\w)[B-DF-HJ-NP-TV-XZ]{2,6}(?!\w)")
+
+
+def _spell_unknown_capitals_in_english(text: str) -> str:
+    """An unknown all-consonant acronym ("TV", "SMS") is spelled; Roman numerals are not."""
+
+    def spell(match: re.Match[str]) -> str:
+        if _ROMAN_NUMERAL.fullmatch(match.group()):
+            return match.group()
+        return " ".join(match.group())
+
+    return _ENGLISH_CAPITAL_CONSONANTS.sub(spell, text)
