@@ -194,6 +194,31 @@ def recover_stalled_jobs():
     return recovered
 
 
+def queue_stale_audio():
+    """Queue the live guides whose audio no longer matches their text, and those never queued.
+
+    Publishing queues audio by itself; this catches what changed underneath
+    it: an upgrade that reads text differently, a page published before audio
+    existed. A page whose last run failed is left to its editors, who see
+    why: retrying it every hour would fail the same way. Returns the page ids.
+    """
+    from cms.models import GuidePage
+
+    from .status import page_audio_status
+
+    queued = []
+    for page in GuidePage.objects.live().select_related("locale"):
+        status = page_audio_status(page)
+        never_queued = status.job is None
+        stale = status.job is not None and status.job.state == AudioJob.State.READY and any(
+            variant.state == "stale" for variant in status.variants
+        )
+        if never_queued or stale:
+            request_audio(page)
+            queued.append(page.pk)
+    return queued
+
+
 def prune_task_results(now=None):
     """Delete the queue's records of tasks that finished over ``ALTAVOZ_TASK_RESULTS_DAYS`` ago.
 

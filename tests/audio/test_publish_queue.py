@@ -58,3 +58,40 @@ def test_loading_the_demo_queued_audio_for_every_demo_guide():
     demo = GuidePage.objects.filter(slug__in=["mixco", "patzun"])
     assert demo.count() == 6  # es, en, cak
     assert set(AudioJob.objects.filter(page__in=demo).values_list("page_id", flat=True)) == set(demo.values_list("pk", flat=True))
+
+
+def test_the_worker_queues_guides_whose_audio_no_longer_matches_their_text(
+    small_guide, django_capture_on_commit_callbacks, task_backend
+):
+    """After an upgrade reads text differently, say: no one publishes, yet the audio must follow."""
+    from audio.jobs import queue_stale_audio, run_job
+    from audio.models import Rendition
+
+    run_job(small_guide.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert small_guide.pk not in queue_stale_audio()  # its audio matches its text
+    assert not audio_tasks_for(small_guide)
+
+    Rendition.objects.filter(page=small_guide, state="live").update(content_hash="made-from-older-text")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert small_guide.pk in queue_stale_audio()
+    assert AudioJob.objects.get(page=small_guide).state == "queued"
+    assert len(audio_tasks_for(small_guide)) == 1
+
+
+def test_a_guide_whose_last_run_failed_is_left_to_its_editors(small_guide, task_backend):
+    from audio.jobs import queue_stale_audio, run_job
+    from audio.models import Rendition
+
+    run_job(small_guide.pk)
+    Rendition.objects.filter(page=small_guide, state="live").update(content_hash="made-from-older-text")
+    AudioJob.objects.filter(page=small_guide).update(state="failed", error="Google said no")
+    assert small_guide.pk not in queue_stale_audio()
+
+
+def test_a_guide_never_queued_is_queued(small_guide, task_backend):
+    from audio.jobs import queue_stale_audio
+
+    AudioJob.objects.filter(page=small_guide).delete()
+    assert small_guide.pk in queue_stale_audio()
+    assert AudioJob.objects.get(page=small_guide).state == "queued"

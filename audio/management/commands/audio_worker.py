@@ -3,7 +3,8 @@
 A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
 every ``--sweep-interval`` seconds while it runs, jobs whose worker died
 mid-run (no heartbeat) are queued again and retired audio files past their
-grace period are deleted; once an hour, cached clips and segments no
+grace period are deleted; once an hour (first at start), guides whose audio
+no longer matches their text are queued, cached clips and segments no
 rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are evicted,
 stray rendition files are removed, and records of tasks finished over
 ALTAVOZ_TASK_RESULTS_DAYS ago are pruned. django-tasks-db itself never
@@ -19,7 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from audio.jobs import prune_task_results, recover_stalled_jobs
+from audio.jobs import prune_task_results, queue_stale_audio, recover_stalled_jobs
 from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
 
 logger = logging.getLogger(__name__)
@@ -59,17 +60,20 @@ class Command(BaseCommand):
             recovered = recover_stalled_jobs()
             removed = cleanup_retired_renditions()
             evicted = pruned = 0
-            # Cache and task records count in days: once an hour is plenty (it lists the cache folders).
+            refreshed = []
+            # What counts in days, or only changes with a deploy: once an hour is plenty.
             if time.monotonic() - self.evicted_at >= EVICTION_INTERVAL_SECONDS:
                 self.evicted_at = time.monotonic()
+                refreshed = queue_stale_audio()
                 evicted = evict_cached_audio()
                 removed += remove_stray_rendition_files()
                 pruned = prune_task_results()
-            if recovered or removed or evicted or pruned:
+            if recovered or refreshed or removed or evicted or pruned:
                 logger.info(
-                    "Re-queued %s stalled job(s); removed %s retired rendition(s) and stray file(s); "
-                    "evicted %s cached clip(s)/segment(s); pruned %s finished task record(s).",
-                    len(recovered), removed, evicted, pruned,
+                    "Re-queued %s stalled job(s); queued %s page(s) with stale audio; removed %s retired "
+                    "rendition(s) and stray file(s); evicted %s cached clip(s)/segment(s); pruned %s "
+                    "finished task record(s).",
+                    len(recovered), len(refreshed), removed, evicted, pruned,
                 )
         except Exception:  # the sweep must never take the worker down
             logger.exception("Audio sweep failed")
