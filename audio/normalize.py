@@ -540,17 +540,30 @@ _URL = re.compile(
 )
 
 
-def _read_emails(text: str) -> str:
+@dataclass(frozen=True)
+class _AddressWords:
+    """How one language says the parts of web and e-mail addresses."""
+
+    at: str
+    symbols: Mapping[str, str]  # ".", "_", "-", "+" between spaces
+    spell: Callable[[str], str]  # a label said letter by letter
+
+
+_URL_SYMBOLS = {".": " punto ", "_": " guion bajo ", "-": " guion ", "+": " más "}
+_SPANISH_ADDRESS = _AddressWords("arroba", _URL_SYMBOLS, lambda label: _spell_letters(label))
+
+
+def _read_emails(text: str, words: _AddressWords = _SPANISH_ADDRESS) -> str:
     """"info@ejemplo.org" -> "info arroba ejemplo punto org"."""
 
     def read(match: re.Match[str]) -> str:
-        user = re.sub(r"[._+-]", lambda m: _URL_SYMBOLS[m.group()], match.group("user"))
-        return _pad(match, f"{user} arroba {_say_domain(match.group('domain'))}")
+        user = re.sub(r"[._+-]", lambda m: words.symbols[m.group()], match.group("user"))
+        return _pad(match, f"{user} {words.at} {_say_domain(match.group('domain'), words)}")
 
     return _EMAIL.sub(read, text)
 
 
-def _read_urls(text: str) -> str:
+def _read_urls(text: str, words: _AddressWords = _SPANISH_ADDRESS) -> str:
     """Read only the domain: "https://www.ejemplo.org/x?y=1" -> "ejemplo punto org".
 
     Without "http" or "www" a dotted word is taken as a domain only when its
@@ -564,15 +577,12 @@ def _read_urls(text: str) -> str:
             tld = domain.rsplit(".", 1)[-1]
             if tld not in _KNOWN_TLDS or domain != domain.lower() or tld == "es":
                 return match.group()
-        return _pad(match, _say_domain(domain))
+        return _pad(match, _say_domain(domain, words))
 
     return _URL.sub(read, text)
 
 
-_URL_SYMBOLS = {".": " punto ", "_": " guion bajo ", "-": " guion ", "+": " más "}
-
-
-def _say_domain(domain: str) -> str:
+def _say_domain(domain: str, words: _AddressWords) -> str:
     labels = domain.lower().split(".")
     if labels[0] == "www":
         labels = labels[1:]
@@ -580,9 +590,9 @@ def _say_domain(domain: str) -> str:
     for label in labels:
         # Country codes and vowel-less labels ("gt", "mp") are spelled.
         if len(label) <= 2 or not re.search(r"[aeiou]", label):
-            label = _spell_letters(label)
-        spoken.append(label.replace("-", " guion "))
-    return " punto ".join(spoken)
+            label = words.spell(label)
+        spoken.append(label.replace("-", words.symbols["-"]))
+    return words.symbols["."].join(spoken)
 
 
 # --------------------------------------------------------------------------
@@ -618,12 +628,14 @@ _PHONE = re.compile(
 )
 
 
-def _read_phone_numbers(text: str) -> str:
+def _read_phone_numbers(text: str, say: Callable[[str, str], str] | None = None) -> str:
     """"2230-1234" -> "veintidós, treinta, doce, treinta y cuatro".
 
     Read two digits at a time, as Guatemalans say them; "+502" is "más cinco
     cero dos". A pair of years ("2020-2025") is left for the range rule.
+    ``say(country, digits)`` reads them in another language.
     """
+    say = say or _say_phone_number
 
     def read(match: re.Match[str]) -> str:
         first, second = match.group("a"), match.group("b")
@@ -633,13 +645,17 @@ def _read_phone_numbers(text: str) -> str:
                 return match.group()
             if match.group("sep") and _is_year(first) and _is_year(second) and first < second:
                 return match.group()
-        spoken = _say_digit_pairs(first + second)
-        if country:
-            prefix = "más " if "+" in country else ""
-            spoken = f"{prefix}{_spell_digits('502', ' ')}, {spoken}"
-        return _pad(match, spoken)
+        return _pad(match, say(country or "", first + second))
 
     return _PHONE.sub(read, text)
+
+
+def _say_phone_number(country: str, digits: str) -> str:
+    spoken = _say_digit_pairs(digits)
+    if country:
+        prefix = "más " if "+" in country else ""
+        spoken = f"{prefix}{_spell_digits('502', ' ')}, {spoken}"
+    return spoken
 
 
 # A short number is a phone number when a word like "llame" or "línea" comes
@@ -1483,7 +1499,9 @@ ENGLISH_ACRONYMS: Mapping[str, str] = MappingProxyType(
 )
 
 _ENGLISH_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_ENGLISH_URL_SYMBOLS = {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "}
+_ENGLISH_ADDRESS = _AddressWords(
+    "at", {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "}, lambda label: " ".join(label.upper())
+)
 
 # "call 110", "the 1572 line", "text 1546 on WhatsApp": a short number near
 # such a word is a number to dial, read digit by digit.
@@ -1526,37 +1544,11 @@ def _english_rules() -> tuple[Callable[[str], str], ...]:
 
 
 def _read_emails_in_english(text: str) -> str:
-    def read(match: re.Match[str]) -> str:
-        user = re.sub(r"[._+-]", lambda m: _ENGLISH_URL_SYMBOLS[m.group()], match.group("user"))
-        return _pad(match, f"{user} at {_say_domain_in_english(match.group('domain'))}")
-
-    return _EMAIL.sub(read, text)
+    return _read_emails(text, _ENGLISH_ADDRESS)
 
 
 def _read_urls_in_english(text: str) -> str:
-    """Only the domain, as for Spanish: "https://www.example.org/help" -> "example dot org"."""
-
-    def read(match: re.Match[str]) -> str:
-        domain = match.group("domain")
-        if not match.group("prefix"):
-            tld = domain.rsplit(".", 1)[-1]
-            if tld not in _KNOWN_TLDS or domain != domain.lower():
-                return match.group()
-        return _pad(match, _say_domain_in_english(domain))
-
-    return _URL.sub(read, text)
-
-
-def _say_domain_in_english(domain: str) -> str:
-    labels = domain.lower().split(".")
-    if labels[0] == "www":
-        labels = labels[1:]
-    spoken = []
-    for label in labels:
-        if len(label) <= 2 or not re.search(r"[aeiou]", label):
-            label = " ".join(label.upper())
-        spoken.append(label.replace("-", " dash "))
-    return " dot ".join(spoken)
+    return _read_urls(text, _ENGLISH_ADDRESS)
 
 
 def _spell_digits_in_english(digits: str) -> str:
@@ -1566,21 +1558,13 @@ def _spell_digits_in_english(digits: str) -> str:
 def _read_phone_numbers_in_english(text: str) -> str:
     """"+502 2230-1234" -> "plus five zero two, two two three zero, one two three four"."""
 
-    def read(match: re.Match[str]) -> str:
-        first, second = match.group("a"), match.group("b")
-        country = match.group("country")
-        if not country:
-            if first[0] not in "234567":
-                return match.group()
-            if match.group("sep") and _is_year(first) and _is_year(second) and first < second:
-                return match.group()  # "2020-2025" is a range of years
-        spoken = f"{_spell_digits_in_english(first)}, {_spell_digits_in_english(second)}"
+    def say(country: str, digits: str) -> str:
+        spoken = f"{_spell_digits_in_english(digits[:4])}, {_spell_digits_in_english(digits[4:])}"
         if country:
-            prefix = "plus " if "+" in country else ""
-            spoken = f"{prefix}five zero two, {spoken}"
-        return _pad(match, spoken)
+            spoken = f"{'plus ' if '+' in country else ''}five zero two, {spoken}"
+        return spoken
 
-    return _PHONE.sub(read, text)
+    return _read_phone_numbers(text, say)
 
 
 def _read_service_numbers_in_english(text: str) -> str:
