@@ -82,8 +82,14 @@ def job_state(page):
     return AudioJob.objects.filter(page=page).values_list("state", flat=True).first()
 
 
+def only_this_job_waits(page):
+    """The demo guides' jobs stay queued from loading (no task ran): out of the way."""
+    AudioJob.objects.exclude(page=page).update(state="ready", finished_at=F("requested_at"))
+
+
 def running_since_long_ago(page, worker, settings):
     settings.ALTAVOZ_AUDIO_STALL_SECONDS = 60
+    only_this_job_waits(page)
     long_ago = timezone.now() - timedelta(seconds=120)
     AudioJob.objects.filter(page=page).update(
         state="running", worker=worker, started_at=long_ago, heartbeat_at=long_ago, requested_at=long_ago
@@ -108,6 +114,7 @@ def test_a_job_whose_worker_stopped_beating_is_queued_again(small_guide, task_ba
 @pytest.mark.django_db
 def test_a_queued_job_whose_task_was_lost_is_queued_again_once_per_stall_period(small_guide, task_backend, settings):
     settings.ALTAVOZ_AUDIO_STALL_SECONDS = 60
+    only_this_job_waits(small_guide)
     AudioJob.objects.filter(page=small_guide).update(state="queued", requested_at=timezone.now() - timedelta(seconds=90))
     assert recover_stalled_jobs() == [small_guide.pk]
     assert recover_stalled_jobs() == []
@@ -210,8 +217,7 @@ def test_concurrent_runs_synthesize_each_section_once(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_killed_worker_is_replaced_and_nothing_half_made_is_served():
     guide = make_guide("trabajador-muerto", sections=4)
-    # Only this guide waits for audio (when run alone, the demo guides' jobs are queued too).
-    AudioJob.objects.update(state="ready", finished_at=F("requested_at"))
+    AudioJob.objects.update(state="ready", finished_at=F("requested_at"))  # this one is queued below
     assert manage("generate_audio", "--page", str(guide.pk)).wait(60) == 0  # queues a real DB task
 
     doomed = manage("audio_worker", "--sweep-interval", "0.5", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
