@@ -2,9 +2,10 @@
 
 `make demo-check` (CI runs it after the tests). The demo runs in a throw-away
 var directory on its own port, so a developer's own demo is not touched.
-Checked: the guides and their audio are served, the API lists the audio, the
-demo admin can sign in, and the worker running next to the server makes new
-audio when a page asks for it. Standard library only.
+Checked: the guides (no cookie, a CSP, the quick exit) and their audio are
+served, the API lists the audio, the demo admin can sign in, and the worker
+running next to the server makes new audio when a page asks for it.
+Standard library only.
 """
 
 import http.cookiejar
@@ -61,8 +62,13 @@ def wait_for_server(demo):
 
 def check_guides_and_audio(opener):
     for path in ("/es/mixco/", "/es/patzun/", "/en/mixco/", "/cak/patzun/"):
-        status, _headers, body = fetch(opener, path)
+        status, headers, body = fetch(opener, path)
         check(status == 200, f"{path} answered {status}")
+        # Listeners' safety, as served by the demo itself: no cookie, nothing from elsewhere.
+        check("Set-Cookie" not in headers, f"{path} sets a cookie")
+        csp = re.search(rb'http-equiv="Content-Security-Policy" content="([^"]*)"', body)
+        check(csp and b"default-src 'self'" in csp.group(1), f"{path} has no Content-Security-Policy")
+        check(b'id="quick-exit"' in body, f"{path} has no quick exit")
     _status, _headers, body = fetch(opener, "/es/mixco/")
     sources = re.findall(rb'<audio[^>]*\ssrc="([^"]+\.mp3)', body)
     check(sources, "the Mixco guide has no audio player with an MP3")
@@ -72,7 +78,7 @@ def check_guides_and_audio(opener):
     check(len(audio) > 100_000, f"{audio_path} is only {len(audio)} bytes")
     status, headers, part = fetch(opener, audio_path, headers={"Range": "bytes=0-999"})
     check(status == 206 and len(part) == 1000, f"a range of {audio_path} answered {status} with {len(part)} bytes")
-    print(f"ok  guides served; Mixco audio {len(audio) / 1e6:.1f} MB, ranges answered")
+    print(f"ok  guides served without cookies, with a CSP and the quick exit; Mixco audio {len(audio) / 1e6:.1f} MB, ranges answered")
 
 
 def live_renditions(opener):
