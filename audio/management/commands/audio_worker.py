@@ -3,12 +3,12 @@
 A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
 every ``--sweep-interval`` seconds while it runs, jobs whose worker died
 mid-run (no heartbeat) are queued again and retired audio files past their
-grace period are deleted; once an hour (first at start), guides whose audio
-no longer matches their text are queued, cached clips and segments no
-rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are evicted,
-stray rendition files are removed, and records of tasks finished over
-ALTAVOZ_TASK_RESULTS_DAYS ago are pruned. django-tasks-db itself never
-retries a task.
+grace period are deleted. Once an hour (first one interval after start, so
+that starting stays quick): guides whose audio no longer matches their text
+are queued; cached clips and segments no rendition needs and nothing used
+for ALTAVOZ_AUDIO_CACHE_DAYS are evicted; stray rendition files are removed;
+records of tasks finished over ALTAVOZ_TASK_RESULTS_DAYS ago are pruned.
+django-tasks-db itself never retries a task.
 """
 
 import logging
@@ -29,7 +29,7 @@ EVICTION_INTERVAL_SECONDS = 3600
 
 class Command(BaseCommand):
     help = "Run the task worker (all queues) with stalled-job recovery."
-    evicted_at = -math.inf  # the first sweep evicts
+    evicted_at = -math.inf  # the first full sweep does the hourly work
 
     def add_arguments(self, parser):
         parser.add_argument("--sweep-interval", type=float, default=60.0)
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Process outstanding tasks, then exit.")
 
     def handle(self, *args, sweep_interval=60.0, max_tasks=None, batch=False, **options):
-        self.sweep()
+        self.sweep(hourly=False)  # quick: take over dead workers' jobs before taking tasks
         stop = threading.Event()
         sweeper = threading.Thread(target=self.sweep_forever, args=(stop, sweep_interval), daemon=True)
         sweeper.start()
@@ -55,14 +55,14 @@ class Command(BaseCommand):
         while not stop.wait(interval):
             self.sweep()
 
-    def sweep(self):
+    def sweep(self, hourly=True):
         try:
             recovered = recover_stalled_jobs()
             removed = cleanup_retired_renditions()
             evicted = pruned = 0
             refreshed = []
             # What counts in days, or only changes with a deploy: once an hour is plenty.
-            if time.monotonic() - self.evicted_at >= EVICTION_INTERVAL_SECONDS:
+            if hourly and time.monotonic() - self.evicted_at >= EVICTION_INTERVAL_SECONDS:
                 self.evicted_at = time.monotonic()
                 refreshed = queue_stale_audio()
                 evicted = evict_cached_audio()
