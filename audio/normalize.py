@@ -456,8 +456,8 @@ def _compact(written: str) -> str:
 
 
 @functools.cache
-def _acronym_matcher() -> _Matcher:
-    return _compile_lexicon(_lexicon_items(ACRONYMS))
+def _acronym_matcher(language: str = "es") -> _Matcher:
+    return _compile_lexicon(_lexicon_items(ACRONYMS if language == "es" else ENGLISH_ACRONYMS))
 
 
 # Lexicon output is swapped for a placeholder while the built-in rules run:
@@ -499,9 +499,9 @@ def _restore_protected(text: str, spoken_forms: list[str]) -> str:
     return _PLACEHOLDER.sub(restore, text)
 
 
-def _expand_acronyms(text: str) -> str:
+def _expand_acronyms(text: str, language: str = "es") -> str:
     """Built-in acronyms and abbreviations: "VIH" -> "ve i hache"."""
-    matcher = _acronym_matcher()
+    matcher = _acronym_matcher(language)
     return matcher.pattern.sub(lambda m: _pad(m, matcher.spoken_for(m)), text)
 
 
@@ -509,7 +509,7 @@ _CAPITAL_CONSONANTS = re.compile(r"(?<!\w)[B-DF-HJ-NP-TV-XZÑ]{2,6}(?!\w)")
 _ROMAN_NUMERAL = re.compile(r"[IVXLCDM]+")
 
 
-def _spell_unpronounceable_capitals(text: str) -> str:
+def _spell_unpronounceable_capitals(text: str, spell_letters: Callable[[str], str] | None = None) -> str:
     """An unknown all-consonant acronym ("TV", "SMS") can only be spelled.
 
     Roman numerals ("XX") are left alone: they are not acronyms.
@@ -518,7 +518,7 @@ def _spell_unpronounceable_capitals(text: str) -> str:
     def spell(match: re.Match[str]) -> str:
         if _ROMAN_NUMERAL.fullmatch(match.group()):
             return match.group()
-        return _spell_letters(match.group())
+        return (spell_letters or _spell_letters)(match.group())
 
     return _CAPITAL_CONSONANTS.sub(spell, text)
 
@@ -1352,8 +1352,8 @@ def _is_year(digits: str) -> bool:
     return 1900 <= int(digits) <= 2099
 
 
-def _spell_digits(digits: str, separator: str) -> str:
-    return separator.join(_DIGIT_WORDS[int(d)] for d in digits if d.isdigit())
+def _spell_digits(digits: str, separator: str, digit_words: tuple[str, ...] = _DIGIT_WORDS) -> str:
+    return separator.join(digit_words[int(d)] for d in digits if d.isdigit())
 
 
 def _spell_letters(word: str) -> str:
@@ -1500,7 +1500,7 @@ ENGLISH_ACRONYMS: Mapping[str, str] = MappingProxyType(
 
 _ENGLISH_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _ENGLISH_ADDRESS = _AddressWords(
-    "at", {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "}, lambda label: " ".join(label.upper())
+    "at", {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "}, lambda label: _spell_in_english(label)
 )
 
 # "call 110", "the 1572 line", "text 1546 on WhatsApp": a short number near
@@ -1552,7 +1552,12 @@ def _read_urls_in_english(text: str) -> str:
 
 
 def _spell_digits_in_english(digits: str) -> str:
-    return " ".join(_ENGLISH_DIGITS[int(d)] for d in digits if d.isdigit())
+    return _spell_digits(digits, " ", _ENGLISH_DIGITS)
+
+
+def _spell_in_english(letters: str) -> str:
+    """"gt" -> "G T": English voices name spaced capitals one by one."""
+    return " ".join(letters.upper())
 
 
 def _read_phone_numbers_in_english(text: str) -> str:
@@ -1561,7 +1566,7 @@ def _read_phone_numbers_in_english(text: str) -> str:
     def say(country: str, digits: str) -> str:
         spoken = f"{_spell_digits_in_english(digits[:4])}, {_spell_digits_in_english(digits[4:])}"
         if country:
-            spoken = f"{'plus ' if '+' in country else ''}five zero two, {spoken}"
+            spoken = f"{'plus ' if '+' in country else ''}{_spell_digits_in_english('502')}, {spoken}"
         return spoken
 
     return _read_phone_numbers(text, say)
@@ -1598,27 +1603,9 @@ def _read_quetzales_in_english(text: str) -> str:
     return _QUETZALES.sub(read, text)
 
 
-@functools.lru_cache(maxsize=1)
-def _english_acronym_matcher() -> _Matcher:
-    matcher = _compile_lexicon(_lexicon_items(ENGLISH_ACRONYMS))
-    assert matcher is not None
-    return matcher
-
-
 def _expand_english_acronyms(text: str) -> str:
-    matcher = _english_acronym_matcher()
-    return matcher.pattern.sub(lambda m: _pad(m, matcher.spoken_for(m)), text)
-
-
-_ENGLISH_CAPITAL_CONSONANTS = re.compile(r"(?<!\w)[B-DF-HJ-NP-TV-XZ]{2,6}(?!\w)")
+    return _expand_acronyms(text, "en")
 
 
 def _spell_unknown_capitals_in_english(text: str) -> str:
-    """An unknown all-consonant acronym ("TV", "SMS") is spelled; Roman numerals are not."""
-
-    def spell(match: re.Match[str]) -> str:
-        if _ROMAN_NUMERAL.fullmatch(match.group()):
-            return match.group()
-        return " ".join(match.group())
-
-    return _ENGLISH_CAPITAL_CONSONANTS.sub(spell, text)
+    return _spell_unpronounceable_capitals(text, _spell_in_english)
