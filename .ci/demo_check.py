@@ -25,7 +25,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = int(os.environ.get("DEMO_CHECK_PORT", "8765"))
+PORT_SETTING = os.environ.get("DEMO_CHECK_PORT", "8765")
+if not PORT_SETTING.isdigit() or not 1024 <= int(PORT_SETTING) <= 65535:
+    sys.exit(f"DEMO_CHECK_PORT must be a port number from 1024 to 65535, not {PORT_SETTING!r}.")
+PORT = int(PORT_SETTING)
 BASE = f"http://127.0.0.1:{PORT}"
 # Generating the demo audio comes before the server starts.
 START_TIMEOUT = 30 * 60

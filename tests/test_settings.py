@@ -10,13 +10,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def import_production_settings(**env):
+def run_python(*args, **env):
+    """Run Python from the project root with ``env`` instead of any DJANGO_* variable of ours."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", "import config.settings.production"],
-        cwd=ROOT, env=environment, capture_output=True, text=True,
-    )
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True)
+
+
+def import_production_settings(**env):
+    return run_python("-c", "import config.settings.production", **env)
 
 
 def test_production_refuses_the_default_secret_key():
@@ -38,13 +40,9 @@ def test_production_starts_with_a_real_secret_key():
 
 def test_production_passes_the_deployment_checks():
     """HTTPS redirect, HSTS, secure cookies...: `check --deploy` warns only of per-domain choices."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="altavoz.example",
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=environment, capture_output=True, text=True
+    result = run_python(
+        "manage.py", "check", "--deploy", DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="altavoz.example",
     )
     assert result.returncode == 0, result.stderr
     warnings = set(re.findall(r"\((\w+\.\w\d+)\)", result.stdout + result.stderr))
@@ -54,10 +52,22 @@ def test_production_passes_the_deployment_checks():
 
 def test_database_url_selects_the_database(tmp_path):
     db = tmp_path / "other.sqlite3"
-    environment = dict(os.environ, DATABASE_URL=f"sqlite:///{db}")
-    result = subprocess.run(
-        [sys.executable, "-c",
-         "import config.settings.base as s; print(s.DATABASES['default']['NAME'])"],
-        cwd=ROOT, env=environment, capture_output=True, text=True,
+    result = run_python(
+        "-c", "import config.settings.base as s; print(s.DATABASES['default']['NAME'])", DATABASE_URL=f"sqlite:///{db}"
     )
     assert result.stdout.strip() == str(db)
+
+
+def test_a_malformed_number_stops_start_up_naming_the_variable():
+    result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_AUDIO_GRACE_SECONDS="24h")
+    assert result.returncode != 0
+    assert "ALTAVOZ_AUDIO_GRACE_SECONDS must be a whole number" in result.stderr
+    result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_TASK_RESULTS_DAYS="-1")
+    assert "ALTAVOZ_TASK_RESULTS_DAYS must be a whole number of at least 0" in result.stderr
+
+
+def test_an_empty_number_means_its_default():
+    result = run_python(
+        "-c", "import config.settings.base as s; print(s.ALTAVOZ_AUDIO_CACHE_DAYS)", ALTAVOZ_AUDIO_CACHE_DAYS=" "
+    )
+    assert result.stdout.strip() == "30", result.stderr

@@ -20,6 +20,22 @@ def env_bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name, default, minimum=0):
+    """A whole number from the environment; a bad value stops start-up naming the variable."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return number
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None:
@@ -102,7 +118,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'altavoz.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -198,16 +214,16 @@ ALTAVOZ_ENGINE_OPTIONS = {
     },
 }
 # After a voice fails (Google unreachable), skip it for this long before trying again.
-ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = int(os.environ.get("ALTAVOZ_VOICE_RETRY_AFTER_SECONDS", "600"))
+ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = env_int("ALTAVOZ_VOICE_RETRY_AFTER_SECONDS", 600)
 # Retired audio files stay downloadable this long after a newer rendition goes live.
-ALTAVOZ_AUDIO_GRACE_SECONDS = int(os.environ.get("ALTAVOZ_AUDIO_GRACE_SECONDS", str(24 * 3600)))
-ALTAVOZ_AUDIO_CACHE_DAYS = int(os.environ.get("ALTAVOZ_AUDIO_CACHE_DAYS", "30"))  # cached clips/segments nothing used for this long are evicted
-ALTAVOZ_TASK_RESULTS_DAYS = int(os.environ.get("ALTAVOZ_TASK_RESULTS_DAYS", "14"))  # finished task records kept this long
+ALTAVOZ_AUDIO_GRACE_SECONDS = env_int("ALTAVOZ_AUDIO_GRACE_SECONDS", 24 * 3600)
+ALTAVOZ_AUDIO_CACHE_DAYS = env_int("ALTAVOZ_AUDIO_CACHE_DAYS", 30)  # cached clips/segments nothing used for this long are evicted
+ALTAVOZ_TASK_RESULTS_DAYS = env_int("ALTAVOZ_TASK_RESULTS_DAYS", 14)  # finished task records kept this long
 # A running job whose worker has not reported for this long is taken over.
-ALTAVOZ_AUDIO_STALL_SECONDS = int(os.environ.get("ALTAVOZ_AUDIO_STALL_SECONDS", "300"))
+ALTAVOZ_AUDIO_STALL_SECONDS = env_int("ALTAVOZ_AUDIO_STALL_SECONDS", 300)
 ALTAVOZ_AUDIO_QUEUE = "audio"
-ALTAVOZ_RECORDING_MAX_BYTES = int(os.environ.get("ALTAVOZ_RECORDING_MAX_BYTES", str(25 * 1024 * 1024)))
-ALTAVOZ_RECORDING_MAX_SECONDS = int(os.environ.get("ALTAVOZ_RECORDING_MAX_SECONDS", "600"))
+ALTAVOZ_RECORDING_MAX_BYTES = env_int("ALTAVOZ_RECORDING_MAX_BYTES", 25 * 1024 * 1024)
+ALTAVOZ_RECORDING_MAX_SECONDS = env_int("ALTAVOZ_RECORDING_MAX_SECONDS", 600)
 
 # --- API (config/api.py) ---------------------------------------------------
 # The public API's own app (documents, sync log) and the schema generator.
@@ -257,11 +273,11 @@ ALTAVOZ_API_CORS_ORIGINS = env_list("ALTAVOZ_API_CORS_ORIGINS", [])
 ALTAVOZ_API_ANON_RATE = os.environ.get("ALTAVOZ_API_ANON_RATE", "600/minute")
 # Reverse proxies in front of the server: the client is the address the last of them
 # saw (X-Forwarded-For). 0 (default): the connection's own address.
-ALTAVOZ_API_TRUSTED_PROXIES = int(os.environ.get("ALTAVOZ_API_TRUSTED_PROXIES", "0"))
+ALTAVOZ_API_TRUSTED_PROXIES = env_int("ALTAVOZ_API_TRUSTED_PROXIES", 0)
 # How long clients and proxies may reuse a response before revalidating it (ETag).
-ALTAVOZ_API_MAX_AGE = int(os.environ.get("ALTAVOZ_API_MAX_AGE", "60"))
+ALTAVOZ_API_MAX_AGE = env_int("ALTAVOZ_API_MAX_AGE", 60)
 # How often a server process checks the database for changes made by other processes.
 ALTAVOZ_API_FRESHNESS_SECONDS = float(os.environ.get("ALTAVOZ_API_FRESHNESS_SECONDS", "1"))
 # How long built API documents stay in the cache (they are keyed by content, so this only bounds memory).
-ALTAVOZ_API_CACHE_SECONDS = int(os.environ.get("ALTAVOZ_API_CACHE_SECONDS", str(24 * 3600)))
+ALTAVOZ_API_CACHE_SECONDS = env_int("ALTAVOZ_API_CACHE_SECONDS", 24 * 3600)
 # --- end API ---------------------------------------------------------------

@@ -1,11 +1,9 @@
 """Production: everything from the environment, and refuse unsafe defaults."""
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DEFAULT_SECRET_KEY, SECRET_KEY, env_bool
+from .base import DEFAULT_SECRET_KEY, SECRET_KEY, env_bool, env_int
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 if DEBUG:
@@ -25,4 +23,4 @@ SECURE_REFERRER_POLICY = "no-referrer"
 # guide a listener reads. Behind a proxy that terminates TLS, it must send
 # X-Forwarded-Proto. HSTS covers this host only (no subdomains, no preload).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
