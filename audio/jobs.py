@@ -203,11 +203,13 @@ def queue_stale_audio():
     why: retrying it every hour would fail the same way. Returns the page ids.
     """
     from cms.models import GuidePage
+    from cms.visibility import public_pages
 
     from .status import page_audio_status
 
     queued = []
-    for page in GuidePage.objects.live().select_related("locale"):
+    # Only what the public may see is voiced: never a draft, a private or an expired page.
+    for page in public_pages(GuidePage.objects.all()).select_related("locale"):
         status = page_audio_status(page)
         never_queued = status.job is None
         stale = status.job is not None and status.job.state == AudioJob.State.READY and any(

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from wagtail.models import Locale
 
+from cms import visibility
+
 from .models import Rendition
 
 DEFAULT_VARIANT = "listen"
@@ -42,14 +44,20 @@ def live_audio(page):
 
 
 def listening_audio(page, low_data=False):
-    """The audio to offer for ``page``, or None when there is none at all."""
+    """The audio to offer for ``page``, or None when there is none at all.
+
+    Only what ``cms.visibility`` lets the public download: a page behind a
+    password shows its text to those who have it, but its files are not served.
+    """
+    if visibility.shown_version(page) is None:
+        return None
     renditions = live_audio(page)
     if renditions:
         return ListeningAudio(page.locale.language_code, renditions, low_data)
     source_code = settings.SOURCE_LANGUAGE_CODE
     if page.locale.language_code != source_code:
         source = page.get_translation_or_none(Locale.objects.get(language_code=source_code))
-        if source is not None and source.live:
+        if source is not None and visibility.is_public(source):
             renditions = live_audio(source)
             if renditions:
                 return ListeningAudio(source_code, renditions, low_data)

@@ -16,11 +16,11 @@ the next voice: a rendition never mixes voices.
 import logging
 import time
 
-from cms.translations import display_version
+from cms import visibility
 
 from .clips import content_hash, lexicon_for, recorded_clip, section_clip
 from .engines import EngineError
-from .publishing import live_renditions, publish_renditions
+from .publishing import live_renditions, publish_renditions, withdraw_renditions
 from .recordings import recording_statuses
 from .speech_text import speech_sections
 from .variants import published_variants
@@ -36,11 +36,17 @@ class NoVoiceAvailable(Exception):
 def generate_page_audio(page, force=False):
     """Make (or refresh) all published variants of one page's audio.
 
-    Returns a summary for editors and the ``generate_audio`` command.
+    Returns a summary for editors and the ``generate_audio`` command. Only
+    what the public may see is voiced, as published (``cms.visibility``): a
+    page that is not public gets no audio, and loses what it had.
     """
     started = time.monotonic()
     language = page.locale.language_code
-    version = display_version(page)
+    version = visibility.shown_version(page)
+    if version is None:
+        withdrawn = withdraw_renditions([page.pk])
+        return {"not_public": True, "withdrawn": withdrawn, "published": [], "duration": 0,
+                "seconds": round(time.monotonic() - started, 2)}
     content = version.object
     sections = speech_sections(content)
     errors = []

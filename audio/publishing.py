@@ -64,6 +64,18 @@ def live_renditions(page):
     return {r.variant: r for r in Rendition.objects.filter(page=page, state=Rendition.State.LIVE)}
 
 
+def withdraw_renditions(page_ids):
+    """Retire the live audio of pages the public may no longer see; returns how many files sets.
+
+    Their files already answer 404 (``cms.visibility``); retiring them also
+    takes them out of the API and feeds and lets the cleanup sweep delete
+    them once the grace period is over.
+    """
+    return Rendition.objects.filter(page_id__in=list(page_ids), state=Rendition.State.LIVE).update(
+        state=Rendition.State.RETIRED, retired_at=timezone.now()
+    )
+
+
 def assemble(clips):
     """Join section clips; returns (pcm, section spans, caption cues)."""
     pcm, spans = join_with_pauses(
@@ -333,14 +345,14 @@ def _clip_keys_of_older_rendition(rendition):
     rendition's; otherwise the page changed since, its new audio is queued,
     and the old clips only matter for a day.
     """
-    from cms.translations import display_version
+    from cms.visibility import content_version
 
     from .clips import clip_key, content_hash, lexicon_for, recording_clip_key, spoken_form
     from .recordings import recording_statuses
     from .speech_text import speech_sections
 
     page = rendition.page.specific
-    sections = speech_sections(display_version(page).object)
+    sections = speech_sections(content_version(page).object)
     if rendition.engine == "recorded":
         keys = [recording_clip_key(s.recording) for s in recording_statuses(page, sections) if s.recording]
     else:

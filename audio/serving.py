@@ -1,8 +1,15 @@
 """Serve stored media (audio, captions, chapters) with HTTP Range support.
 
 iPhones will not play audio from a server that ignores Range (206 Partial
-Content); slow connections resume downloads with it too. Used for /media/
-in the embedded set-up; a production web server may serve MEDIA_ROOT itself.
+Content); slow connections resume downloads with it too.
+
+Nothing is served without asking first: the public gets only the files of
+renditions that ``cms.visibility`` allows; editors signed in to the admin
+also get the recordings and renditions of the pages they may edit (the
+audio tab's players). Everything else under MEDIA_ROOT (caches, radio
+packages, documents, images) is a 404 here: documents go through Wagtail's
+document view, which checks their collection's privacy, and radio packages
+through their permission-checked download.
 """
 
 import mimetypes
@@ -10,6 +17,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
@@ -41,8 +49,38 @@ def content_type(path):
     return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
+def readable_by(request, path):
+    """The Cache-Control for ``path`` if this request may read it; otherwise Http404.
+
+    Public rendition files are content-named and never change in place, but
+    only the listener's own browser may keep them: a shared cache would go on
+    serving a guide's audio after the guide is hidden.
+    """
+    from cms.visibility import public_rendition_for_file
+
+    if public_rendition_for_file(path) is not None:
+        return "private, max-age=31536000, immutable"
+    if editor_may_read(request.user, path):
+        return "private, no-store"
+    raise Http404("No such file.")
+
+
+def editor_may_read(user, path):
+    """A recording or rendition file of a page ``user`` may edit in the admin."""
+    from .models import Rendition, SectionRecording
+
+    if not user.is_authenticated or not user.has_perm("wagtailadmin.access_admin"):
+        return False
+    owners = [
+        *Rendition.objects.filter(Q(audio=path) | Q(captions=path) | Q(chapters=path)).select_related("page"),
+        *SectionRecording.objects.filter(audio=path).select_related("page"),
+    ]
+    return any(owner.page.permissions_for_user(user).can_edit() for owner in owners)
+
+
 @require_safe
 def serve_media(request, path):
+    cache_control = readable_by(request, path)
     target = resolve(path)
     stat = target.stat()
     etag = f'"{stat.st_size:x}-{int(stat.st_mtime):x}"'
@@ -51,7 +89,7 @@ def serve_media(request, path):
         "ETag": etag,
         "Last-Modified": http_date(stat.st_mtime),
         "Accept-Ranges": "bytes",
-        "Cache-Control": "public, max-age=31536000, immutable" if "/renditions/" in f"/{path}" else "public, max-age=3600",
+        "Cache-Control": cache_control,
     }
     if request.headers.get("If-None-Match") == etag or (
         "If-Modified-Since" in request.headers

@@ -1,6 +1,13 @@
-"""What queues audio work: publishing a page, and editing the pronunciation lexicon."""
+"""What queues or withdraws audio: publishing, hiding or moving a page, and editing the lexicon.
 
-from wagtail.signals import page_published
+Files follow their page: every route that hides a page from the public
+(unpublish in the admin, the API or a command, scheduled expiry, a view
+restriction on it or an ancestor, a move under a private parent) withdraws
+its live audio at once, through these receivers; a page that becomes public
+again gets its audio queued.
+"""
+
+from wagtail.signals import page_published, page_unpublished
 
 
 def queue_audio_on_publish(sender, instance, **kwargs):
@@ -13,13 +20,54 @@ def queue_audio_on_publish(sender, instance, **kwargs):
         request_audio(instance)
 
 
+def follow_visibility(pages):
+    """Withdraw the audio of the guides among ``pages`` that are hidden now; queue the others'."""
+    from cms import visibility
+    from cms.models import GuidePage
+
+    from .jobs import request_audio
+    from .publishing import withdraw_renditions
+
+    guides = list(GuidePage.objects.filter(pk__in=[page.pk for page in pages]))
+    public = {page.pk for page in visibility.public_pages(GuidePage.objects.filter(pk__in=[g.pk for g in guides]))}
+    withdraw_renditions(guide.pk for guide in guides if guide.pk not in public)
+    for guide in guides:
+        if guide.pk in public and not guide.audio_renditions.filter(state="live").exists():
+            request_audio(guide)
+
+
+def subtree(page):
+    from wagtail.models import Page
+
+    return Page.objects.descendant_of(page, inclusive=True)
+
+
+def on_unpublish(sender, instance, **kwargs):
+    follow_visibility([instance])
+
+
+def on_restriction_change(sender, instance, **kwargs):
+    follow_visibility(subtree(instance.page))
+
+
+def on_move(sender, instance, **kwargs):
+    follow_visibility(subtree(instance))
+
+
 def connect():
     from django.db.models.signals import post_delete, post_save, pre_save
+    from wagtail.models import PageViewRestriction
+    from wagtail.signals import post_page_move
 
     from .models import PronunciationEntry
 
     # page_published fires for every route: admin, API, load_demo, wagtail-localize.
     page_published.connect(queue_audio_on_publish, dispatch_uid="altavoz-audio-on-publish")
+    # page_unpublished too, and for scheduled expiry (publish_scheduled).
+    page_unpublished.connect(on_unpublish, dispatch_uid="altavoz-audio-on-unpublish")
+    post_save.connect(on_restriction_change, sender=PageViewRestriction, dispatch_uid="altavoz-audio-restricted")
+    post_delete.connect(on_restriction_change, sender=PageViewRestriction, dispatch_uid="altavoz-audio-unrestricted")
+    post_page_move.connect(on_move, dispatch_uid="altavoz-audio-on-move")
     pre_save.connect(remember_stored_form, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-before-save")
     post_save.connect(requeue_pages_using_entry, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-save")
     post_delete.connect(requeue_pages_using_entry, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-delete")

@@ -7,7 +7,7 @@ other than the ones the page's current text (and lexicon) would give.
 
 from dataclasses import dataclass, field
 
-from cms.translations import display_version
+from cms.visibility import content_version
 
 from .clips import clip_key, content_hash, lexicon_for, recording_clip_key, spoken_form
 from .models import AudioJob, Rendition
@@ -41,7 +41,7 @@ class PageAudioStatus:
 
 def current_content_hash(page, engine_name, voice):
     """The content hash a rendition in this voice would have if made now."""
-    sections = speech_sections(display_version(page).object)
+    sections = speech_sections(content_version(page).object)
     if engine_name == "recorded":
         keys = [recording_clip_key(s.recording) for s in recording_statuses(page, sections) if s.recording]
     else:

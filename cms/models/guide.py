@@ -11,9 +11,10 @@ from audio.panels import AudioStatusPanel
 
 from ..blocks import GuideSectionsBlock
 from ..translations import display_version
+from .public import PublishedContentMixin
 
 
-class GuidePage(Page):
+class GuidePage(PublishedContentMixin, Page):
     """A harm-reduction guide for one municipality, in sections."""
 
     place_name = models.CharField(_("lugar"), max_length=100)
@@ -70,7 +71,7 @@ class GuidePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        content = display_version(self)
+        content = self.displayed()
         context["content"] = content
         context["audio"] = listening_audio(self, low_data=wants_low_data(request))
         context["organizations"] = [

@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
-from ..translations import display_version
+from .. import visibility
+from .public import PublishedContentMixin
 
 
-class HomePage(Page):
+class HomePage(PublishedContentMixin, Page):
     """The root of one locale: lists that locale's guides."""
 
     intro = models.TextField(_("introducción"), blank=True)
@@ -22,7 +23,7 @@ class HomePage(Page):
         from .guide import GuidePage
 
         context = super().get_context(request, *args, **kwargs)
-        context["content"] = display_version(self)
-        guides = GuidePage.objects.child_of(self).live().public().order_by("title")
-        context["guides"] = [display_version(guide) for guide in guides]
+        context["content"] = self.displayed()
+        guides = visibility.public_versions(GuidePage.objects.child_of(self).order_by("title"))
+        context["guides"] = guides
         return context

@@ -168,6 +168,9 @@ WAGTAIL_SITE_NAME = "Altavoz"
 WAGTAILADMIN_BASE_URL = os.environ.get("ALTAVOZ_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt"]
+# Documents are only served through Wagtail's view, which checks their
+# collection's privacy; /media/documents/ is never served (audio.serving).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # ASCII slugs ("patzun"): links typed or shared by listeners work everywhere.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 

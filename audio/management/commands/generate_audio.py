@@ -61,6 +61,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def describe(label, s):
+        if s.get("not_public"):
+            return f"{label}: not public (draft, expired or private); nothing voiced, {s['withdrawn']} live file(s) withdrawn"
         if not s.get("sections"):
             return f"{label}: nothing to read ({s.get('engine', '-')}); no audio published"
         published = ", ".join(s["published"]) or "unchanged"

@@ -1,0 +1,173 @@
+"""One rule for what the public can reach.
+
+A visitor (a listener, an app, a radio station, a caller) may see a page when it is
+
+- **live**, and then only as its *live revision*: wagtail-localize writes a
+  translation's unpublished draft straight into the page row, so the row is
+  not always what was published;
+- **not expired** (``expire_at`` in the past hides it at once, before the
+  worker's scheduled-publishing sweep unpublishes it);
+- **public**: no view restriction (password, groups, login) on it or an
+  ancestor;
+- and, when it is an incomplete translation shown in its source language
+  (``cms.translations``), its **source passes the same rule**: otherwise the
+  fallback would publish the source's hidden text.
+
+A file may be served to the public when it belongs to a rendition of a page
+that passes the rule: a live rendition, or one retired by a newer one less
+than ``ALTAVOZ_AUDIO_GRACE_SECONDS`` ago (clients mid-download finish).
+
+Every public surface asks this module, and no other code repeats the rule:
+front pages and home listings, the language switcher, rich-text page links,
+both feeds, the API, media serving, the audio jobs and the stale-audio sweep
+(a draft is never voiced), and radio packages.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.models import Page, PageViewRestriction, Revision
+
+from .translations import DisplayVersion, display_version
+
+
+def not_expired_q(now=None):
+    return Q(expire_at__isnull=True) | Q(expire_at__gt=now or timezone.now())
+
+
+def public_pages(queryset=None, now=None):
+    """The pages of ``queryset`` (default: all pages) that pass the rule, as a queryset.
+
+    The page rows still hold what was last saved: pass them through
+    ``published`` (or ``published_many``) before reading their content.
+    """
+    queryset = Page.objects.all() if queryset is None else queryset
+    return queryset.live().filter(not_expired_q(now)).public()
+
+
+def restricted_paths():
+    """Tree paths of the pages with a view restriction: they and their descendants are private."""
+    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+
+def is_expired(page, now=None):
+    return page.expire_at is not None and page.expire_at <= (now or timezone.now())
+
+
+def is_restricted(page, restricted=None):
+    paths = restricted_paths() if restricted is None else restricted
+    return any(page.path.startswith(prefix) for prefix in paths)
+
+
+def is_public(page, now=None, restricted=None):
+    """Does ``page`` itself pass the rule (live, not expired, no view restriction)?"""
+    return bool(page.live) and not is_expired(page, now) and not is_restricted(page, restricted)
+
+
+def published(page):
+    """``page`` as its live revision (``page`` itself when the row holds it, or it never went live).
+
+    The result keeps the page's id, tree position and status; only the
+    content comes from the revision.
+    """
+    if getattr(page, "_altavoz_published", False):
+        return page
+    if page.has_unpublished_changes and page.live_revision_id:
+        revision = Revision.objects.filter(pk=page.live_revision_id).values_list("content", flat=True).first()
+        if revision is not None:
+            page = page.specific.with_content_json(revision)
+    page._altavoz_published = True
+    return page
+
+
+def published_many(pages):
+    """``published`` for many pages, with one query for all their revisions."""
+    pages = list(pages)
+    drafted = {page.live_revision_id: page for page in pages if page.has_unpublished_changes and page.live_revision_id}
+    replaced = {}
+    if drafted:
+        for revision_id, content in Revision.objects.filter(pk__in=drafted).values_list("pk", "content"):
+            page = drafted[revision_id]
+            replaced[page.pk] = page.specific.with_content_json(content)
+    result = [replaced.get(page.pk, page) for page in pages]
+    for page in result:
+        page._altavoz_published = True
+    return result
+
+
+def content_version(page):
+    """The published content of ``page`` and its language, whatever its visibility.
+
+    For what editors see of the audio (status, content hashes): the text that
+    is, or would be, voiced. Whether it may be voiced is ``shown_version``'s
+    question.
+    """
+    version = display_version(published(page))
+    if version.is_fallback:
+        return DisplayVersion(version.requested, published(version.object), version.language)
+    return version
+
+
+def reader_version(page, now=None, restricted=None):
+    """What a reader who may open ``page`` sees: a ``DisplayVersion`` of published content, or None.
+
+    ``page``'s own view restriction is not checked here: Wagtail asks for the
+    password or sign-in before serving it. None when ``page`` is not live or
+    expired, or when it falls back to a source that does not pass the rule.
+    """
+    if not page.live or is_expired(page, now):
+        return None
+    version = content_version(page)
+    if version.is_fallback and not is_public(version.object, now, restricted):
+        return None
+    return version
+
+
+def shown_version(page, now=None, restricted=None):
+    """What any visitor may see of ``page`` (the whole rule), or None when nothing."""
+    restricted = restricted_paths() if restricted is None else restricted
+    if not is_public(page, now, restricted):
+        return None
+    return reader_version(page, now, restricted)
+
+
+def public_versions(queryset, now=None):
+    """``shown_version`` for every page of ``queryset`` that passes the rule, in queryset order."""
+    restricted = restricted_paths()
+    pages = published_many(public_pages(queryset, now))
+    versions = (reader_version(page, now, restricted) for page in pages)
+    return [version for version in versions if version is not None]
+
+
+# --- Files ----------------------------------------------------------------------
+
+
+def rendition_is_public(rendition, now=None):
+    """May a visitor download this rendition's files (audio, captions, chapters)?"""
+    now = now or timezone.now()
+    if rendition.state == rendition.State.RETIRED:
+        grace = timedelta(seconds=settings.ALTAVOZ_AUDIO_GRACE_SECONDS)
+        if rendition.retired_at is None or rendition.retired_at < now - grace:
+            return False
+    return shown_version(rendition.page, now) is not None
+
+
+def public_rendition_for_file(name, now=None):
+    """The rendition a stored file ``name`` belongs to, if the public may download it; else None.
+
+    Only rendition files are ever public: recordings, the clip and segment
+    caches, radio packages, documents and images are not served this way.
+    """
+    from audio.models import Rendition
+
+    rendition = (
+        Rendition.objects.filter(Q(audio=name) | Q(captions=name) | Q(chapters=name))
+        .select_related("page", "page__locale")
+        .order_by("-generated_at")
+        .first()
+    )
+    if rendition is None or not rendition_is_public(rendition, now):
+        return None
+    return rendition
