@@ -1,14 +1,29 @@
-"""Audio files are served with Range support (iPhones need 206) and right headers."""
+"""Audio files are served with Range support (iPhones need 206) and right headers.
+
+Only files of renditions the public may see are served (``cms.visibility``);
+``tests/test_visibility.py`` covers what is refused.
+"""
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 
+def rendition_for(page, name, data):
+    """A live rendition row of ``page`` whose audio is the stored file ``name``."""
+    from audio.models import Rendition
+
+    return Rendition.objects.create(
+        page=page, variant="listen", engine="espeak", voice="es-419", audio=name, chapters=name,
+        mime_type="audio/mpeg", duration=1.0, size_bytes=len(data), sha256="0" * 64, content_hash="0" * 64,
+    )
+
+
 @pytest.fixture
-def stored_file():
+def stored_file(small_guide):
     data = bytes(range(256)) * 40  # 10,240 bytes
     name = default_storage.save("audio/renditions/1/test-listen.mp3", ContentFile(data))
+    rendition_for(small_guide, name, data)
     yield name, data
     default_storage.delete(name)
 

@@ -32,7 +32,7 @@ from audio.recordings import recording_statuses
 from audio.speech_text import speech_sections
 from audio.status import current_content_hash
 from audio.voices import RECORDED, VoiceChoice, engine_options
-from cms.translations import display_version
+from cms import visibility
 
 # The rendition whose voice a package uses: what listeners hear on the site.
 VOICE_RENDITION = "listen"
@@ -89,10 +89,13 @@ def plan_source(page):
     missing or stale recordings).
     """
     label = f"{page.slug} ({page.locale.language_code})"
-    if not page.live:
-        raise PackageError(_("%(guide)s: la guía no está publicada.") % {"guide": label})
+    # Stations broadcast to everyone: only what the public may see (cms.visibility).
+    version = visibility.shown_version(page)
+    if version is None:
+        raise PackageError(
+            _("%(guide)s: la guía no es pública (no publicada, privada o caducada).") % {"guide": label}
+        )
     language = page.locale.language_code
-    version = display_version(page)
     sections = speech_sections(version.object)
     if not sections:
         raise PackageError(_("%(guide)s: la guía no tiene texto que leer.") % {"guide": label})

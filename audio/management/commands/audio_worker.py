@@ -1,9 +1,10 @@
 """Run the background worker for audio (and Wagtail's own) tasks.
 
 A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
-every ``--sweep-interval`` seconds while it runs, jobs whose worker died
-mid-run (no heartbeat) are queued again and retired audio files past their
-grace period are deleted. Once an hour (first one interval after start, so
+every ``--sweep-interval`` seconds (a minute) while it runs, Wagtail's
+scheduled publishing runs (pages go live, and expired pages are unpublished,
+which withdraws their audio), jobs whose worker died mid-run (no heartbeat)
+are queued again and retired audio files past their grace period are deleted. Once an hour (first one interval after start, so
 that starting stays quick): guides whose audio no longer matches their text
 are queued; cached clips and segments no rendition needs and nothing used
 for ALTAVOZ_AUDIO_CACHE_DAYS are evicted; stray rendition files are removed;
@@ -11,6 +12,7 @@ records of tasks finished over ALTAVOZ_TASK_RESULTS_DAYS ago are pruned.
 django-tasks-db itself never retries a task.
 """
 
+import io
 import logging
 import math
 import threading
@@ -25,6 +27,11 @@ from audio.publishing import cleanup_retired_renditions, evict_cached_audio, rem
 
 logger = logging.getLogger(__name__)
 EVICTION_INTERVAL_SECONDS = 3600
+
+
+def publish_scheduled():
+    """Wagtail's scheduled publishing and expiry; the front hides expired pages even before it runs."""
+    call_command("publish_scheduled", stdout=io.StringIO())
 
 
 class Command(BaseCommand):
@@ -57,6 +64,7 @@ class Command(BaseCommand):
 
     def sweep(self, hourly=True):
         try:
+            publish_scheduled()
             recovered = recover_stalled_jobs()
             removed = cleanup_retired_renditions()
             evicted = pruned = 0
