@@ -66,11 +66,18 @@ def readable_by(request, path):
 
 
 def editor_may_read(user, path):
-    """A recording or rendition file of a page ``user`` may edit in the admin."""
+    """What the admin shows ``user``: recordings and renditions of pages they may edit,
+    image thumbnails if they may work with images, station IDs if they may change them."""
+    from wagtail.images.permissions import permission_policy as image_permissions
+
     from .models import Rendition, SectionRecording
 
     if not user.is_authenticated or not user.has_perm("wagtailadmin.access_admin"):
         return False
+    if path.startswith(("images/", "original_images/")):
+        return image_permissions.user_has_any_permission(user, ["add", "change", "choose"])
+    if path.startswith("radio/station-ids/"):
+        return user.has_perm("radio.change_stationidentification")
     owners = [
         *Rendition.objects.filter(Q(audio=path) | Q(captions=path) | Q(chapters=path)).select_related("page"),
         *SectionRecording.objects.filter(audio=path).select_related("page"),

@@ -236,3 +236,18 @@ def test_removing_a_restriction_queues_the_audio_again(small_guide, task_backend
     with django_capture_on_commit_callbacks(execute=True):
         restriction.delete()
     assert audio_tasks_for(small_guide)
+
+
+def test_the_admin_still_shows_image_thumbnails_to_editors_but_not_to_visitors(admin_client):
+    from django.test import Client
+    from wagtail.images.models import Image
+
+    from io import BytesIO
+
+    from PIL import Image as PillowImage
+
+    png = BytesIO()
+    PillowImage.new("RGB", (4, 4), "white").save(png, "PNG")
+    image = Image.objects.create(title="Mapa", file=ContentFile(png.getvalue(), name="mapa.png"))
+    assert get_media(Client(), image.file.name) == 404
+    assert get_media(admin_client, image.file.name) == 200
