@@ -251,3 +251,21 @@ def test_the_admin_still_shows_image_thumbnails_to_editors_but_not_to_visitors(a
     image = Image.objects.create(title="Mapa", file=ContentFile(png.getvalue(), name="mapa.png"))
     assert get_media(Client(), image.file.name) == 404
     assert get_media(admin_client, image.file.name) == 200
+
+
+def test_moving_a_guide_under_a_private_parent_withdraws_its_audio(client, small_guide):
+    from wagtail.models import Locale, Page
+
+    from cms.models import HomePage
+
+    request_audio(small_guide)
+    run_job(small_guide.pk)
+    names = files_of(live(small_guide).values())
+    root = Page.get_first_root_node()
+    private = root.add_child(instance=HomePage(title="Interno", slug="interno", locale=Locale.objects.get(language_code="es")))
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+
+    small_guide.move(private, pos="last-child")
+
+    assert not live(small_guide)
+    assert [get_media(client, name) for name in names] == [404] * len(names)
