@@ -8,15 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-
-def rendition_for(page, name, data):
-    """A live rendition row of ``page`` whose audio is the stored file ``name``."""
-    from audio.models import Rendition
-
-    return Rendition.objects.create(
-        page=page, variant="listen", engine="espeak", voice="es-419", audio=name, chapters=name,
-        mime_type="audio/mpeg", duration=1.0, size_bytes=len(data), sha256="0" * 64, content_hash="0" * 64,
-    )
+from tests.audio.fixtures import rendition_for
 
 
 @pytest.fixture

@@ -33,11 +33,15 @@ def test_service_worker_is_compressed(compressing, client):
     assert response["Content-Encoding"] == "gzip"
 
 
-def test_audio_and_admin_are_left_alone(compressing, client, admin_client):
+def test_audio_and_admin_are_left_alone(compressing, client, admin_client, small_guide):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    name = default_storage.save("audio/renditions/9/x-listen.mp3", ContentFile(b"ID3" + bytes(5000)))
+    from tests.audio.fixtures import rendition_for
+
+    data = b"ID3" + bytes(5000)
+    name = default_storage.save("audio/renditions/9/x-listen.mp3", ContentFile(data))
+    rendition_for(small_guide, name, data)
     response = client.get(f"/media/{name}", HTTP_ACCEPT_ENCODING="gzip", HTTP_RANGE="bytes=0-99")
     assert response.status_code == 206 and not response.has_header("Content-Encoding")
     default_storage.delete(name)
