@@ -173,6 +173,11 @@ def test_throttling_counts_each_client_separately(api, settings):
         "/api/v2/guides/?translation_of=99999999999999999999999",
         "/api/v2/guides/?changed_since=yesterday",
         "/api/v2/guides/?changed_since=2026-13-45T99:00:00Z",
+        # Valid ISO 8601, but the instant is after year 9999 or before year 1 in UTC.
+        "/api/v2/guides/?changed_since=9999-12-31T23:59:59-23:59",
+        "/api/v2/guides/?changed_since=0001-01-01T00:00:00%2B23:59",
+        "/api/v2/renditions/?changed_since=9999-12-31T23:59:59-23:59",
+        "/api/v2/renditions/?changed_since=0001-01-01T00:00:00%2B23:59",
         "/api/v2/guides/?fields=title",
         "/api/v2/guides/4/?fields=*",
         "/api/v2/renditions/?variant=flac",
