@@ -14,7 +14,11 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE_RE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+# A byte position of more digits than this is past the end of any file; it is
+# read as such instead of converted (int() refuses over 4,300 digits).
+POSITION_MAX_DIGITS = 18
+PAST_ANY_FILE = 10**POSITION_MAX_DIGITS
 CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
     ".opus": "audio/ogg; codecs=opus",
@@ -30,9 +34,20 @@ CHUNK = 64 * 1024
 
 
 def resolve(path):
+    """The file under MEDIA_ROOT at ``path``; Http404 for anything else.
+
+    A path no file can have (a NUL byte, a name too long for the file
+    system) is a 404 too, rather than the ValueError or OSError it raises.
+    """
     root = Path(settings.MEDIA_ROOT).resolve()
-    target = (root / path).resolve()
-    if root not in target.parents or not target.is_file():
+    if "\0" in path:
+        raise Http404("No such file.")
+    try:
+        target = (root / path).resolve()
+        found = root in target.parents and target.is_file()
+    except OSError:
+        found = False
+    if not found:
         raise Http404("No such file.")
     return target
 
@@ -84,7 +99,13 @@ def serve_media(request, path):
 
 
 def parse_range(header, size):
-    """(start, end) inclusive for a single byte range; None to send everything."""
+    """(start, end) inclusive for a single byte range; None to send everything.
+
+    Numbers of any length are read as RFC 9110 §14.1.2 says, without
+    converting absurd ones: a first byte past the end is unsatisfiable (416),
+    a last byte past the end means "to the end", a suffix longer than the
+    file means all of it.
+    """
     if not header:
         return None
     match = RANGE_RE.match(header.strip())
@@ -92,15 +113,21 @@ def parse_range(header, size):
         return None  # multi-range or malformed: RFC 9110 lets us send the whole file
     first, last = match.groups()
     if first == "":  # suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0:
             return "unsatisfiable"
         return max(0, size - length), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
+    start = _position(first)
+    end = min(_position(last), size - 1) if last else size - 1
     if start >= size or end < start:
         return "unsatisfiable"
     return start, end
+
+
+def _position(digits):
+    """A byte position from its digits; PAST_ANY_FILE when it has too many to be one."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= POSITION_MAX_DIGITS else PAST_ANY_FILE
 
 
 def _limited(file, length):
