@@ -31,6 +31,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .rates import parse_rate
 from .serializers import UTCDateTimeField
 
 _datetime_field = UTCDateTimeField()
@@ -144,16 +145,7 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 THROTTLE_PREFIX = "altavoz-api:throttle"
-
-
-def parse_rate(rate):
-    """"600/minute" → (600, 60); empty → (None, None): no throttling."""
-    if not rate:
-        return None, None
-    count, period = rate.split("/")
-    return int(count), PERIODS[period.strip()[0]]
 
 
 def client_ident(request):
