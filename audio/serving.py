@@ -10,8 +10,9 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
-from django.utils.http import http_date, parse_http_date_safe
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 RANGE_RE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
@@ -68,15 +69,9 @@ def serve_media(request, path):
         "Accept-Ranges": "bytes",
         "Cache-Control": "public, max-age=31536000, immutable" if "/renditions/" in f"/{path}" else "public, max-age=3600",
     }
-    if request.headers.get("If-None-Match") == etag or (
-        "If-Modified-Since" in request.headers
-        and (since := parse_http_date_safe(request.headers["If-Modified-Since"])) is not None
-        and int(stat.st_mtime) <= since
-    ):
-        response = HttpResponseNotModified()
-        for name in ("ETag", "Last-Modified", "Cache-Control"):
-            response[name] = headers[name]
-        return response
+    conditional = conditional_response(request, etag, stat.st_mtime, headers)
+    if conditional is not None:
+        return conditional
 
     byte_range = parse_range(request.headers.get("Range"), stat.st_size)
     if byte_range == "unsatisfiable":
@@ -95,6 +90,21 @@ def serve_media(request, path):
         response["Content-Length"] = str(end - start + 1)
     for name, value in headers.items():
         response[name] = value
+    return response
+
+
+def conditional_response(request, etag, mtime, headers):
+    """304 (or 412) when the request's preconditions say so, else None.
+
+    Django's evaluation follows RFC 9110 §13.2.2: ``If-None-Match: *``
+    matches any existing file, a list matches if any member does (weak
+    comparison, so ``W/"..."`` too), and If-Modified-Since counts only without
+    If-None-Match. If-Match and If-Unmodified-Since that fail give a 412.
+    """
+    response = get_conditional_response(request, etag=etag, last_modified=int(mtime))
+    if response is not None and response.status_code == 304:
+        for name in ("ETag", "Last-Modified", "Cache-Control"):
+            response[name] = headers[name]
     return response
 
 
