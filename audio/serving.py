@@ -18,11 +18,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
-from django.utils.http import http_date, parse_http_date_safe
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE_RE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+# A byte position of more digits than this is past the end of any file; it is
+# read as such instead of converted (int() refuses over 4,300 digits).
+POSITION_MAX_DIGITS = 18
+PAST_ANY_FILE = 10**POSITION_MAX_DIGITS
 CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
     ".opus": "audio/ogg; codecs=opus",
@@ -38,9 +43,20 @@ CHUNK = 64 * 1024
 
 
 def resolve(path):
+    """The file under MEDIA_ROOT at ``path``; Http404 for anything else.
+
+    A path no file can have (a NUL byte, a name too long for the file
+    system) is a 404 too, rather than the ValueError or OSError it raises.
+    """
     root = Path(settings.MEDIA_ROOT).resolve()
-    target = (root / path).resolve()
-    if root not in target.parents or not target.is_file():
+    if "\0" in path:
+        raise Http404("No such file.")
+    try:
+        target = (root / path).resolve()
+        found = root in target.parents and target.is_file()
+    except OSError:
+        found = False
+    if not found:
         raise Http404("No such file.")
     return target
 
@@ -87,26 +103,19 @@ def editor_may_read(user, path):
 
 @require_safe
 def serve_media(request, path):
+    target = resolve(path)  # first: a path no file can have never reaches the database
     cache_control = readable_by(request, path)
-    target = resolve(path)
     stat = target.stat()
     etag = f'"{stat.st_size:x}-{int(stat.st_mtime):x}"'
-    # Rendition files are named by their content: they never change in place.
     headers = {
         "ETag": etag,
         "Last-Modified": http_date(stat.st_mtime),
         "Accept-Ranges": "bytes",
         "Cache-Control": cache_control,
     }
-    if request.headers.get("If-None-Match") == etag or (
-        "If-Modified-Since" in request.headers
-        and (since := parse_http_date_safe(request.headers["If-Modified-Since"])) is not None
-        and int(stat.st_mtime) <= since
-    ):
-        response = HttpResponseNotModified()
-        for name in ("ETag", "Last-Modified", "Cache-Control"):
-            response[name] = headers[name]
-        return response
+    conditional = conditional_response(request, etag, stat.st_mtime, headers)
+    if conditional is not None:
+        return conditional
 
     byte_range = parse_range(request.headers.get("Range"), stat.st_size)
     if byte_range == "unsatisfiable":
@@ -128,8 +137,29 @@ def serve_media(request, path):
     return response
 
 
+def conditional_response(request, etag, mtime, headers):
+    """304 (or 412) when the request's preconditions say so, else None.
+
+    Django's evaluation follows RFC 9110 §13.2.2: ``If-None-Match: *``
+    matches any existing file, a list matches if any member does (weak
+    comparison, so ``W/"..."`` too), and If-Modified-Since counts only without
+    If-None-Match. If-Match and If-Unmodified-Since that fail give a 412.
+    """
+    response = get_conditional_response(request, etag=etag, last_modified=int(mtime))
+    if response is not None and response.status_code == 304:
+        for name in ("ETag", "Last-Modified", "Cache-Control"):
+            response[name] = headers[name]
+    return response
+
+
 def parse_range(header, size):
-    """(start, end) inclusive for a single byte range; None to send everything."""
+    """(start, end) inclusive for a single byte range; None to send everything.
+
+    Numbers of any length are read as RFC 9110 §14.1.2 says, without
+    converting absurd ones: a first byte past the end is unsatisfiable (416),
+    a last byte past the end means "to the end", a suffix longer than the
+    file means all of it.
+    """
     if not header:
         return None
     match = RANGE_RE.match(header.strip())
@@ -137,15 +167,21 @@ def parse_range(header, size):
         return None  # multi-range or malformed: RFC 9110 lets us send the whole file
     first, last = match.groups()
     if first == "":  # suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0:
             return "unsatisfiable"
         return max(0, size - length), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
+    start = _position(first)
+    end = min(_position(last), size - 1) if last else size - 1
     if start >= size or end < start:
         return "unsatisfiable"
     return start, end
+
+
+def _position(digits):
+    """A byte position from its digits; PAST_ANY_FILE when it has too many to be one."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= POSITION_MAX_DIGITS else PAST_ANY_FILE
 
 
 def _limited(file, length):

@@ -71,3 +71,37 @@ def test_an_empty_number_means_its_default():
         "-c", "import config.settings.base as s; print(s.ALTAVOZ_AUDIO_CACHE_DAYS)", ALTAVOZ_AUDIO_CACHE_DAYS=" "
     )
     assert result.stdout.strip() == "30", result.stderr
+
+
+def api_rate_setting(value):
+    """What the API throttle reads from ALTAVOZ_API_ANON_RATE=value, as (requests, seconds)."""
+    return run_python(
+        "-c",
+        "import config.settings.base as s; from cms.api.http import parse_rate; "
+        "print(parse_rate(s.ALTAVOZ_API_ANON_RATE))",
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        ALTAVOZ_API_ANON_RATE=value,
+    )
+
+
+def test_a_malformed_api_rate_stops_start_up_naming_the_variable():
+    """A typo would otherwise make every API request a 500."""
+    for typo in ("600 per minute", "600/fortnight", "six/minute", "600/", "/minute", "0/minute", "600/minute/2"):
+        result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_API_ANON_RATE=typo)
+        assert result.returncode != 0, typo
+        assert "ALTAVOZ_API_ANON_RATE must be" in result.stderr, (typo, result.stderr)
+        assert repr(typo) in result.stderr
+
+
+def test_api_rates_are_read_per_second_minute_hour_or_day():
+    expected = {"30/second": (30, 1), "600/minute": (600, 60), " 600 / min ": (600, 60), "5000/hour": (5000, 3600),
+                "100000/d": (100000, 86400), "1000000000/minute": (1000000000, 60)}
+    for value, rate in expected.items():
+        result = api_rate_setting(value)
+        assert result.stdout.strip() == str(rate), (value, result.stderr)
+
+
+def test_an_empty_api_rate_turns_throttling_off():
+    for empty in ("", " "):
+        result = api_rate_setting(empty)
+        assert result.stdout.strip() == "(None, None)", result.stderr

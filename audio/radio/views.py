@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from wagtail.models import Locale
 
 from audio.views import editable_page
@@ -27,7 +27,7 @@ from .sources import PackageError
 FEED_MAX_AGE = 300  # seconds; podcast apps and stations poll
 
 
-@require_GET
+@require_safe  # HEAD too: podcast apps and feed checkers probe with it
 def podcast(request, locale):
     """``/feeds/<locale>/podcast.xml``: RSS 2.0 + iTunes + Podcasting 2.0 (see ``feeds``)."""
     found = Locale.objects.filter(language_code=locale).first()

@@ -98,6 +98,12 @@ def parse_integer(params, name, default=None, minimum=0, maximum=None):
 
 
 def parse_changed_since(params):
+    """The time as an aware datetime in UTC, or None; a 400 for anything else.
+
+    It is converted to UTC here, where a valid ISO 8601 time whose instant
+    falls outside years 1-9999 in UTC (9999-12-31T23:59:59-23:59) fails as a
+    400 rather than later, in a comparison or when it is written back, as a 500.
+    """
     value = params.get("changed_since")
     if value is None:
         return None
@@ -112,8 +118,11 @@ def parse_changed_since(params):
             "(pass back meta.as_of from the previous response)."
         )
     if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidParameter("changed_since must be a time between the years 1 and 9999 in UTC.") from None
 
 
 def parse_locale(params):

@@ -36,6 +36,25 @@ def env_int(name, default, minimum=0):
     return number
 
 
+def env_rate(name, default):
+    """A request rate ("600/minute") from the environment; empty means none. A bad one stops start-up."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    from cms.api.rates import parse_rate  # imports nothing from Django
+
+    try:
+        parse_rate(value)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests per second, minute, hour or day (e.g. 600/minute), "
+            f"or empty for no throttling, not {value!r}."
+        ) from None
+    return value.strip()
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None:
@@ -273,7 +292,7 @@ ALTAVOZ_API_BASE_URL = os.environ.get("ALTAVOZ_API_BASE_URL", WAGTAILADMIN_BASE_
 # Browsers on these origins may read the API (comma-separated, e.g. https://partner.example).
 ALTAVOZ_API_CORS_ORIGINS = env_list("ALTAVOZ_API_CORS_ORIGINS", [])
 # Requests per client (anonymous) per second/minute/hour/day; empty turns throttling off.
-ALTAVOZ_API_ANON_RATE = os.environ.get("ALTAVOZ_API_ANON_RATE", "600/minute")
+ALTAVOZ_API_ANON_RATE = env_rate("ALTAVOZ_API_ANON_RATE", "600/minute")
 # Reverse proxies in front of the server: the client is the address the last of them
 # saw (X-Forwarded-For). 0 (default): the connection's own address.
 ALTAVOZ_API_TRUSTED_PROXIES = env_int("ALTAVOZ_API_TRUSTED_PROXIES", 0)

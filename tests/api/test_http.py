@@ -4,8 +4,10 @@ import gzip
 import json
 
 import pytest
+from django.test import RequestFactory
 from django.utils.http import http_date
 
+from cms.api.http import ACCEPT_ENCODING_MAX_CHARS, accepts_gzip
 from cms.models import GuidePage
 
 from .conftest import get_json
@@ -171,6 +173,11 @@ def test_throttling_counts_each_client_separately(api, settings):
         "/api/v2/guides/?translation_of=99999999999999999999999",
         "/api/v2/guides/?changed_since=yesterday",
         "/api/v2/guides/?changed_since=2026-13-45T99:00:00Z",
+        # Valid ISO 8601, but the instant is after year 9999 or before year 1 in UTC.
+        "/api/v2/guides/?changed_since=9999-12-31T23:59:59-23:59",
+        "/api/v2/guides/?changed_since=0001-01-01T00:00:00%2B23:59",
+        "/api/v2/renditions/?changed_since=9999-12-31T23:59:59-23:59",
+        "/api/v2/renditions/?changed_since=0001-01-01T00:00:00%2B23:59",
         "/api/v2/guides/?fields=title",
         "/api/v2/guides/4/?fields=*",
         "/api/v2/renditions/?variant=flac",
@@ -231,3 +238,51 @@ def test_an_unknown_host_is_a_json_400(api):
     response = api.get("/api/v2/guides/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_host"
+
+
+@pytest.mark.parametrize(
+    "header, accepted",
+    [
+        ("gzip", True),
+        ("GZIP", True),
+        ("gzip, deflate, br, zstd", True),
+        ("br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+        ("gzip;q=1", True),
+        ("gzip; q=0.001", True),
+        ("gzip;q=0", False),
+        ("gzip;Q=0.000", False),
+        ("gzip;q=0, *", False),  # gzip named: its own q decides, not the wildcard's
+        ("*", True),
+        ("*;q=0", False),
+        ("*;q=0, gzip", True),
+        ("identity", False),
+        ("identity, *;q=0", False),
+        ("gzip;q=2", False),  # not a qvalue: the coding is not taken as accepted
+        ("gzip;q=abc", False),
+        ("gzipx, xgzip", False),
+        ("", False),
+    ],
+)
+def test_accept_encoding_is_read_as_rfc_9110_says(header, accepted):
+    assert accepts_gzip(RequestFactory().get("/", HTTP_ACCEPT_ENCODING=header)) is accepted
+
+
+def test_only_the_start_of_a_long_accept_encoding_header_is_read():
+    """The parser's work is bounded by its cap, whatever a client sends."""
+    padding = "identity, " * (ACCEPT_ENCODING_MAX_CHARS // 10 + 1)
+
+    def accepted(header):
+        return accepts_gzip(RequestFactory().get("/", HTTP_ACCEPT_ENCODING=header))
+
+    assert accepted(padding[: ACCEPT_ENCODING_MAX_CHARS - 4] + "gzip")
+    assert not accepted(padding + "gzip")
+
+
+@pytest.mark.parametrize(
+    "header", ["gzip;q=0." + "1" * 100_000, "gzip;q=." + "1" * 100_000 + " x", " ," * 50_000, "gzip" + " " * 100_000]
+)
+def test_a_pathological_accept_encoding_header_is_answered(api, header):
+    response = api.get("/api/v2/guides/?fields=*", HTTP_ACCEPT_ENCODING=header)
+    assert response.status_code == 200
+    body = gzip.decompress(response.content) if response.get("Content-Encoding") == "gzip" else response.content
+    assert json.loads(body)["items"]

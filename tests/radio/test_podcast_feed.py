@@ -157,3 +157,15 @@ def test_unknown_locale_is_404_and_unchanged_feed_is_304(client, spanish_audio):
     assert get_feed(client, "fr").status_code == 404
     first = get_feed(client)
     assert get_feed(client, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_head_gives_the_feeds_headers_without_a_body(client, spanish_audio):
+    """Podcast apps and feed checkers probe with HEAD before they download."""
+    get = get_feed(client)
+    head = client.head("/feeds/es/podcast.xml")
+    assert head.status_code == 200
+    assert head.content == b""
+    for header in ("Content-Type", "ETag", "Cache-Control"):
+        assert head[header] == get[header]
+    assert client.head("/feeds/es/podcast.xml", HTTP_IF_NONE_MATCH=get["ETag"]).status_code == 304
+    assert client.post("/feeds/es/podcast.xml").status_code == 405
