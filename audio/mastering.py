@@ -1673,8 +1673,11 @@ def _id3_tag(metadata: Metadata) -> bytes:
         tags.add(
             COMM(encoding=utf8, lang=metadata.language or "und", desc="", text=[metadata.comment])
         )
-    # Element ids are Latin-1 in ID3; keep ours when they are plain ASCII.
-    element_ids = [c.id if c.id.isascii() else f"chp{n}" for n, c in enumerate(metadata.chapters)]
+    # Element ids are numbers in start order (ch1, ch2, ...), never the chapters'
+    # own ids: those are section ids, which the API publishes, so a file kept on
+    # a phone could be matched to its guide by them. (Numbers are also Latin-1,
+    # as ID3 element ids must be.)
+    element_ids = [f"ch{number}" for number in range(1, len(metadata.chapters) + 1)]
     for chapter, element_id in zip(metadata.chapters, element_ids, strict=True):
         tags.add(
             CHAP(
