@@ -213,6 +213,9 @@ class AudioInfo:
     sample_rate: int
     channels: int
     codec: str
+    # FFmpeg's name of the container it found ("ogg", "mov,mp4,m4a,3gp,3g2,mj2"):
+    # what the file is, whatever its name says.
+    container: str
 
 
 @dataclass(frozen=True)
@@ -311,7 +314,7 @@ def decode_audio(data: bytes) -> np.ndarray:
 
 
 def probe_audio(data: bytes) -> AudioInfo:
-    """Describe an upload: duration, sample rate, channels and codec.
+    """Describe an upload: duration, sample rate, channels, codec and container.
 
     The whole file is decoded (without resampling), so the duration is exact
     even for MP3s without a length header, and damaged files are caught the
@@ -324,10 +327,11 @@ def probe_audio(data: bytes) -> AudioInfo:
             samples_by_rate[frame.sample_rate] += frame.samples
             channels = channels or frame.layout.nb_channels
         codec = stream.codec_context.codec.canonical_name  # "mp3", not the decoder's "mp3float"
+        found = container.format.name
     if not samples_by_rate.total():
         raise AudioDecodeError(_NO_SAMPLES)
     seconds = sum(samples / rate for rate, samples in samples_by_rate.items())
-    return AudioInfo(seconds, next(iter(samples_by_rate)), channels, codec)
+    return AudioInfo(seconds, next(iter(samples_by_rate)), channels, codec, found)
 
 
 def _decode(
@@ -1673,8 +1677,11 @@ def _id3_tag(metadata: Metadata) -> bytes:
         tags.add(
             COMM(encoding=utf8, lang=metadata.language or "und", desc="", text=[metadata.comment])
         )
-    # Element ids are Latin-1 in ID3; keep ours when they are plain ASCII.
-    element_ids = [c.id if c.id.isascii() else f"chp{n}" for n, c in enumerate(metadata.chapters)]
+    # Element ids are numbers in start order (ch1, ch2, ...), never the chapters'
+    # own ids: those are section ids, which the API publishes, so a file kept on
+    # a phone could be matched to its guide by them. (Numbers are also Latin-1,
+    # as ID3 element ids must be.)
+    element_ids = [f"ch{number}" for number in range(1, len(metadata.chapters) + 1)]
     for chapter, element_id in zip(metadata.chapters, element_ids, strict=True):
         tags.add(
             CHAP(

@@ -130,6 +130,33 @@ def test_bad_recordings_are_refused_and_nothing_is_stored(admin_client, kaqchike
     assert not SectionRecording.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "name, container, codec, actual",
+    [("grabacion.ogg", "flac", "flac", "FLAC"), ("grabacion.mp3", "wav", "pcm_s16le", "WAV")],
+)
+def test_a_recording_whose_content_is_not_what_its_extension_says_is_refused(
+    admin_client, kaqchikel_guide, name, container, codec, actual
+):
+    """The extension is checked against the container FFmpeg finds, not trusted."""
+    mislabelled = make_audio_file(1.0, container=container, codec=codec)
+    response = upload(admin_client, kaqchikel_guide, FIRST, mislabelled, name=name)
+    assert any("no corresponde a su extensión" in m and actual in m for m in messages_of(response)), messages_of(response)
+    assert not SectionRecording.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name, container, codec, rate",
+    [("a.wav", "wav", "pcm_s16le", 44100), ("a.mp3", "mp3", "libmp3lame", 44100), ("a.ogg", "ogg", "libopus", 48000),
+     ("a.opus", "ogg", "libopus", 48000), ("a.m4a", "mp4", "aac", 44100), ("A.M4A", "ipod", "aac", 44100)],
+)
+def test_recordings_of_every_accepted_kind_pass_the_check(name, container, codec, rate):
+    from audio.uploads import check_recording
+
+    data = make_audio_file(1.0, container=container, codec=codec, rate=rate)
+    _data, info = check_recording(SimpleUploadedFile(name, data))
+    assert round(info.duration_seconds) == 1
+
+
 def test_too_long_and_too_large_recordings_are_refused(admin_client, kaqchikel_guide, settings):
     settings.ALTAVOZ_RECORDING_MAX_SECONDS = 1
     response = upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(2.0))
@@ -144,7 +171,8 @@ def test_too_long_and_too_large_recordings_are_refused(admin_client, kaqchikel_g
 def test_replacing_a_recording_keeps_one_per_section(admin_client, kaqchikel_guide):
     upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(1.0))
     first = SectionRecording.objects.get()
-    upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(2.0, container="mp3", codec="libmp3lame"))
+    mp3 = make_audio_file(2.0, container="mp3", codec="libmp3lame")
+    upload(admin_client, kaqchikel_guide, FIRST, mp3, name="grabacion.mp3")
     second = SectionRecording.objects.get()
     assert second.pk != first.pk and round(second.duration) == 2
     assert not first.audio.storage.exists(first.audio.name)

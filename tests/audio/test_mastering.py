@@ -521,12 +521,12 @@ def test_mp3_carries_id3v24_tags_and_chapters_in_order(voice):
     assert str(tags["TDRC"]) == "2026"
     assert tags.getall("COMM")[0].text == ["Versión leída de la guía."]
     chapters = tags.getall("CHAP")  # in file order
-    assert [c.element_id for c in chapters] == ["s1", "s2", "s3"]
+    assert [c.element_id for c in chapters] == ["ch1", "ch2", "ch3"]
     assert [(c.start_time, c.end_time) for c in chapters] == [(0, 2000), (2000, 3500), (3500, 5000)]
     assert str(chapters[1].sub_frames["TIT2"]).startswith("¿Qué hacer")
     toc = tags.getall("CTOC")[0]
     assert toc.flags == CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
-    assert toc.child_element_ids == ["s1", "s2", "s3"]
+    assert toc.child_element_ids == ["ch1", "ch2", "ch3"]
     # The tag does not disturb the audio: still CBR 32 kbps, same duration.
     info = MP3(io.BytesIO(result.data)).info
     assert (info.bitrate, info.sample_rate, info.bitrate_mode) == (32000, 22050, BitrateMode.CBR)
@@ -535,15 +535,22 @@ def test_mp3_carries_id3v24_tags_and_chapters_in_order(voice):
     )
 
 
-def test_id3_chapter_ids_that_id3_cannot_hold_are_replaced(voice):
-    """ID3 element ids are Latin-1; a Kaqchikel heading slug with ʼ would not encode."""
-    chapters = [Chapter("tzijʼ", "Tzijonem", 0.0, 2.5), Chapter("b", "Kaʼi", 2.5, 5.0)]
+def test_id3_chapter_ids_are_numbers_in_start_order_never_the_chapters_own_ids(voice):
+    """Chapter ids are section ids, which the API publishes: a saved file must not carry them.
+
+    Numbering also keeps ids ID3 can hold (Latin-1): a Kaqchikel id with ʼ would not encode.
+    """
+    section_id = "5f0c7c1e-2a7b-4c3e-9d7a-0b6f1d2e3a4b"
+    chapters = [Chapter("tzijʼ", "Tzijonem", 2.5, 5.0), Chapter(section_id, "Kaʼi", 0.0, 2.5)]
 
     result = master(voice, LISTEN, Metadata(title="Nabʼey", language="cak", chapters=chapters))
 
     tags = ID3(io.BytesIO(result.data))
-    assert [c.element_id for c in tags.getall("CHAP")] == ["chp0", "b"]
-    assert tags.getall("CTOC")[0].child_element_ids == ["chp0", "b"]
+    assert [(c.element_id, str(c.sub_frames["TIT2"])) for c in tags.getall("CHAP")] == [
+        ("ch1", "Kaʼi"), ("ch2", "Tzijonem")
+    ]
+    assert tags.getall("CTOC")[0].child_element_ids == ["ch1", "ch2"]
+    assert section_id.encode() not in result.data
     assert str(tags["TIT2"]) == "Nabʼey"
 
 

@@ -65,6 +65,25 @@ def test_listener_files_do_not_reveal_the_topic_in_their_tags(small_guide):
             assert tags.tags["CHAPTER002NAME"] == ["Parte 2"]
 
 
+def test_listener_files_carry_no_section_id(small_guide):
+    """Section ids are in the API: a file kept on a phone must not be matched to its guide by them.
+
+    MP3 chapters are numbered instead (ch1, ch2, ...), in the order they play.
+    """
+    from mutagen.id3 import ID3
+
+    run_job(small_guide.pk)
+    section_ids = [block.id for block in small_guide.sections]
+    for rendition in live(small_guide).values():
+        data = default_storage.open(rendition.audio.name).read()
+        for section_id in section_ids:
+            for form in (section_id, section_id.replace("-", "")):
+                assert form.encode() not in data, (rendition.variant, form)
+    tags = ID3(default_storage.path(live(small_guide)["listen"].audio.name))
+    assert [c.element_id for c in tags.getall("CHAP")] == ["ch1", "ch2", "ch3"]
+    assert tags.getall("CTOC")[0].child_element_ids == ["ch1", "ch2", "ch3"]
+
+
 def test_unchanged_republish_makes_no_engine_call(small_guide, synth_calls):
     run_job(small_guide.pk)
     first = synth_calls[:]

@@ -82,6 +82,9 @@ def test_tags_playlist_cue_and_libreto_describe_the_audio(spanish_audio, tmp_pat
     assert [str(f.sub_frames["TIT2"]) for f in sorted(program_tags.getall("CHAP"), key=lambda c: c.start_time)] == [
         "Guía corta", "¿Dónde hay condones?", "¿Y la PrEP?"
     ]
+    # Chapters are numbered, as in listener files: section ids (published by the API) stay out.
+    assert sorted(c.element_id for c in program_tags.getall("CHAP")) == ["ch1", "ch2", "ch3"]
+    assert b"11111111-1111-4111-8111-111111111111" not in package.files["programa/programa-completo.mp3"]
 
     playlist = package.text("programa.m3u8").splitlines()
     assert playlist[0] == "#EXTM3U"
