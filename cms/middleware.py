@@ -1,3 +1,5 @@
+from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils.translation import get_language_from_path
@@ -52,3 +54,35 @@ class PublicGZipMiddleware(GZipMiddleware):
         ):
             return response
         return super().process_response(request, response)
+
+
+# --- Security headers ------------------------------
+
+# Where responses are data (JSON, RSS), not pages.
+DATA_PREFIXES = ("/api/", "/feeds/")
+
+
+def is_html(response):
+    return response.get("Content-Type", "").startswith("text/html")
+
+
+class SiteCSPMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy header, plus a stricter policy for data.
+
+    Pages get ``CONTENT_SECURITY_POLICY`` (the admin is excluded there). The
+    API's JSON and the feeds' XML are never meant to be shown as pages: if a
+    browser shows one anyway, ``ALTAVOZ_DATA_CSP_DIRECTIVES`` lets nothing in it
+    load, run or be framed. HTML under those prefixes (the API's docs page,
+    styled by our stylesheet) is a page like any other. A header a view set
+    itself (/sw.js, Wagtail's documents) is left alone by django-csp.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and parts.config is None and serves_data(request, response):
+            parts.config = settings.ALTAVOZ_DATA_CSP_DIRECTIVES
+        return parts
+
+
+def serves_data(request, response):
+    return request.path_info.startswith(DATA_PREFIXES) and not is_html(response)
