@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Compresses public pages (the 40 KB budget) but never the admin (BREACH).
     "cms.middleware.PublicGZipMiddleware",
+    # Cache-Control and ETag/304 for public pages; inside gzip, so the ETag is
+    # the uncompressed page's (see the class).
+    "cms.middleware.PublicPageCachingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.PublicLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
