@@ -1,5 +1,9 @@
+from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
+from django.middleware.http import ConditionalGetMiddleware
 from django.middleware.locale import LocaleMiddleware
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language_from_path
 
 from .languages import looks_like_language_prefix
@@ -51,4 +55,64 @@ class PublicGZipMiddleware(GZipMiddleware):
             or not response.get("Content-Type", "").startswith(self.COMPRESSIBLE_TYPES)
         ):
             return response
+        return super().process_response(request, response)
+
+
+# --- Security headers and caching of public pages ------------------------------
+
+# Where responses are data (JSON, RSS), not pages.
+DATA_PREFIXES = ("/api/", "/feeds/")
+
+
+def is_html(response):
+    return response.get("Content-Type", "").startswith("text/html")
+
+
+class SiteCSPMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy header, plus a stricter policy for data.
+
+    Pages get ``CONTENT_SECURITY_POLICY`` (the admin is excluded there). The
+    API's JSON and the feeds' XML are never meant to be shown as pages: if a
+    browser shows one anyway, ``ALTAVOZ_DATA_CSP_DIRECTIVES`` lets nothing in it
+    load, run or be framed. HTML under those prefixes (the API's docs page,
+    styled by our stylesheet) is a page like any other. A header a view set
+    itself (/sw.js, Wagtail's documents) is left alone by django-csp.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and parts.config is None and serves_data(request, response):
+            parts.config = settings.ALTAVOZ_DATA_CSP_DIRECTIVES
+        return parts
+
+
+def serves_data(request, response):
+    return request.path_info.startswith(DATA_PREFIXES) and not is_html(response)
+
+
+class PublicPageCachingMiddleware(ConditionalGetMiddleware):
+    """Public pages: browsers may keep them but ask again each time, and an unchanged page costs a 304.
+
+    ``Cache-Control: private, no-cache``: a guide its editors hide (unpublish,
+    expiry, a restriction) must be gone at once, so no shared cache (a proxy,
+    a cybercafé's) keeps a copy and the listener's own browser revalidates.
+    Django's ConditionalGetMiddleware adds the ETag and answers a matching
+    ``If-None-Match`` with 304: on 2G, a few hundred bytes instead of the page.
+
+    Place it after (inside) PublicGZipMiddleware: the ETag must be taken from
+    the uncompressed page, which is the same every time; the gzip body is not
+    (Django pads it with random bytes against BREACH). GZip then marks the
+    ETag weak, and ``If-None-Match`` compares weakly, so compressed and plain
+    copies both revalidate. A Cache-Control a view set itself is kept.
+
+    Left alone: the unlocalized spaces. The admin's pages carry sessions and
+    CSRF tokens; the API and the feeds send their own ETags and caching; media
+    and documents are files whose visibility is checked one by one.
+    """
+
+    def process_response(self, request, response):
+        if request.path_info.startswith(UNLOCALIZED_PREFIXES):
+            return response
+        if is_html(response) and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_cache=True)
         return super().process_response(request, response)

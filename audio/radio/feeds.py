@@ -9,10 +9,11 @@ RSS 2.0 with iTunes tags and Podcasting 2.0 tags, one episode per guide:
   identity when its audio is regenerated, while ``pubDate`` (the rendition's
   date) and the enclosure URL (content-hashed) change with the audio.
 
-Only live, public guides with live audio are listed, and only audio that is
-honestly in the feed's language: a synthesized voice only over a complete
-translation, recorded audio (Kaqchikel) only when every section's recording
-is there and up to date. Every URL is this site's own.
+Guides come only through ``cms.visibility`` (live revision, not expired,
+public, a fallback's source public too), with live audio, and only audio
+that is honestly in the feed's language: a synthesized voice only over a
+complete translation, recorded audio (Kaqchikel) only when every section's
+recording is there and up to date. Every URL is this site's own.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from audio.publishing import live_renditions
 from audio.recordings import recording_statuses
 from audio.speech_text import speech_sections
 from audio.voices import RECORDED
+from cms import visibility
 from cms.models import GuidePage
-from cms.translations import display_version
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -74,21 +75,25 @@ def feed_episodes(locale):
     language = locale.language_code
     # A language read only by people (Kaqchikel) never lists a synthesized voice.
     recorded_only = set(settings.ALTAVOZ_VOICES.get(language, [])) == {RECORDED}
-    episodes = []
-    for page in GuidePage.objects.live().public().filter(locale=locale).order_by("path"):
-        live = live_renditions(page)
-        listen = live.get(ENCLOSURE_VARIANT)
-        if listen is None or (recorded_only and listen.engine != RECORDED):
-            continue
-        version = display_version(page)
-        if listen.engine == RECORDED:
-            statuses = recording_statuses(page, speech_sections(version.object))
-            if any(s.missing or s.stale for s in statuses):
-                continue
-        elif version.is_fallback:
-            continue
-        episodes.append(Episode(page, version.object, version.language, listen, live.get(LOW_BANDWIDTH_VARIANT)))
-    return episodes
+    guides = GuidePage.objects.filter(locale=locale).order_by("path")
+    episodes = (_episode(version, recorded_only) for version in visibility.public_versions(guides))
+    return [episode for episode in episodes if episode is not None]
+
+
+def _episode(version, recorded_only):
+    """The Episode of a guide the public may see, or None when its audio is not honestly in its language."""
+    page = version.requested
+    live = live_renditions(page)
+    listen = live.get(ENCLOSURE_VARIANT)
+    if listen is None or (recorded_only and listen.engine != RECORDED):
+        return None
+    if listen.engine == RECORDED:
+        statuses = recording_statuses(page, speech_sections(version.object))
+        if any(s.missing or s.stale for s in statuses):
+            return None
+    elif version.is_fallback:
+        return None
+    return Episode(page, version.object, version.language, listen, live.get(LOW_BANDWIDTH_VARIANT))
 
 
 def podcast_feed(locale, absolute_url, feed_url):

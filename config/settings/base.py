@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ALTAVOZ_VAR_DIR", BASE_DIR / "var"))
@@ -69,6 +70,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
+    "csp",  # its system checks catch a malformed CONTENT_SECURITY_POLICY
     "cms",
     "audio",
     "audio.radio",
@@ -101,8 +103,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers on every response, the API's too (ApiMiddleware, inserted
+    # after these, answers most of /api/ without the middleware further down).
+    "cms.middleware.SiteCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Compresses public pages (the 40 KB budget) but never the admin (BREACH).
     "cms.middleware.PublicGZipMiddleware",
+    # Cache-Control and ETag/304 for public pages; inside gzip, so the ETag is
+    # the uncompressed page's (see the class).
+    "cms.middleware.PublicPageCachingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.PublicLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +121,80 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# --- Security headers --------------------------------------------------------
+# Content-Security-Policy (django-csp 4, cms.middleware.SiteCSPMiddleware): a
+# listener's page loads only from our own origin and runs no inline script,
+# so nothing it loads can talk to anyone else; and no other site may frame it.
+CONTENT_SECURITY_POLICY = {
+    # The Wagtail admin runs inline scripts; it keeps X-Frame-Options instead.
+    "EXCLUDE_URL_PREFIXES": ("/admin/",),
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for the empty favicon (no favicon request)
+        "media-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# The API's JSON and the feeds' XML are data, never pages: shown in a browser,
+# nothing in them may load, run or be framed (their HTML, /api/docs/, gets the above).
+ALTAVOZ_DATA_CSP_DIRECTIVES = {"default-src": [NONE], "frame-ancestors": [NONE]}
+
+# Permissions-Policy (django-permissions-policy): every feature that reaches the
+# phone's hardware, the person's identity, data or payments, or lets a page act
+# without a tap is off, for our pages and any frame. Allowed, for our own origin
+# only, is what the listening player uses (site/static/js/listen.js):
+# - web-share: "Compartir" hands the audio file or the link to the phone's share sheet;
+# - clipboard-write: where the phone cannot share, the link is copied instead.
+# Playing audio needs no permission; nothing plays by itself, so autoplay is off.
+# Lock-screen controls (Media Session) and saving for offline (service worker,
+# Cache Storage) need none. Left at the browser's defaults: playing on while the
+# screen is off (media-playback-while-not-visible: listeners lock their phones),
+# sync-xhr (the admin's jQuery may load scripts synchronously) and the client
+# hints (Save-Data must still reach us). A browser without one of these features
+# ignores it with a console warning (desktop Linux Chromium has no web-share).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "browsing-topics": [],
+    "camera": [],
+    "clipboard-read": [],
+    "clipboard-write": ["self"],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": [],
+    "gamepad": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "identity-credentials-get": [],
+    "idle-detection": [],
+    "local-fonts": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "otp-credentials": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-create": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "storage-access": [],
+    "usb": [],
+    "web-share": ["self"],
+    "window-management": [],
+    "xr-spatial-tracking": [],
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -250,8 +333,8 @@ ALTAVOZ_RECORDING_MAX_SECONDS = env_int("ALTAVOZ_RECORDING_MAX_SECONDS", 600)
 # --- API (config/api.py) ---------------------------------------------------
 # The public API's own app (documents, sync log) and the schema generator.
 INSTALLED_APPS += ["cms.api", "drf_spectacular"]
-# Outermost but security: CORS, no cookies, JSON 500s for /api/ (cms/api/middleware.py).
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "cms.api.middleware.ApiMiddleware")
+# Outermost but security and its headers: CORS, no cookies, JSON 500s for /api/ (cms/api/middleware.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("cms.middleware.PublicGZipMiddleware"), "cms.api.middleware.ApiMiddleware")
 
 # Caches: local memory by default (nothing to run); set ALTAVOZ_CACHE_URL
 # (e.g. redis://127.0.0.1:6379/1) to share API documents and throttling

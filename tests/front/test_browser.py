@@ -223,6 +223,26 @@ def test_a_visit_talks_only_to_our_origin_and_sets_no_cookie(phone, live_server,
     assert page.evaluate("document.cookie") == ""
 
 
+def test_the_player_works_under_the_security_headers_without_a_violation(phone, live_server, listening_site):
+    """The CSP and the Permissions-Policy are headers now: they block nothing the player does."""
+    page = phone.new_page()
+    page.add_init_script(
+        "window.violations = []; document.addEventListener('securitypolicyviolation',"
+        " (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    response = page.goto(live_server.url + GUIDE)
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "web-share=(self)" in response.headers["permissions-policy"]
+    page.click("#play-pause")
+    wait_for_time(page, 1.0)
+    page.click("#save-offline")  # registers the service worker, fills the cache
+    page.wait_for_selector("#delete-offline:not([hidden])", timeout=20000)
+    page.click(f'[data-section="{SECOND}"] .section-play')
+    wait_for_time(page, section_start(page, SECOND) + 0.5, timeout=20000)
+    assert audio_state(page)["error"] is None
+    assert page.evaluate("window.violations") == []
+
+
 def test_audio_is_served_in_ranges_to_the_browser(phone, live_server, listening_site):
     from audio.models import Rendition
 
@@ -315,9 +335,16 @@ def test_share_falls_back_to_copying_the_link(phone, live_server, listening_site
     page.goto(live_server.url + GUIDE)
     # Headless Chromium on Linux has no share sheet: the link is copied instead.
     page.evaluate("() => { delete Navigator.prototype.share; delete Navigator.prototype.canShare; }")
+    # Our pages may write the clipboard but not read it (Permissions-Policy): note what was written.
+    page.evaluate("""() => {
+        const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+        navigator.clipboard.writeText = (text) => write(text).then(() => { window.copiedText = text; });
+    }""")
     page.click("#share")
     page.wait_for_function("() => document.getElementById('keep-status').textContent.length > 0")
-    assert page.evaluate("navigator.clipboard.readText()") == live_server.url + GUIDE
+    assert page.text_content("#keep-status").startswith("Enlace copiado.")
+    assert page.evaluate("window.copiedText") == live_server.url + GUIDE
+    assert "permissions policy" in page.evaluate("navigator.clipboard.readText().then(() => '', (e) => e.message)")
 
 
 def test_share_sends_the_audio_file_where_the_phone_can(phone, live_server, listening_site):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audio.jobs import request_audio, run_job
 from audio.models import Rendition
+from cms.models import GuidePage
 
 from .conftest import add_recordings
 
@@ -129,6 +130,18 @@ def test_only_published_public_guides_with_audio(client, spanish_audio):
 
     spanish_audio.unpublish()
     assert items_by_title(get_feed(client).content) == {}
+
+
+def test_an_expired_guide_leaves_the_feed_at_once(client, spanish_audio):
+    """Expiry hides a guide before the scheduled-publishing sweep unpublishes it (cms.visibility)."""
+    GuidePage.objects.filter(pk=spanish_audio.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
+    assert items_by_title(get_feed(client).content) == {}
+
+
+def test_the_feed_shows_the_published_guide_not_a_draft_in_its_row(client, spanish_audio):
+    """wagtail-localize can write a draft into the page row: the feed reads the live revision."""
+    GuidePage.objects.filter(pk=spanish_audio.pk).update(title="Borrador sin publicar", has_unpublished_changes=True)
+    assert set(items_by_title(get_feed(client).content)) == {"Guía corta"}
 
 
 def test_kaqchikel_feed_has_recordings_only_and_only_when_complete(client, kaqchikel_guide):
