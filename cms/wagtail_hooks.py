@@ -1,7 +1,9 @@
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import Organization
+from .rich_text import PublicPageLinkHandler
 
 
 class OrganizationViewSet(SnippetViewSet):
@@ -15,3 +17,10 @@ class OrganizationViewSet(SnippetViewSet):
 
 
 register_snippet(OrganizationViewSet)
+
+
+# After Wagtail's own (order 0): replaces its "page" link handler, which links to
+# any page, public or not (see cms.rich_text).
+@hooks.register("register_rich_text_features", order=100)
+def register_public_page_links(features):
+    features.register_link_type(PublicPageLinkHandler)
