@@ -145,7 +145,8 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     authentication_classes = ()
     renderer_classes = (JSONRenderer,)
     content_negotiation_class = JSONOnlyNegotiation
-    known_query_parameters = PagesAPIViewSet.known_query_parameters - {"format"}
+    # rich_text_format=markdown expands page links to their URLs, hidden pages' slugs included.
+    known_query_parameters = PagesAPIViewSet.known_query_parameters - {"format", "rich_text_format"}
 
     @classmethod
     def get_body_fields(cls, model):
@@ -167,6 +168,8 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if "rich_text_format" in request.GET:  # detail views do not check known_query_parameters
+            raise BadRequestError("rich_text_format is not supported: page links would name hidden pages.")
         for name in STOCK_INTEGER_PARAMETERS:
             value = request.GET.get(name)
             if value is not None and not INTEGER_RE.match(value):

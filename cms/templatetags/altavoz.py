@@ -38,8 +38,10 @@ def language_switcher(page=None):
     current = get_language()
     translations = {}
     if isinstance(page, Page):
-        for translation in page.get_translations(inclusive=True).live().public().select_related("locale"):
-            translations[translation.locale.language_code] = translation
+        from cms import visibility
+
+        for version in visibility.public_versions(page.get_translations(inclusive=True).select_related("locale")):
+            translations[version.requested.locale.language_code] = version.requested
     links = []
     for code, _name in settings.LANGUAGES:
         target = translations.get(code)
