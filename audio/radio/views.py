@@ -12,14 +12,14 @@ from django.template.response import TemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from wagtail.models import Locale
 
 from audio.views import editable_page
 from cms.models import GuidePage
 
 from .downloads import current_package, request_package
-from .feeds import podcast_feed
+from .feeds import podcast_feed, radio_feed
 from .models import RadioPackage
 from .packages import package_name
 from .sources import PackageError
@@ -27,13 +27,24 @@ from .sources import PackageError
 FEED_MAX_AGE = 300  # seconds; podcast apps and stations poll
 
 
-@require_GET
+@require_safe
 def podcast(request, locale):
-    """``/feeds/<locale>/podcast.xml``: RSS 2.0 + iTunes + Podcasting 2.0 (see ``feeds``)."""
+    """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see ``feeds``)."""
+    return _feed(request, locale, podcast_feed)
+
+
+@require_safe
+def radio(request, locale):
+    """``/feeds/<locale>/radio.xml``: for stations, with the guides' real titles (see ``feeds``)."""
+    return _feed(request, locale, radio_feed)
+
+
+def _feed(request, locale, build):
+    """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0, with ETag and 304."""
     found = Locale.objects.filter(language_code=locale).first()
     if found is None:
         raise Http404("Unknown locale")
-    body = podcast_feed(found, request.build_absolute_uri, request.build_absolute_uri(request.path))
+    body = build(found, request.build_absolute_uri, request.build_absolute_uri(request.path))
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     response = get_conditional_response(request, etag=etag) or HttpResponse(
         body, content_type="application/rss+xml; charset=utf-8"
