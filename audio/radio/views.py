@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
@@ -77,6 +78,7 @@ def package(request, page_id):
             "package": built,
             "problem": problem,
             "waiting": waiting,
+            "radio_feed_url": request.build_absolute_uri(reverse("radio_feed", args=[page.locale.language_code])),
             "title": _("Paquete para radio: %(title)s (%(locale)s)")
             % {"title": page.title, "locale": page.locale.language_code},
         },
