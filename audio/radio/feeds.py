@@ -1,19 +1,31 @@
-"""Podcast feeds for stations that subscribe instead of downloading: ``/feeds/<locale>/podcast.xml``.
+"""Podcast feeds, two per locale: one for radio stations, one for listeners.
 
-RSS 2.0 with iTunes tags and Podcasting 2.0 tags, one episode per guide:
+- ``/feeds/<locale>/radio.xml``, for community radio stations that subscribe
+  instead of downloading packages: the guides' real titles and summaries, and
+  ``podcast:chapters`` (JSON, named by the sections' headings). Linked only
+  from the admin's radio package page and the packages' README, never from
+  public pages.
+- ``/feeds/<locale>/podcast.xml``, for listeners' podcast apps, which show
+  episode and chapter titles on lock screens, in notifications and in their
+  lists: the channel is the site's name, an episode is the guide's discreet
+  title, with no summary and no chapters JSON (the MP3 itself only carries
+  numbered "Parte N" chapters). Nothing in it names the topic.
+
+RSS 2.0 with iTunes and Podcasting 2.0 tags, one episode per guide in both:
 
 - enclosure: the live ``listen`` rendition (MP3); ``podcast:alternateEnclosure``
-  offers it and the ``lowdata`` rendition (Opus) for stations on thin links;
-- ``podcast:transcript``: the WebVTT captions; ``podcast:chapters``: JSON chapters;
+  offers it and the ``lowdata`` rendition (Opus) for thin links;
+- ``podcast:transcript``: the WebVTT captions (see ``_listener_item`` for why
+  listeners keep it);
 - ``guid``: the guide's translation key + locale, so an episode keeps its
   identity when its audio is regenerated, while ``pubDate`` (the rendition's
   date) and the enclosure URL (content-hashed) change with the audio.
 
 Guides come only through ``cms.visibility`` (live revision, not expired,
-public, a fallback's source public too), with live audio, and only audio
-that is honestly in the feed's language: a synthesized voice only over a
-complete translation, recorded audio (Kaqchikel) only when every section's
-recording is there and up to date. Every URL is this site's own.
+public, a fallback's source public too), and only audio that is honestly in
+the feed's language: a synthesized voice only over a complete translation,
+recorded audio (Kaqchikel) only when every section's recording is there and
+up to date. Every URL is this site's own.
 """
 
 from __future__ import annotations
@@ -71,7 +83,7 @@ def episode_guid(page):
 
 
 def feed_episodes(locale):
-    """The episodes of a locale's feed, in site order (see module docstring for the rules)."""
+    """The episodes of a locale's feeds, in site order (see module docstring for the rules)."""
     language = locale.language_code
     # A language read only by people (Kaqchikel) never lists a synthesized voice.
     recorded_only = set(settings.ALTAVOZ_VOICES.get(language, [])) == {RECORDED}
@@ -96,67 +108,115 @@ def _episode(version, recorded_only):
     return Episode(page, version.object, version.language, listen, live.get(LOW_BANDWIDTH_VARIANT))
 
 
-def podcast_feed(locale, absolute_url, feed_url):
-    """The RSS document (bytes, UTF-8) of a locale's feed.
+def radio_feed(locale, absolute_url, feed_url):
+    """The stations' RSS document (bytes, UTF-8): real titles, summaries, chapters.
 
     ``absolute_url(path)`` makes a site path absolute; ``feed_url`` is the
     feed's own address (atom:link rel="self", podcast:guid).
     """
     language = locale.language_code
-    episodes = feed_episodes(locale)
     with translation.override(language):
         language_name = dict(settings.LANGUAGES).get(language, language)
-        site = settings.WAGTAIL_SITE_NAME
-        rss = ET.Element("rss", {"version": "2.0"})
-        channel = _sub(rss, "channel")
-        _sub(channel, "title", _("%(site)s: guías en audio (%(language)s)") % {"site": site, "language": language_name})
-        _sub(channel, "link", absolute_url(f"/{language}/"))
+        title = _("%(site)s: guías en audio (%(language)s)") % {
+            "site": settings.WAGTAIL_SITE_NAME, "language": language_name,
+        }
         description = _(
             "Guías de reducción de daños en audio, para escuchar y para retransmitir en radios comunitarias."
         )
-        _sub(channel, "description", description)
-        _sub(channel, "language", language)
-        _sub(channel, "generator", site)
-        _sub(channel, f"{{{NAMESPACES['atom']}}}link", href=feed_url, rel="self", type="application/rss+xml")
-        if episodes:
-            _sub(channel, "lastBuildDate", _rfc822(max(e.listen.generated_at for e in episodes)))
-        _sub(channel, _itunes("author"), site)
-        _sub(channel, _itunes("summary"), description)
-        _sub(channel, _itunes("explicit"), "false")
-        _sub(channel, _itunes("type"), "episodic")
-        _sub(channel, _itunes("category"), text="Health & Fitness")
-        _sub(channel, _podcast("guid"), str(uuid.uuid5(PODCAST_GUID_NAMESPACE, _without_scheme(feed_url))))
-        for episode in episodes:
-            _item(channel, episode, absolute_url)
+        return _rss(locale, absolute_url, feed_url, title, description, _radio_item)
+
+
+def podcast_feed(locale, absolute_url, feed_url):
+    """The listeners' RSS document (bytes, UTF-8): discreet titles only (see module docstring)."""
+    with translation.override(locale.language_code):
+        return _rss(locale, absolute_url, feed_url, settings.WAGTAIL_SITE_NAME, _("Notas en audio."), _listener_item)
+
+
+def _rss(locale, absolute_url, feed_url, title, description, write_item):
+    language = locale.language_code
+    episodes = feed_episodes(locale)
+    site = settings.WAGTAIL_SITE_NAME
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", title)
+    _sub(channel, "link", absolute_url(f"/{language}/"))
+    _sub(channel, "description", description)
+    _sub(channel, "language", language)
+    _sub(channel, "generator", site)
+    _sub(channel, f"{{{NAMESPACES['atom']}}}link", href=feed_url, rel="self", type="application/rss+xml")
+    if episodes:
+        _sub(channel, "lastBuildDate", _rfc822(max(e.listen.generated_at for e in episodes)))
+    _sub(channel, _itunes("author"), site)
+    _sub(channel, _itunes("summary"), description)
+    _sub(channel, _itunes("explicit"), "false")
+    _sub(channel, _itunes("type"), "episodic")
+    _sub(channel, _itunes("category"), text="Health & Fitness")
+    _sub(channel, _podcast("guid"), str(uuid.uuid5(PODCAST_GUID_NAMESPACE, _without_scheme(feed_url))))
+    for episode in episodes:
+        write_item(channel, episode, absolute_url)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
 
 
-def _item(channel, episode, absolute_url):
-    page, content, listen = episode.page, episode.content, episode.listen
+def _radio_item(channel, episode, absolute_url):
+    content, listen = episode.content, episode.listen
+    summary = "\n\n".join(part for part in (content.summary, _reviewed(content)) if part)
+    item = _item(channel, episode, absolute_url, content.title, summary)
+    _transcript(item, episode, absolute_url)
+    if listen.chapters:
+        _sub(item, _podcast("chapters"), url=absolute_url(listen.chapters.url), type="application/json+chapters")
+    _alternates(item, episode, absolute_url)
+
+
+def _listener_item(channel, episode, absolute_url):
+    """An episode a lock screen may show: the discreet title, the review date, the audio.
+
+    No chapters JSON: apps show chapter titles (the headings) on lock screens
+    and in notifications. The transcript stays: it is the words the audio
+    says, which the app shows only inside itself, when the listener opens it,
+    never on a lock screen or in a notification; and it lets a listener who
+    cannot hear, or cannot safely play sound where she is, read the guide.
+    """
+    content = episode.content
+    title = getattr(content, "discreet_title", "") or settings.WAGTAIL_SITE_NAME
+    item = _item(channel, episode, absolute_url, title, _reviewed(content))
+    _transcript(item, episode, absolute_url)
+    _alternates(item, episode, absolute_url)
+
+
+def _item(channel, episode, absolute_url, title, description):
+    """An item with what both feeds share: title, link, guid, date and the audio."""
+    page, listen = episode.page, episode.listen
     item = _sub(channel, "item")
-    _sub(item, "title", content.title)
+    _sub(item, "title", title)
     _sub(item, "link", absolute_url(page.get_url() or "/"))
-    reviewed = getattr(content, "last_reviewed", None)
-    summary = content.summary
-    if reviewed:
-        summary = f"{summary}\n\n" + _("Revisada el %(date)s.") % {"date": reviewed.isoformat()}
-    _sub(item, "description", summary)
+    if description:
+        _sub(item, "description", description)
     _sub(item, "guid", episode.guid, isPermaLink="false")
     _sub(item, "pubDate", _rfc822(listen.generated_at))
-    audio_url = absolute_url(listen.audio.url)
-    _sub(item, "enclosure", url=audio_url, length=str(listen.size_bytes), type=listen.mime_type)
-    _sub(item, _itunes("title"), content.title)
+    _sub(item, "enclosure", url=absolute_url(listen.audio.url), length=str(listen.size_bytes), type=listen.mime_type)
+    _sub(item, _itunes("title"), title)
     _sub(item, _itunes("duration"), str(round(listen.duration)))
     _sub(item, _itunes("episodeType"), "full")
     _sub(item, _itunes("explicit"), "false")
-    if listen.captions:
+    return item
+
+
+def _reviewed(content):
+    reviewed = getattr(content, "last_reviewed", None)
+    return _("Revisada el %(date)s.") % {"date": reviewed.isoformat()} if reviewed else ""
+
+
+def _transcript(item, episode, absolute_url):
+    captions = episode.listen.captions
+    if captions:
         _sub(
-            item, _podcast("transcript"), url=absolute_url(listen.captions.url), type="text/vtt",
+            item, _podcast("transcript"), url=absolute_url(captions.url), type="text/vtt",
             language=episode.text_language, rel="captions",
         )
-    if listen.chapters:
-        _sub(item, _podcast("chapters"), url=absolute_url(listen.chapters.url), type="application/json+chapters")
-    _alternate(item, listen, absolute_url, _("Escuchar (MP3)"), default=True)
+
+
+def _alternates(item, episode, absolute_url):
+    _alternate(item, episode.listen, absolute_url, _("Escuchar (MP3)"), default=True)
     if episode.lowdata is not None:
         _alternate(item, episode.lowdata, absolute_url, _("Datos bajos (Opus)"))
 

@@ -44,6 +44,7 @@ from urllib.parse import urljoin
 import numpy as np
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -63,7 +64,8 @@ from audio.publishing import ISO_639_3, assemble
 from audio.variants import get_variant
 
 # Bump when the layout or contents change: it is part of the admin cache key.
-PACKAGE_FORMAT_VERSION = 1
+# 2: the README gives the stations' feed.
+PACKAGE_FORMAT_VERSION = 2
 FORMATS = ("mp3", "wav")
 # Silence between a station ID and the speech it frames.
 STATION_ID_PAUSE = 0.4
@@ -204,6 +206,11 @@ def guide_url(page):
     return urljoin(settings.WAGTAILADMIN_BASE_URL, page.get_url() or "")
 
 
+def radio_feed_url(locale_code):
+    """The stations' podcast feed of a locale (absolute, from WAGTAILADMIN_BASE_URL): real titles."""
+    return urljoin(settings.WAGTAILADMIN_BASE_URL, reverse("radio_feed", args=[locale_code]))
+
+
 def license_text():
     return getattr(settings, "ALTAVOZ_RADIO_LICENSE", DEFAULT_LICENSE)
 
@@ -301,6 +308,7 @@ def _package_files(source, options, variant, station_ids, name):
         "guide": content,
         "page": page,
         "url": url,
+        "radio_feed_url": radio_feed_url(page.locale.language_code),
         "last_reviewed": reviewed,
         "language_name": languages.get(source.language, source.language),
         "text_language_name": languages.get(source.text_language, source.text_language),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from audio.views import editable_page
 from cms.models import GuidePage
 
 from .downloads import current_package, request_package
-from .feeds import podcast_feed
+from .feeds import podcast_feed, radio_feed
 from .models import RadioPackage
 from .packages import package_name
 from .sources import PackageError
@@ -27,13 +28,28 @@ from .sources import PackageError
 FEED_MAX_AGE = 300  # seconds; podcast apps and stations poll
 
 
+<<<<<<< HEAD
 @require_safe  # HEAD too: podcast apps and feed checkers probe with it
+=======
+@require_safe
+>>>>>>> headers-feeds
 def podcast(request, locale):
-    """``/feeds/<locale>/podcast.xml``: RSS 2.0 + iTunes + Podcasting 2.0 (see ``feeds``)."""
+    """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see ``feeds``)."""
+    return _feed(request, locale, podcast_feed)
+
+
+@require_safe
+def radio(request, locale):
+    """``/feeds/<locale>/radio.xml``: for stations, with the guides' real titles (see ``feeds``)."""
+    return _feed(request, locale, radio_feed)
+
+
+def _feed(request, locale, build):
+    """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0, with ETag and 304."""
     found = Locale.objects.filter(language_code=locale).first()
     if found is None:
         raise Http404("Unknown locale")
-    body = podcast_feed(found, request.build_absolute_uri, request.build_absolute_uri(request.path))
+    body = build(found, request.build_absolute_uri, request.build_absolute_uri(request.path))
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     response = get_conditional_response(request, etag=etag) or HttpResponse(
         body, content_type="application/rss+xml; charset=utf-8"
@@ -66,6 +82,7 @@ def package(request, page_id):
             "package": built,
             "problem": problem,
             "waiting": waiting,
+            "radio_feed_url": request.build_absolute_uri(reverse("radio_feed", args=[page.locale.language_code])),
             "title": _("Paquete para radio: %(title)s (%(locale)s)")
             % {"title": page.title, "locale": page.locale.language_code},
         },

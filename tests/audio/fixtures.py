@@ -34,6 +34,26 @@ def small_guide(db):
     return guide
 
 
+def borrow_audio(page, donor):
+    """Give ``page`` live renditions that reuse ``donor``'s files (no synthesis).
+
+    Section offsets are made up but in reading order: enough for the player,
+    the page weight and accessibility, which do not depend on what is said.
+    """
+    from audio.models import Rendition
+    from audio.speech_text import speech_sections
+
+    sections = [
+        {"id": s.id, "heading": s.heading, "start": float(i * 10), "end": float(i * 10 + 9)}
+        for i, s in enumerate(speech_sections(page))
+    ]
+    for rendition in Rendition.objects.filter(page=donor, state=Rendition.State.LIVE):
+        rendition.pk = None
+        rendition.page = page
+        rendition.sections = sections
+        rendition.save()
+
+
 @pytest.fixture
 def synth_calls(monkeypatch):
     """Counts real espeak synthesis calls (the engine still runs)."""

@@ -11,6 +11,8 @@ import shutil
 
 import pytest
 
+from tests.audio.fixtures import borrow_audio
+
 CHROMIUM = os.environ.get("ALTAVOZ_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -63,26 +65,6 @@ def add_test_guide(home=None, **changes):
     guide = home.add_child(instance=GuidePage(**{**TEST_GUIDE, **changes}))
     guide.save_revision().publish()
     return guide
-
-
-def borrow_audio(page, donor):
-    """Give ``page`` live renditions that reuse ``donor``'s files (no synthesis).
-
-    Section offsets are made up but in reading order: enough for the player,
-    the page weight and accessibility, which do not depend on what is said.
-    """
-    from audio.models import Rendition
-    from audio.speech_text import speech_sections
-
-    sections = [
-        {"id": s.id, "heading": s.heading, "start": float(i * 10), "end": float(i * 10 + 9)}
-        for i, s in enumerate(speech_sections(page))
-    ]
-    for rendition in Rendition.objects.filter(page=donor, state=Rendition.State.LIVE):
-        rendition.pk = None
-        rendition.page = page
-        rendition.sections = sections
-        rendition.save()
 
 
 @pytest.fixture(scope="session")

@@ -119,6 +119,8 @@ def test_tags_playlist_cue_and_libreto_describe_the_audio(spanish_audio, tmp_pat
     readme = package.text("README.txt")
     assert "Paquete para radio · Español" in readme and "sha256sum -c SHA256SUMS" in readme
     assert "-23 LUFS" in readme
+    # Stations may subscribe instead: their feed, with the real titles (not the listeners' one).
+    assert "http://127.0.0.1:8000/feeds/es/radio.xml" in readme and "podcast.xml" not in readme
     assert "Licencia:" in package.text("CREDITOS.txt") and "espeak-ng" in package.text("CREDITOS.txt")
 
 

@@ -1,4 +1,4 @@
-"""/feeds/<locale>/podcast.xml: stations subscribe instead of downloading by hand."""
+"""The feeds: /feeds/<locale>/radio.xml for stations (real titles), /feeds/<locale>/podcast.xml for listeners (discreet)."""
 
 import base64
 import hashlib
@@ -16,7 +16,10 @@ from django.utils import timezone
 
 from audio.jobs import request_audio, run_job
 from audio.models import Rendition
+from audio.voices import RECORDED
+from cms import visibility
 from cms.models import GuidePage
+from tests.audio.fixtures import borrow_audio
 
 from .conftest import add_recordings
 
@@ -29,13 +32,28 @@ NS = {
 }
 
 
-def get_feed(client, locale="es", **headers):
-    return client.get(f"/feeds/{locale}/podcast.xml", **headers)
+# The two feeds, each with the title the small test guide has in it.
+RADIO, LISTENERS = "radio", "podcast"
+FEEDS = [(RADIO, "Guía corta"), (LISTENERS, "Notas")]
+DEMO_SLUGS = ["mixco", "patzun"]
+
+
+def get_feed(client, locale="es", feed=LISTENERS, **headers):
+    return client.get(f"/feeds/{locale}/{feed}.xml", **headers)
 
 
 def items_by_title(xml_bytes):
     channel = ET.fromstring(xml_bytes).find("channel")
     return {item.findtext("title"): item for item in channel.findall("item")}
+
+
+def feed_strings(xml_bytes):
+    """Every text and attribute value of a feed, unescaped."""
+    strings = []
+    for element in ET.fromstring(xml_bytes).iter():
+        strings.append(element.text or "")
+        strings.extend(element.attrib.values())
+    return "\n".join(strings)
 
 
 def stored(url):
@@ -49,8 +67,8 @@ def stored(url):
         return file.read()
 
 
-def test_feed_parses_with_namespaced_tags_and_reachable_urls(client, spanish_audio):
-    response = get_feed(client)
+def test_radio_feed_parses_with_real_titles_chapters_and_reachable_urls(client, spanish_audio):
+    response = get_feed(client, feed=RADIO)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
     assert "Set-Cookie" not in response  # listeners and stations get no cookies
@@ -88,97 +106,201 @@ def test_feed_parses_with_namespaced_tags_and_reachable_urls(client, spanish_aud
     assert integrity == "sha256-" + base64.b64encode(hashlib.sha256(low_audio).digest()).decode()
     assert item.findtext("itunes:duration", namespaces=NS) == str(round(listen.duration))
     channel = ET.fromstring(response.content).find("channel")
-    assert channel.find("atom:link", NS).get("href") == "http://testserver/feeds/es/podcast.xml"
+    assert channel.find("atom:link", NS).get("href") == "http://testserver/feeds/es/radio.xml"
     assert channel.find("itunes:category", NS).get("text") == "Health & Fitness"
+    assert entry.summary.startswith("Una guía de prueba.")
+
+
+def test_listeners_feed_keeps_the_audio_transcript_and_guid_under_a_discreet_title(client, spanish_audio):
+    response = get_feed(client)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
+    assert "Set-Cookie" not in response
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.feed.title == "Altavoz"
+    (entry,) = parsed.entries
+    assert entry.title == "Notas" and entry.itunes_title == "Notas"
+    assert entry.id == f"altavoz:guide:{spanish_audio.translation_key}:es"
+    assert entry.summary == "Revisada el 2026-11-01."
+
+    listen = Rendition.objects.get(page=spanish_audio, variant="listen", state="live")
+    lowdata = Rendition.objects.get(page=spanish_audio, variant="lowdata", state="live")
+    (enclosure,) = entry.enclosures
+    assert stored(enclosure.href) and int(enclosure.length) == listen.size_bytes
+    item = items_by_title(response.content)["Notas"]
+    assert stored(item.find("podcast:transcript", NS).get("url")).decode().startswith("WEBVTT")
+    assert item.find("podcast:chapters", NS) is None
+    sources = {a.find("podcast:source", NS).get("uri") for a in item.findall("podcast:alternateEnclosure", NS)}
+    assert sources == {f"http://testserver{listen.audio.url}", f"http://testserver{lowdata.audio.url}"}
+    channel = ET.fromstring(response.content).find("channel")
+    assert channel.find("atom:link", NS).get("href") == "http://testserver/feeds/es/podcast.xml"
+    # Not the stations' channel: its own podcast:guid.
+    radio_channel = ET.fromstring(get_feed(client, feed=RADIO).content).find("channel")
+    assert channel.findtext("podcast:guid", namespaces=NS) != radio_channel.findtext("podcast:guid", namespaces=NS)
+
+
+def episodes(client, locale="es"):
+    """The small guide's item in each feed: {feed: item}, found by its title there."""
+    return {feed: items_by_title(get_feed(client, locale, feed).content)[title] for feed, title in FEEDS}
 
 
 def test_guid_is_stable_while_pubdate_and_enclosure_follow_the_audio(client, spanish_audio):
     # Age the first audio, so the new one is visibly later (pubDate has one-second resolution).
     run_job(spanish_audio.pk)
     Rendition.objects.filter(page=spanish_audio).update(generated_at=timezone.now() - timedelta(hours=2))
-    before = items_by_title(get_feed(client).content)["Guía corta"]
+    before = episodes(client)
 
     raw = spanish_audio.sections.get_prep_value()
     raw[0]["value"]["body"] = "<p>En el centro de salud, gratis.</p>"
     spanish_audio.sections = raw
     spanish_audio.save_revision().publish()
     run_job(spanish_audio.pk)
-    after = items_by_title(get_feed(client).content)["Guía corta"]
-
-    assert after.findtext("guid") == before.findtext("guid")
-    assert after.find("guid").get("isPermaLink") == "false"
-    assert after.find("enclosure").get("url") != before.find("enclosure").get("url")
-    assert parsedate_to_datetime(after.findtext("pubDate")) > parsedate_to_datetime(before.findtext("pubDate"))
+    after = episodes(client)
 
     # Regenerating the same audio keeps the episode's identity too.
     request_audio(spanish_audio, force=True)
     run_job(spanish_audio.pk)
-    again = items_by_title(get_feed(client).content)["Guía corta"]
-    assert again.findtext("guid") == before.findtext("guid")
+    again = episodes(client)
+    for feed, _title in FEEDS:
+        assert after[feed].findtext("guid") == before[feed].findtext("guid") == again[feed].findtext("guid")
+        assert after[feed].find("guid").get("isPermaLink") == "false"
+        assert after[feed].find("enclosure").get("url") != before[feed].find("enclosure").get("url")
+        assert parsedate_to_datetime(after[feed].findtext("pubDate")) > parsedate_to_datetime(
+            before[feed].findtext("pubDate")
+        )
+    # Both feeds describe the same episode.
+    assert after[RADIO].findtext("guid") == after[LISTENERS].findtext("guid")
 
 
-def test_only_published_public_guides_with_audio(client, spanish_audio):
+@pytest.mark.parametrize("feed, title", FEEDS)
+def test_only_published_public_guides_with_audio(client, spanish_audio, feed, title):
     from wagtail.models import PageViewRestriction
 
-    assert "Guía corta" in items_by_title(get_feed(client).content)
     # Demo guides have no audio in tests: not listed rather than listed without sound.
-    assert set(items_by_title(get_feed(client).content)) == {"Guía corta"}
+    assert set(items_by_title(get_feed(client, feed=feed).content)) == {title}
 
     restriction = PageViewRestriction.objects.create(page=spanish_audio, restriction_type="password", password="x")
-    assert items_by_title(get_feed(client).content) == {}
+    assert items_by_title(get_feed(client, feed=feed).content) == {}
     restriction.delete()
 
     spanish_audio.unpublish()
-    assert items_by_title(get_feed(client).content) == {}
+    assert items_by_title(get_feed(client, feed=feed).content) == {}
 
 
-def test_an_expired_guide_leaves_the_feed_at_once(client, spanish_audio):
+@pytest.mark.parametrize("feed", [RADIO, LISTENERS])
+def test_an_expired_guide_leaves_both_feeds_at_once(client, spanish_audio, feed):
     """Expiry hides a guide before the scheduled-publishing sweep unpublishes it (cms.visibility)."""
     GuidePage.objects.filter(pk=spanish_audio.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
-    assert items_by_title(get_feed(client).content) == {}
+    assert items_by_title(get_feed(client, feed=feed).content) == {}
 
 
-def test_the_feed_shows_the_published_guide_not_a_draft_in_its_row(client, spanish_audio):
-    """wagtail-localize can write a draft into the page row: the feed reads the live revision."""
-    GuidePage.objects.filter(pk=spanish_audio.pk).update(title="Borrador sin publicar", has_unpublished_changes=True)
-    assert set(items_by_title(get_feed(client).content)) == {"Guía corta"}
+def test_feeds_show_the_published_guide_not_a_draft_in_its_row(client, spanish_audio):
+    """wagtail-localize can write a draft into the page row: the feeds read the live revision."""
+    GuidePage.objects.filter(pk=spanish_audio.pk).update(
+        title="Borrador sin publicar", discreet_title="Borrador", has_unpublished_changes=True
+    )
+    assert set(items_by_title(get_feed(client, feed=RADIO).content)) == {"Guía corta"}
+    assert set(items_by_title(get_feed(client).content)) == {"Notas"}
 
 
-def test_kaqchikel_feed_has_recordings_only_and_only_when_complete(client, kaqchikel_guide):
+def test_kaqchikel_feeds_have_recordings_only_and_only_when_complete(client, kaqchikel_guide):
+    def listed():
+        return {feed: set(items_by_title(get_feed(client, "cak", feed).content)) for feed, _title in FEEDS}
+
+    nothing = {RADIO: set(), LISTENERS: set()}
     run_job(kaqchikel_guide.pk)
-    assert items_by_title(get_feed(client, "cak").content) == {}  # no recordings: never Spanish as cak
+    assert listed() == nothing  # no recordings: never Spanish as cak
 
     add_recordings(kaqchikel_guide, skip={"intro"})
     run_job(kaqchikel_guide.pk)
     assert Rendition.objects.filter(page=kaqchikel_guide, state="live", engine="recorded").exists()
-    assert items_by_title(get_feed(client, "cak").content) == {}  # a section is missing
+    assert listed() == nothing  # a section is missing
 
     add_recordings(kaqchikel_guide, skip={s for s in ("11111111-1111-4111-8111-111111111111",
                                                       "33333333-3333-4333-8333-333333333333")})
     run_job(kaqchikel_guide.pk)
-    response = get_feed(client, "cak")
-    assert not feedparser.parse(response.content).bozo
-    item = items_by_title(response.content)["Guía corta"]
-    assert item.findtext("guid") == f"altavoz:guide:{kaqchikel_guide.translation_key}:cak"
-    assert item.find("enclosure").get("url").startswith("http://testserver/media/")
-    # The audio is Kaqchikel; the written text is still the Spanish source, and says so.
-    assert item.find("podcast:transcript", NS).get("language") == "es"
-    assert ET.fromstring(response.content).find("channel").findtext("language") == "cak"
+    for feed, title in FEEDS:
+        response = get_feed(client, "cak", feed)
+        assert not feedparser.parse(response.content).bozo
+        item = items_by_title(response.content)[title]
+        assert item.findtext("guid") == f"altavoz:guide:{kaqchikel_guide.translation_key}:cak"
+        assert item.find("enclosure").get("url").startswith("http://testserver/media/")
+        # The audio is Kaqchikel; the written text is still the Spanish source, and says so.
+        assert item.find("podcast:transcript", NS).get("language") == "es"
+        assert ET.fromstring(response.content).find("channel").findtext("language") == "cak"
 
 
-def test_unknown_locale_is_404_and_unchanged_feed_is_304(client, spanish_audio):
-    assert get_feed(client, "fr").status_code == 404
-    first = get_feed(client)
-    assert get_feed(client, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+@pytest.mark.parametrize("feed", [RADIO, LISTENERS])
+def test_unknown_locale_is_404_and_unchanged_feed_is_304(client, spanish_audio, feed):
+    assert get_feed(client, "fr", feed).status_code == 404
+    first = get_feed(client, feed=feed)
+    assert get_feed(client, feed=feed, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
-def test_head_gives_the_feeds_headers_without_a_body(client, spanish_audio):
-    """Podcast apps and feed checkers probe with HEAD before they download."""
-    get = get_feed(client)
-    head = client.head("/feeds/es/podcast.xml")
-    assert head.status_code == 200
-    assert head.content == b""
-    for header in ("Content-Type", "ETag", "Cache-Control"):
-        assert head[header] == get[header]
-    assert client.head("/feeds/es/podcast.xml", HTTP_IF_NONE_MATCH=get["ETag"]).status_code == 304
-    assert client.post("/feeds/es/podcast.xml").status_code == 405
+@pytest.mark.parametrize("feed", [RADIO, LISTENERS])
+def test_both_feeds_answer_head_and_refuse_post(client, spanish_audio, feed):
+    full = get_feed(client, feed=feed)
+    head = client.head(f"/feeds/es/{feed}.xml")
+    assert head.status_code == 200 and head.content == b""
+    assert head["ETag"] == full["ETag"] and head["Content-Type"] == full["Content-Type"]
+    assert client.post(f"/feeds/es/{feed}.xml").status_code == 405
+
+
+# --- The demo guides, with audio, in every language --------------------------------
+
+
+@pytest.fixture
+def demo_audio(spanish_audio):
+    """The demo guides in es, en and cak with live audio (the small guide's files).
+
+    Kaqchikel's is recorded, every section: the only audio its feeds list.
+    """
+    for page in GuidePage.objects.filter(slug__in=DEMO_SLUGS):
+        borrow_audio(page, spanish_audio)
+        if page.locale.language_code == "cak":
+            Rendition.objects.filter(page=page).update(engine=RECORDED)
+            add_recordings(page)
+    spanish_audio.unpublish()  # only the demo guides are left in the feeds
+
+
+def demo_versions(locale):
+    """What the public sees of the demo guides of a locale (cms.visibility)."""
+    return visibility.public_versions(GuidePage.objects.filter(locale__language_code=locale, slug__in=DEMO_SLUGS))
+
+
+def revealing_strings(version):
+    """What names a guide's topic: its titles, summaries and section headings, as published."""
+    strings = set()
+    for content in (version.requested, version.object):
+        strings |= {content.title, content.summary}
+        strings |= {block.value["heading"] for block in content.sections}
+    return strings
+
+
+@pytest.mark.parametrize("locale", ["es", "en", "cak"])
+def test_listeners_feed_names_no_topic_in_any_language(client, demo_audio, locale):
+    body = get_feed(client, locale).content
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    versions = demo_versions(locale)
+    assert len(versions) == len(DEMO_SLUGS) == len(parsed.entries)
+    assert [entry.title for entry in parsed.entries] == [v.object.discreet_title for v in versions]
+    text = feed_strings(body)
+    for version in versions:
+        for revealing in revealing_strings(version):
+            assert revealing not in text and revealing.encode() not in body, revealing
+    # No chapters JSON (its titles are the headings); the MP3's own chapters are "Parte N".
+    assert b"chapters" not in body
+
+
+@pytest.mark.parametrize("locale", ["es", "en", "cak"])
+def test_radio_feed_has_the_guides_real_titles_in_every_language(client, demo_audio, locale):
+    body = get_feed(client, locale, RADIO).content
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    versions = demo_versions(locale)
+    assert [entry.title for entry in parsed.entries] == [v.object.title for v in versions]
+    assert [entry.summary.split("\n\n")[0] for entry in parsed.entries] == [v.object.summary for v in versions]
+    for item in ET.fromstring(body).find("channel").findall("item"):
+        assert item.find("podcast:chapters", NS) is not None

@@ -32,6 +32,17 @@ def test_guides_have_the_button_other_pages_do_not(admin_client, small_guide):
     assert package_url(small_guide) in listing
 
 
+def test_package_page_links_the_stations_feed_of_its_locale_and_public_pages_do_not(
+    admin_client, client, small_guide, kaqchikel_guide
+):
+    for guide, locale in ((small_guide, "es"), (kaqchikel_guide, "cak")):
+        html = admin_client.get(package_url(guide)).content.decode()
+        assert f'href="http://testserver/feeds/{locale}/radio.xml"' in html
+    client.logout()
+    for url in ("/es/", "/es/guia-corta/", "/cak/guia-corta/"):
+        assert "/feeds/" not in client.get(url).content.decode()
+
+
 def test_prepare_then_download_gives_the_same_zip_as_the_command(
     admin_client, spanish_audio, tmp_path, django_capture_on_commit_callbacks
 ):
