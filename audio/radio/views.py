@@ -28,11 +28,7 @@ from .sources import PackageError
 FEED_MAX_AGE = 300  # seconds; podcast apps and stations poll
 
 
-<<<<<<< HEAD
 @require_safe  # HEAD too: podcast apps and feed checkers probe with it
-=======
-@require_safe
->>>>>>> headers-feeds
 def podcast(request, locale):
     """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see ``feeds``)."""
     return _feed(request, locale, podcast_feed)
