@@ -84,13 +84,15 @@ def readable_by(request, path):
 def editor_may_read(user, path):
     """What the admin shows ``user``: recordings and renditions of pages they may edit,
     image thumbnails if they may work with images, station IDs if they may change them."""
-    from wagtail.images.permissions import permission_policy as image_permissions
+    from wagtail.images import get_image_model
+    from wagtail.permissions import policy_registry
 
     from .models import Rendition, SectionRecording
 
     if not user.is_authenticated or not user.has_perm("wagtailadmin.access_admin"):
         return False
     if path.startswith(("images/", "original_images/")):
+        image_permissions = policy_registry.get_by_type(get_image_model())
         return image_permissions.user_has_any_permission(user, ["add", "change", "choose"])
     if path.startswith("radio/station-ids/"):
         return user.has_perm("radio.change_stationidentification")

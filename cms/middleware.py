@@ -1,4 +1,7 @@
+from urllib.parse import urlparse
+
 from csp.middleware import CSPMiddleware
+from django import http
 from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
 from django.middleware.http import ConditionalGetMiddleware
@@ -6,6 +9,10 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language_from_path
 
+from wagtail.contrib.redirects.middleware import RedirectMiddleware, get_redirect
+from wagtail.contrib.redirects.models import Redirect
+
+from . import visibility
 from .languages import looks_like_language_prefix
 
 # URL spaces that live outside i18n_patterns (see config/urls.py).
@@ -116,3 +123,31 @@ class PublicPageCachingMiddleware(ConditionalGetMiddleware):
         if is_html(response) and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_cache=True)
         return super().process_response(request, response)
+
+
+class PublicRedirectMiddleware(RedirectMiddleware):
+    """Wagtail's redirects (an editor's, or automatic after a slug change), only to what the public may see.
+
+    A redirect to a hidden page (expired, unpublished, private, a fallback to
+    a hidden source) answers the 404 it replaces: its Location would name the
+    page's slug, and a translation's slug can hold its hidden title.
+    """
+
+    def process_response(self, request, response):
+        if response.status_code != 404:
+            return response
+        path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
+        redirect = get_redirect(request, path)
+        path_without_query = urlparse(path).path
+        if redirect is None and path != path_without_query:
+            redirect = get_redirect(request, path_without_query)
+        if redirect is None:
+            return response
+        if redirect.redirect_page_id is not None and visibility.shown_version(redirect.redirect_page.specific) is None:
+            return response
+        link = redirect.link
+        if link is None:
+            return response
+        if redirect.is_permanent:
+            return http.HttpResponsePermanentRedirect(link)
+        return http.HttpResponseRedirect(link)

@@ -62,7 +62,9 @@ class MarkedGuide:
 
 
 def cue_id(section_id, index):
-    return f"{section_id}-{index}"
+    # Block ids come from the edit form (anyone with edit rights can post one): escaped
+    # here, once, because every cue id ends up inside an HTML attribute.
+    return escape(f"{section_id}-{index}", quote=True)
 
 
 def mark_text(text, section_id, start):

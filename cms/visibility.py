@@ -66,6 +66,18 @@ def is_public(page, now=None, restricted=None):
     return bool(page.live) and not is_expired(page, now) and not is_restricted(page, restricted)
 
 
+# Whole-page status the row holds, not the revision (an expiry set on the row
+# after publishing, the publish dates): copied onto the published content.
+ROW_STATUS_FIELDS = ("expire_at", "go_live_at", "expired", "live_revision_id", "last_published_at")
+
+
+def _with_live_content(page, content):
+    version = page.specific.with_content_json(content)
+    for name in ROW_STATUS_FIELDS:
+        setattr(version, name, getattr(page, name))
+    return version
+
+
 def published(page):
     """``page`` as its live revision (``page`` itself when the row holds it, or it never went live).
 
@@ -77,7 +89,7 @@ def published(page):
     if page.has_unpublished_changes and page.live_revision_id:
         revision = Revision.objects.filter(pk=page.live_revision_id).values_list("content", flat=True).first()
         if revision is not None:
-            page = page.specific.with_content_json(revision)
+            page = _with_live_content(page, revision)
     page._altavoz_published = True
     return page
 
@@ -90,7 +102,7 @@ def published_many(pages):
     if drafted:
         for revision_id, content in Revision.objects.filter(pk__in=drafted).values_list("pk", "content"):
             page = drafted[revision_id]
-            replaced[page.pk] = page.specific.with_content_json(content)
+            replaced[page.pk] = _with_live_content(page, content)
     result = [replaced.get(page.pk, page) for page in pages]
     for page in result:
         page._altavoz_published = True

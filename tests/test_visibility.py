@@ -85,6 +85,36 @@ def test_a_saved_unpublished_translation_is_not_shown_listed_or_voiced(client, e
             assert DRAFT_WORD.encode() not in stored.read()
 
 
+def test_a_translation_draft_with_a_new_slug_keeps_the_public_url_until_published(
+    client, small_guide, english_guide, django_capture_on_commit_callbacks
+):
+    translation = translation_for(small_guide, "en")
+    po = translation.export_po()
+    for entry in po:
+        if entry.msgctxt.endswith("slug"):
+            entry.msgstr = "draft-slug"
+    translation.import_po(polib.pofile(str(po)))
+    translation.save_target(publish=False)
+
+    english_guide.refresh_from_db()
+    assert english_guide.url == "/en/guia-corta/"  # the row keeps the live slug
+    assert client.get("/en/guia-corta/").status_code == 200
+    assert client.get("/en/draft-slug/").status_code == 404
+    assert DRAFT_WORD not in client.get("/en/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        translation.save_target(publish=True)
+    english_guide.refresh_from_db()
+    assert english_guide.url == "/en/draft-slug/"
+    assert client.get(english_guide.url).status_code == 200
+    moved = client.get("/en/guia-corta/")  # Wagtail's automatic redirect from the old slug
+    assert moved.status_code in (301, 302) and moved["Location"].endswith(english_guide.url)
+
+    english_guide.unpublish()
+    gone = client.get("/en/guia-corta/")  # the redirect does not name a hidden page's URL
+    assert gone.status_code == 404 and "Location" not in gone
+
+
 def test_a_translation_is_hidden_when_its_fallback_source_is_private(client, kaqchikel_guide, small_guide):
     request_audio(small_guide)
     run_job(small_guide.pk)

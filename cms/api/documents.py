@@ -25,18 +25,16 @@ from wagtail.rich_text import expand_db_html
 
 from audio import api as audio_api
 from audio.speech_text import INTRO_ID, speech_sections
+from cms import visibility
 from cms.models import GuidePage, Organization
 from cms.pictograms import PICTOGRAMS
+from cms.rich_text import public_page_urls
 
 from .state import api_base_url
 from .translations import translation_states
 
 ANCHOR_RE = re.compile(r"<a\b([^>]*)>")
 ATTRIBUTE_RE = re.compile(r'([\w-]+)="([^"]*)"')
-# What a guide's document is made of: taken from the live revision when the
-# row may hold a draft (see public_guides).
-CONTENT_FIELDS = ["title", "slug", "place_name", "department", "summary", "last_reviewed", "discreet_title",
-                  "sections", "organizations"]
 # Splits the bodies rich-text expansion handles in one call (one query per link type).
 BODY_SEPARATOR = "\n<!--altavoz-api-section-->\n"
 
@@ -75,46 +73,17 @@ def guide_detail_path(page_id):
     return f"/api/v2/guides/{page_id}/"
 
 
-def restricted_paths():
-    """Tree paths of pages with a view restriction (login, password, groups)."""
-    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
-
-
-def is_restricted(path, restricted):
-    return any(path.startswith(prefix) for prefix in restricted)
-
-
-def public_guides(now, restricted):
-    """Live, unexpired, unrestricted guides, in tree order, with their published content.
-
-    Two queries. A page row normally holds the published content, but
-    wagtail-localize writes a translation's draft straight into the row
-    ("save draft" on a live page); so pages with unpublished changes take
-    their content fields from their live revision.
-    """
-    guides = [
-        guide
-        for guide in GuidePage.objects.live()
-        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
-        .select_related("locale")
-        .order_by("path")
-        if not is_restricted(guide.path, restricted)
-    ]
-    drafted = {guide.live_revision_id: guide for guide in guides if guide.has_unpublished_changes and guide.live_revision_id}
-    if drafted:
-        for revision_id, content in Revision.objects.filter(pk__in=drafted).values_list("pk", "content"):
-            published = GuidePage.from_serializable_data(content)
-            for name in CONTENT_FIELDS:
-                setattr(drafted[revision_id], name, getattr(published, name))
-    return guides
+def public_guides(now):
+    """The guides the public may see (``cms.visibility``), in tree order, as their live revisions."""
+    queryset = GuidePage.objects.select_related("locale").order_by("path")
+    return visibility.published_many(visibility.public_pages(queryset, now))
 
 
 def build_documents(now=None):
     """Documents for every public guide (see module docstring)."""
     now = now or timezone.now()
     source_language = settings.SOURCE_LANGUAGE_CODE
-    restricted = restricted_paths()
-    guides = public_guides(now, restricted)
+    guides = public_guides(now)
     public = {guide.pk: guide for guide in guides}
 
     # Translation state of every live page in another language than the
@@ -160,7 +129,7 @@ def build_documents(now=None):
         facts=audio_api.AudioFacts.load(public),
         speech=_SpeechCache(),
         organizations=_organization_documents(versions_shown),
-        html=_section_html(versions_shown, restricted),
+        html=_section_html(versions_shown),
         translations=defaultdict(list),
         languages=dict(Locale.objects.values_list("pk", "language_code")),
     )
@@ -406,7 +375,7 @@ def _organization_documents(pages):
     return documents
 
 
-def _section_html(pages, restricted):
+def _section_html(pages):
     """(page id, section id) → front-end HTML of the section body.
 
     Links to pages go to that page's public URL, or lose their target when
@@ -426,14 +395,8 @@ def _section_html(pages, restricted):
             attrs = dict(ATTRIBUTE_RE.findall(attributes))
             if attrs.get("linktype") == "page" and attrs.get("id", "").isdigit():
                 linked_ids.add(int(attrs["id"]))
-    page_urls = {}
-    if linked_ids:
-        now = timezone.now()
-        for page in Page.objects.live().filter(pk__in=linked_ids).filter(
-            Q(expire_at__isnull=True) | Q(expire_at__gt=now)
-        ):
-            if not is_restricted(page.path, restricted):
-                page_urls[page.pk] = absolute(page.get_url(None))
+    linked = Page.objects.filter(pk__in=linked_ids) if linked_ids else []
+    page_urls = {page_id: absolute(url) for page_id, url in public_page_urls(linked).items()}
 
     def rewrite_page_link(match):
         attrs = dict(ATTRIBUTE_RE.findall(match.group(1)))

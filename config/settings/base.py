@@ -119,7 +119,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's redirects, never to a page the public may not see.
+    "cms.middleware.PublicRedirectMiddleware",
 ]
 
 # --- Security headers --------------------------------------------------------

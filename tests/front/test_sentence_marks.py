@@ -111,6 +111,29 @@ def test_marked_text_stays_escaped():
     assert index == 2
 
 
+def test_a_hostile_block_id_stays_inside_its_attribute():
+    """Block ids are posted by the edit form: one with quotes must not open a new attribute or tag."""
+    hostile = 'x" onmouseover="alert(1)"><script>alert(2)</script>'
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.tags, self.attributes, self.cues = set(), set(), []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+            self.attributes.update(name for name, _value in attrs)
+            self.cues += [value for name, value in attrs if name in ("data-cue", "data-cues")]
+
+    html, _after = mark_text("Uno. Dos.", hostile, 0)
+    body, _index, _blocks = mark_rich_text("<p>Uno <b>dos</b>.</p>", hostile, 0)
+    parsed = Tags()
+    parsed.feed(html + body)
+    assert parsed.tags <= {"span", "p", "b"}
+    assert parsed.attributes <= {"data-cue", "data-cues"}
+    assert f"{hostile}-0" in parsed.cues and f"{hostile}-1" in parsed.cues
+
+
 def test_a_heading_of_two_sentences_shifts_the_rest():
     html, after = mark_text("¿Le detuvieron? Sepa esto", "s", 0)
     assert html == '<span data-cue="s-0">¿Le detuvieron?</span> <span data-cue="s-1">Sepa esto</span>'
