@@ -15,6 +15,7 @@ through their permission-checked download.
 import mimetypes
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Q
@@ -107,6 +108,8 @@ def editor_may_read(user, path):
 def serve_media(request, path):
     target = resolve(path)  # first: a path no file can have never reaches the database
     cache_control = readable_by(request, path)
+    if settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT:
+        return accel_redirect(path, target, cache_control)
     stat = target.stat()
     etag = f'"{stat.st_size:x}-{int(stat.st_mtime):x}"'
     headers = {
@@ -119,7 +122,9 @@ def serve_media(request, path):
     if conditional is not None:
         return conditional
 
-    byte_range = parse_range(request.headers.get("Range"), stat.st_size)
+    byte_range = None
+    if range_still_valid(request.headers.get("If-Range"), etag, headers["Last-Modified"]):
+        byte_range = parse_range(request.headers.get("Range"), stat.st_size)
     if byte_range == "unsatisfiable":
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{stat.st_size}"
@@ -139,6 +144,19 @@ def serve_media(request, path):
     return response
 
 
+def accel_redirect(path, target, cache_control):
+    """The check done, nginx sends the file (Range, ETag and all) from its internal location.
+
+    ``ALTAVOZ_MEDIA_ACCEL_REDIRECT`` names that location (for example
+    ``/protected-media/``, marked ``internal`` in nginx so no visitor can ask it
+    directly); the README's production section shows the configuration.
+    """
+    response = HttpResponse(content_type=content_type(target))
+    response["X-Accel-Redirect"] = settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + quote(path)
+    response["Cache-Control"] = cache_control
+    return response
+
+
 def conditional_response(request, etag, mtime, headers):
     """304 (or 412) when the request's preconditions say so, else None.
 
@@ -152,6 +170,15 @@ def conditional_response(request, etag, mtime, headers):
         for name in ("ETag", "Last-Modified", "Cache-Control"):
             response[name] = headers[name]
     return response
+
+
+def range_still_valid(if_range, etag, last_modified):
+    """RFC 9110 §13.1.5: a Range counts only if the file is still the one the client has part of.
+
+    A resumed download of a file replaced meanwhile gets the whole new file
+    instead of the new file's bytes glued to the old one's.
+    """
+    return not if_range or if_range.strip() in (etag, last_modified)
 
 
 def parse_range(header, size):

@@ -125,3 +125,15 @@ def test_a_failed_if_match_is_412_and_a_passing_one_gets_the_file(client, stored
     assert client.get(f"/media/{name}", HTTP_IF_MATCH='"another-file"', HTTP_RANGE="bytes=0-1").status_code == 412
     response = client.get(f"/media/{name}", HTTP_IF_MATCH=etag, HTTP_RANGE="bytes=0-1")
     assert response.status_code == 206 and b"".join(response.streaming_content) == data[:2]
+
+
+def test_if_range_resumes_only_the_same_file(client, stored_file):
+    """A download resumed after the file changed gets the whole new file, not a splice of two."""
+    name, data = stored_file
+    first = client.get(f"/media/{name}")
+    same = client.get(f"/media/{name}", HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE=first["ETag"])
+    assert same.status_code == 206 and b"".join(same.streaming_content) == data[100:200]
+    by_date = client.get(f"/media/{name}", HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE=first["Last-Modified"])
+    assert by_date.status_code == 206
+    changed = client.get(f"/media/{name}", HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE='"another-file"')
+    assert changed.status_code == 200 and b"".join(changed.streaming_content) == data

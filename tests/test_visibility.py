@@ -154,6 +154,22 @@ def test_files_of_a_hidden_page_are_404_at_once(client, small_guide, hide):
         assert not Rendition.objects.filter(page_id=small_guide.pk, state="live").exists()  # withdrawn
 
 
+def test_behind_nginx_the_check_comes_first_and_nginx_sends_the_file(client, small_guide, settings):
+    settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT = "/protected-media/"
+    request_audio(small_guide)
+    run_job(small_guide.pk)
+    name = live(small_guide)["listen"].audio.name
+    response = client.get(f"/media/{name}")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/protected-media/{name}"
+    assert response["Content-Type"] == "audio/mpeg"
+    assert "private" in response["Cache-Control"]
+
+    small_guide.unpublish()
+    hidden = client.get(f"/media/{name}")
+    assert hidden.status_code == 404 and "X-Accel-Redirect" not in hidden
+
+
 def test_an_editor_still_hears_the_audio_of_a_page_they_may_edit(admin_client, small_guide):
     from django.test import Client
 

@@ -25,8 +25,6 @@ from .models import RadioPackage
 from .packages import package_name
 from .sources import PackageError
 
-FEED_MAX_AGE = 300  # seconds; podcast apps and stations poll
-
 
 @require_safe  # HEAD too: podcast apps and feed checkers probe with it
 def podcast(request, locale):
@@ -51,7 +49,9 @@ def _feed(request, locale, build):
         body, content_type="application/rss+xml; charset=utf-8"
     )
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
+    # Revalidated every time (an unchanged feed costs a 304): a guide its editors
+    # hide leaves the feed at once, even from a shared cache.
+    patch_cache_control(response, public=True, no_cache=True)
     return response
 
 

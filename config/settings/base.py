@@ -260,6 +260,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("ALTAVOZ_MEDIA_ROOT", VAR_DIR / "media"))
 # Django serves /media/ itself (with HTTP Range) unless a web server does it.
 ALTAVOZ_SERVE_MEDIA = env_bool("ALTAVOZ_SERVE_MEDIA", True)
+# Behind nginx: after its check, Django answers /media/ with X-Accel-Redirect to
+# this internal location and nginx sends the file (see README, production).
+ALTAVOZ_MEDIA_ACCEL_REDIRECT = os.environ.get("ALTAVOZ_MEDIA_ACCEL_REDIRECT", "")
+# The licence radio packages carry (audio.radio.packages.DEFAULT_LICENSE when unset).
+if os.environ.get("ALTAVOZ_RADIO_LICENSE"):
+    ALTAVOZ_RADIO_LICENSE = os.environ["ALTAVOZ_RADIO_LICENSE"]
 
 # Anonymous listeners get no cookies: nothing public touches the session, and
 # the CSRF cookie is only set on forms (the admin).

@@ -236,6 +236,7 @@ def test_unknown_locale_is_404_and_unchanged_feed_is_304(client, spanish_audio, 
     assert get_feed(client, "fr", feed).status_code == 404
     first = get_feed(client, feed=feed)
     assert get_feed(client, feed=feed, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert "no-cache" in first["Cache-Control"] and "max-age" not in first["Cache-Control"]  # hiding is at once
 
 
 @pytest.mark.parametrize("feed", [RADIO, LISTENERS])
