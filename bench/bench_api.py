@@ -60,6 +60,8 @@ def server_environment(var_dir):
         "ALTAVOZ_VAR_DIR": str(var_dir),
         "ALTAVOZ_API_ANON_RATE": "1000000000/minute",
         "ALTAVOZ_LOG_LEVEL": "WARNING",
+        # Plain HTTP on loopback, as behind a TLS-terminating proxy (no redirect to https).
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
     })
     env.pop("DATABASE_URL", None)
     env.pop("ALTAVOZ_CACHE_URL", None)
