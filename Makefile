@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# Links the demo prints and the API's absolute URLs follow PORT unless set.
+ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
+export ALTAVOZ_BASE_URL
 
 .PHONY: install demo demo-check serve test test-postgres messages catalogs clean chromium
 
@@ -52,7 +55,7 @@ chromium:
 
 # Same suite against the local PostgreSQL (CI runs this too).
 test-postgres: install
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+	ALTAVOZ_REQUIRE_POSTGRES=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install

@@ -1,6 +1,7 @@
 """Editors get clear errors for bad content, and nothing is half-saved."""
 
 import json
+import re
 
 import pytest
 from wagtail.models import Page
@@ -62,7 +63,10 @@ def test_duplicate_slug_is_refused(admin_client):
     pages_before = Page.objects.count()
     response = add_guide(admin_client, slug="mixco")
     assert response.status_code == 200
-    assert "slug" in response.content.decode().lower()
+    html = response.content.decode()
+    # The error sits on the slug field and names the slug taken.
+    errors = re.search(r'id="[^"]*-slug-errors">(.*?)</div>', html, re.S)
+    assert errors and "mixco" in errors.group(1) and "already in use" in errors.group(1)
     assert Page.objects.count() == pages_before
 
 

@@ -58,6 +58,15 @@ def test_database_url_selects_the_database(tmp_path):
     assert result.stdout.strip() == str(db)
 
 
+def test_migrate_works_on_a_fresh_clone_without_var(tmp_path):
+    """The default SQLite file's folder is made: `manage.py migrate` must not say "unable to open database file"."""
+    var = tmp_path / "not-yet" / "var"
+    result = run_python("manage.py", "migrate", "--noinput", "--plan",
+                        ALTAVOZ_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="config.settings.dev")
+    assert result.returncode == 0, result.stderr
+    assert var.is_dir()
+
+
 def test_a_malformed_number_stops_start_up_naming_the_variable():
     result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_AUDIO_GRACE_SECONDS="24h")
     assert result.returncode != 0

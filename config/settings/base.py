@@ -225,6 +225,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A fresh clone has no var/: SQLite cannot create its file in a missing folder.
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Take the write lock when a transaction starts, so SELECT ... FOR UPDATE
     # (a no-op on SQLite) still serializes workers claiming the same job.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"

@@ -119,3 +119,13 @@ def session_with(adapter: BaseAdapter) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def use_fake_google(settings, adapter):
+    """Spanish read by gTTS first, its requests answered by ``adapter``."""
+    settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": ["gtts", "espeak"]}
+    settings.ALTAVOZ_ENGINE_OPTIONS = {
+        **settings.ALTAVOZ_ENGINE_OPTIONS,
+        "gtts": {"es": {"lang": "es", "tld": "com.mx", "session": session_with(adapter),
+                        "sleep": lambda seconds: None, "requests_per_second": 1000.0}},
+    }

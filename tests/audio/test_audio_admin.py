@@ -10,6 +10,7 @@ from audio.recordings import recording_statuses
 from audio.voices import voices_for
 from cms.localization import fill_translation, sync_translations, translation_for
 
+from .fake_google import ScriptedAdapter, audio_reply, sine_mp3, use_fake_google
 from .fixtures import make_audio_file
 
 pytestmark = pytest.mark.django_db
@@ -54,22 +55,31 @@ def test_report_lists_every_guide_and_locale(admin_client, small_guide):
     assert 'data-audio-state="ready"' in html
 
 
+def list_synthetic_voices_for_kaqchikel(settings):
+    """Misconfigured (ALTAVOZ_VOICES_CAK=gtts,espeak,recorded), with a working fake Google:
+    the policy, not the configuration, must keep both voices away from Kaqchikel."""
+    google = ScriptedAdapter(audio_reply(sine_mp3()))
+    use_fake_google(settings, google)
+    settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "cak": ["gtts", "espeak", "recorded"]}
+    return google
+
+
 def test_a_synthetic_voice_listed_for_kaqchikel_never_reads_it(
     kaqchikel_guide, small_guide, settings, synth_calls, django_capture_on_commit_callbacks
 ):
-    """Misconfigured (ALTAVOZ_VOICES_CAK=espeak), on a fully translated page: espeak would read
-    Kaqchikel with its default voice. It is skipped, and `manage.py check` says why."""
+    """On a fully translated page, Google or espeak would read Kaqchikel with a Spanish voice.
+    They are skipped, and `manage.py check` says why."""
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
-    settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "cak": ["espeak", "recorded"]}
+    google = list_synthetic_voices_for_kaqchikel(settings)
     translation = translation_for(small_guide, "cak")
     with django_capture_on_commit_callbacks(execute=True):  # published, so the text is complete
         fill_translation(translation, {e.msgid: f"{e.msgid} (cak)" for e in translation.export_po() if not e.obsolete})
     assert [v.engine_name for v in voices_for("cak")] == ["recorded"]
 
     run_job(kaqchikel_guide.pk)
-    assert synth_calls == []
+    assert synth_calls == [] and google.sent == []
     assert not Rendition.objects.filter(page=kaqchikel_guide).exists()
     with pytest.raises(SystemCheckError, match="altavoz.W001"):
         call_command("check", fail_level="WARNING")
@@ -85,9 +95,11 @@ def test_spanish_can_be_read_by_human_recordings_too(admin_client, small_guide, 
     assert synth_calls == []  # one voice per file: no espeak filling in
 
 
-def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guide):
+def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guide, settings, synth_calls):
+    google = list_synthetic_voices_for_kaqchikel(settings)
     run_job(kaqchikel_guide.pk)
     assert not Rendition.objects.filter(page=kaqchikel_guide).exists()  # no synthetic Kaqchikel
+    assert synth_calls == [] and google.sent == []
 
     for section_id in ["intro", FIRST, THIRD]:
         response = upload(admin_client, kaqchikel_guide, section_id, make_audio_file(1.5))
@@ -98,6 +110,7 @@ def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guid
     assert {r.engine for r in renditions} == {"recorded"}
     assert {r.variant for r in renditions} == {"listen", "lowdata"}
     assert [s["id"] for s in renditions[0].sections] == ["intro", FIRST, THIRD]
+    assert synth_calls == [] and google.sent == []  # the sections with no recording stay silent
 
 
 def test_recording_goes_stale_when_the_spanish_section_changes(admin_client, small_guide, kaqchikel_guide):

@@ -134,7 +134,10 @@ def test_a_worker_never_takes_its_own_running_job_for_dead(small_guide, task_bac
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_claim_the_same_page():
     if connection.vendor != "postgresql":
-        pytest.skip("row locks are what is under test: run on PostgreSQL (make test-postgres, CI)")
+        reason = "row locks are what is under test: run on PostgreSQL (make test-postgres, CI)"
+        if os.environ.get("ALTAVOZ_REQUIRE_POSTGRES"):  # set by make test-postgres: never a silent skip
+            pytest.fail(f"not on PostgreSQL ({connection.vendor}): {reason}")
+        pytest.skip(reason)
     guide = make_guide("concurrencia", sections=1)
     start = threading.Barrier(4)
     claims = []
