@@ -10,7 +10,7 @@ PORT ?= 8000
 ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
 export ALTAVOZ_BASE_URL
 
-.PHONY: install demo demo-check serve test test-postgres messages catalogs clean chromium
+.PHONY: install demo demo-check serve serve-prod test test-postgres messages catalogs clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ serve: install
 	trap 'kill 0' INT TERM EXIT; \
 	$(MANAGE) audio_worker & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
+
+# Production processes on this machine: gunicorn and the audio worker with the production
+# settings, configured only through the environment (README, "Running in production";
+# docs/deploy/altavoz.env.example). Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+WEB_WORKERS ?= 2
+BIND ?= 127.0.0.1:$(PORT)
+serve-prod: install
+	export DJANGO_SETTINGS_MODULE=config.settings.production; \
+	$(MANAGE) check --deploy && \
+	$(MANAGE) collectstatic --noinput -v0 && \
+	$(MANAGE) migrate --noinput && \
+	trap 'kill 0' INT TERM EXIT && \
+	{ $(MANAGE) audio_worker & \
+	  $(VENV)/bin/gunicorn config.wsgi:application --bind $(BIND) --workers $(WEB_WORKERS) --threads 2; }
 
 # Runs `make demo` in a throw-away folder on port 8765 and checks what it
 # serves (guides, audio, API, admin sign-in, the worker), then stops it.

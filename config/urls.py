@@ -5,9 +5,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from config.health import healthz
+
 # The admin and (later) the API stay outside i18n_patterns: a 404 there must
 # not turn into a redirect to /es/....
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/", include("config.api")),
     path("feeds/", include("audio.radio.urls")),
     path("", include("cms.front_urls")),

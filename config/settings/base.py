@@ -295,6 +295,11 @@ TASKS = {
     }
 }
 
+# /healthz (config/health.py): a job waiting longer than this means no worker runs.
+ALTAVOZ_HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("ALTAVOZ_HEALTH_QUEUE_MAX_AGE_SECONDS", 900)
+# Callers sending "Authorization: Bearer <token>" see which check failed; others only ok/not ok.
+ALTAVOZ_HEALTH_TOKEN = os.environ.get("ALTAVOZ_HEALTH_TOKEN", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

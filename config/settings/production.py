@@ -24,3 +24,17 @@ SECURE_REFERRER_POLICY = "no-referrer"
 # X-Forwarded-Proto. HSTS covers this host only (no subdomains, no preload).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+# Load balancers probe over plain HTTP inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Static files from the web process itself (WhiteNoise): compressed (gzip, Brotli when
+# installed) and hashed names cached for a year, so no separate static server is needed.
+# `manage.py collectstatic` must run at each deploy (make serve-prod does).
+MIDDLEWARE.insert(  # noqa: F405
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,  # noqa: F405
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
