@@ -10,7 +10,7 @@ PORT ?= 8000
 ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
 export ALTAVOZ_BASE_URL
 
-.PHONY: install demo demo-check serve serve-prod test test-postgres messages catalogs clean chromium
+.PHONY: install demo demo-check serve serve-prod test test-postgres messages catalogs clean chromium nginx
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ test: install
 # sets ALTAVOZ_REQUIRE_BROWSER=1 so that they fail instead of skipping.
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+
+# nginx for the tests of the production front (tests/test_slow_listeners.py); needs root.
+nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light)
 
 # Same suite against the local PostgreSQL (CI runs this too).
 test-postgres: install
