@@ -2,7 +2,7 @@
 
 import pytest
 
-from audio.speech_text import INTRO_ID, rich_text_blocks, speech_sections, split_sentences
+from audio.text.speech import INTRO_ID, rich_text_blocks, speech_sections, split_sentences
 from cms.models import GuidePage
 
 

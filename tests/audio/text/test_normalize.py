@@ -8,14 +8,8 @@ import re
 
 import pytest
 
-from audio.normalize import (
-    ACRONYMS,
-    NORMALIZER_VERSION,
-    apply_lexicon,
-    lexicon_matches,
-    normalize_spanish,
-    spell_integer,
-)
+from audio.text.lexicon import apply_lexicon, lexicon_matches
+from audio.text.normalize import ACRONYMS, NORMALIZER_VERSION, normalize_spanish, spell_integer
 
 
 def cases(*rows):

@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from audio.clips import spoken_form
-from audio.normalize import normalize_english
+from audio.text import normalize_english, spoken_form
 
 
 def cases(*rows):
@@ -87,7 +86,7 @@ def test_english_audio_is_made_from_the_english_reading(db):
     """Every sentence of the English demo guides reaches the voice normalized."""
     from cms.models import GuidePage
 
-    from audio.speech_text import speech_sections
+    from audio.text import speech_sections
 
     spoken = [
         spoken_form(sentence, "en", {})
