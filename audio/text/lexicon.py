@@ -20,7 +20,21 @@ from .matching import _ends_sentence, _pad
 # Abbreviations that always come before something (a name, a street): their
 # final period never ends a sentence, even before a capital letter.
 PREFIX_ABBREVIATIONS = frozenset(
-    {"dr.", "dra.", "lic.", "licda.", "ing.", "sr.", "sra.", "srta.", "av.", "ave.", "tel.", "cel.", "ext."}
+    {
+        "dr.",
+        "dra.",
+        "lic.",
+        "licda.",
+        "ing.",
+        "sr.",
+        "sra.",
+        "srta.",
+        "av.",
+        "ave.",
+        "tel.",
+        "cel.",
+        "ext.",
+    }
 )
 
 
@@ -70,7 +84,7 @@ def _entry_body(written: str) -> str:
     """Regex for one written form: whole words, flexible spaces, its case rule."""
     pieces = written.split(" ")
     body = re.escape(pieces[0])
-    for previous, piece in zip(pieces, pieces[1:]):
+    for previous, piece in zip(pieces, pieces[1:], strict=False):
         # "EE. UU." also matches "EE.UU.": after a period the space is optional.
         body += (r"\s*" if previous.endswith(".") else r"\s+") + re.escape(piece)
     if re.match(r"\w", written[0]):
@@ -91,7 +105,9 @@ def _compile_lexicon(items: tuple[tuple[str, str], ...]) -> _Matcher | None:
         return None
     # Longest first, so "VIH avanzado" wins over "VIH"; on a tie the
     # case-sensitive (exact) entry is tried first.
-    ordered = sorted(items, key=lambda item: (-len(item[0]), not _is_case_sensitive(item[0]), item[0]))
+    ordered = sorted(
+        items, key=lambda item: (-len(item[0]), not _is_case_sensitive(item[0]), item[0])
+    )
     pattern = re.compile("|".join(_entry_body(written) for written, _ in ordered))
     exact = {_compact(w): s for w, s in items if _is_case_sensitive(w)}
     folded = {}
@@ -185,5 +201,7 @@ def lexicon_for(language_code: str) -> dict[str, str]:
     from audio.models import PronunciationEntry
 
     return dict(
-        PronunciationEntry.objects.filter(locale__language_code=language_code).values_list("written", "spoken")
+        PronunciationEntry.objects.filter(locale__language_code=language_code).values_list(
+            "written", "spoken"
+        )
     )

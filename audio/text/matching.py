@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+
 def _pad(match: re.Match[str], spoken: str) -> str:
     """Keep spoken words apart from letters or digits glued to the match ("48h")."""
     string = match.string

@@ -117,8 +117,12 @@ def speech_sections(page):
     for block in page.sections:
         value = block.value
         body = value["body"].source if hasattr(value["body"], "source") else str(value["body"])
-        sentences = block_sentences([value["heading"], value.get("key_point") or ""] + rich_text_blocks(body))
+        sentences = block_sentences(
+            [value["heading"], value.get("key_point") or ""] + rich_text_blocks(body)
+        )
         if len(sentences) <= 1 and not rich_text_blocks(body):
             continue  # a heading alone is not worth a chapter
-        sections.append(SpeechSection(str(block.id), clean_text(value["heading"]), tuple(sentences)))
+        sections.append(
+            SpeechSection(str(block.id), clean_text(value["heading"]), tuple(sentences))
+        )
     return sections

@@ -104,7 +104,10 @@ def _acronym_matcher() -> _Matcher:
 
 
 def _expand_acronyms(text: str, matcher: _Matcher | None = None) -> str:
-    """Built-in acronyms and abbreviations: "VIH" -> "ve i hache" (another table with ``matcher``)."""
+    """Built-in acronyms and abbreviations: "VIH" -> "ve i hache".
+
+    ``matcher`` reads another table instead (English, ``en``).
+    """
     matcher = matcher or _acronym_matcher()
     return matcher.pattern.sub(lambda m: _pad(m, matcher.spoken_for(m)), text)
 
@@ -113,7 +116,9 @@ _CAPITAL_CONSONANTS = re.compile(r"(?<!\w)[B-DF-HJ-NP-TV-XZÑ]{2,6}(?!\w)")
 _ROMAN_NUMERAL = re.compile(r"[IVXLCDM]+")
 
 
-def _spell_unpronounceable_capitals(text: str, spell_letters: Callable[[str], str] | None = None) -> str:
+def _spell_unpronounceable_capitals(
+    text: str, spell_letters: Callable[[str], str] | None = None
+) -> str:
     """An unknown all-consonant acronym ("TV", "SMS") can only be spelled.
 
     Roman numerals ("XX") are left alone: they are not acronyms.

@@ -8,13 +8,13 @@ import re
 # "de 1 a 3"): the number keeps its full form, "uno".
 _NOT_NOUNS = frozenset(
     "y e o u ó ni a al de del en con sin por para que es son fue era será está están entre "
-    "hasta desde sobre según más menos x como si no se lo la las los el le les mi tu su sus cada vs "
-    "punto coma guion".split()
+    "hasta desde sobre según más menos x como si no se lo la las los el le les mi tu su sus "
+    "cada vs punto coma guion".split()
 )
 _FEMININE_NOUNS = frozenset(
     "mujer mujeres vez veces noche noches tarde tardes clase clases calle calles parte partes "
-    "dosis crisis red redes ley leyes mano manos foto fotos moto motos imagen imágenes madre madres "
-    "base bases fuente fuentes clave claves serie series especie especies muerte muertes "
+    "dosis crisis red redes ley leyes mano manos foto fotos moto motos imagen imágenes madre "
+    "madres base bases fuente fuentes clave claves serie series especie especies muerte muertes "
     "llave llaves frase frases sede sedes piel cárcel cárceles flor flores sal leche fiebre "
     "suerte nube nubes torre torres gente".split()
 )
@@ -25,7 +25,9 @@ _MASCULINE_IN_A = frozenset(
     "esquema esquemas diagrama diagramas trauma traumas drama dramas fantasma fantasmas "
     "sofá sofás papá papás cometa cometas diploma diplomas telegrama telegramas".split()
 )
-_FEMININE_ENDING = re.compile(r"(?:ción|sión|ciones|siones|dad|dades|tad|tades|tud|tudes|umbre|umbres)$")
+_FEMININE_ENDING = re.compile(
+    r"(?:ción|sión|ciones|siones|dad|dades|tad|tades|tud|tudes|umbre|umbres)$"
+)
 _NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")
 
 

@@ -74,7 +74,9 @@ ENGLISH_ACRONYMS: Mapping[str, str] = MappingProxyType(
 
 _ENGLISH_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _ENGLISH_ADDRESS = _AddressWords(
-    "at", {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "}, lambda label: _spell_in_english(label)
+    "at",
+    {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "},
+    lambda label: _spell_in_english(label),
 )
 
 # "call 110", "the 1572 line", "text 1546 on WhatsApp": a short number near
@@ -92,7 +94,9 @@ _ENGLISH_PHONE_CONTEXT = re.compile(
 _ENGLISH_JOINING_WORDS = frozenset(
     "or and for to if in on at is are from any anytime line lines hotline helpline number".split()
 )
-_QUETZALES = re.compile(r"(?<![\w.])Q\s?(?P<units>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}))?(?![\w]|[.,]\d)")
+_QUETZALES = re.compile(
+    r"(?<![\w.])Q\s?(?P<units>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}))?(?![\w]|[.,]\d)"
+)
 
 
 def normalize_english(text: str, lexicon: Mapping[str, str] | None = None) -> str:
@@ -130,17 +134,19 @@ def _spell_digits_in_english(digits: str) -> str:
 
 
 def _spell_in_english(letters: str) -> str:
-    """"gt" -> "G T": English voices name spaced capitals one by one."""
+    """ "gt" -> "G T": English voices name spaced capitals one by one."""
     return " ".join(letters.upper())
 
 
 def _read_phone_numbers_in_english(text: str) -> str:
-    """"+502 2230-1234" -> "plus five zero two, two two three zero, one two three four"."""
+    """ "+502 2230-1234" -> "plus five zero two, two two three zero, one two three four"."""
 
     def say(country: str, digits: str) -> str:
         spoken = f"{_spell_digits_in_english(digits[:4])}, {_spell_digits_in_english(digits[4:])}"
         if country:
-            spoken = f"{'plus ' if '+' in country else ''}{_spell_digits_in_english('502')}, {spoken}"
+            spoken = (
+                f"{'plus ' if '+' in country else ''}{_spell_digits_in_english('502')}, {spoken}"
+            )
         return spoken
 
     return _read_phone_numbers(text, say)
@@ -148,14 +154,18 @@ def _read_phone_numbers_in_english(text: str) -> str:
 
 def _read_service_numbers_in_english(text: str) -> str:
     def read_in_context(match: re.Match[str]) -> str:
-        numbers = re.sub(r"\d+", lambda m: _spell_digits_in_english(m.group()), match.group("numbers"))
+        numbers = re.sub(
+            r"\d+", lambda m: _spell_digits_in_english(m.group()), match.group("numbers")
+        )
         return match.group()[: match.start("numbers") - match.start()] + numbers
 
     text = _ENGLISH_PHONE_CONTEXT.sub(read_in_context, text)
 
     def read_known(match: re.Match[str]) -> str:
         number, following = match.group("number"), _next_word(match)
-        counts_something = following and following.isalpha() and following.lower() not in _ENGLISH_JOINING_WORDS
+        counts_something = (
+            following and following.isalpha() and following.lower() not in _ENGLISH_JOINING_WORDS
+        )
         if number not in SERVICE_NUMBERS or counts_something:  # "110 people" is a quantity
             return number
         return _spell_digits_in_english(number)
@@ -164,14 +174,16 @@ def _read_service_numbers_in_english(text: str) -> str:
 
 
 def _read_quetzales_in_english(text: str) -> str:
-    """"Q25.50" -> "twenty-five quetzales and fifty centavos"; "Q1" -> "one quetzal"."""
+    """ "Q25.50" -> "twenty-five quetzales and fifty centavos"; "Q1" -> "one quetzal"."""
 
     def read(match: re.Match[str]) -> str:
         units = int(match.group("units").replace(",", ""))
         cents = int(match.group("cents") or 0)
         spoken = f"{num2words(units, lang='en')} {'quetzal' if units == 1 else 'quetzales'}"
         if cents:
-            spoken += f" and {num2words(cents, lang='en')} {'centavo' if cents == 1 else 'centavos'}"
+            spoken += (
+                f" and {num2words(cents, lang='en')} {'centavo' if cents == 1 else 'centavos'}"
+            )
         return _pad(match, spoken)
 
     return _QUETZALES.sub(read, text)

@@ -19,7 +19,7 @@ _MONEY_AFTER = re.compile(rf"(?<![\w.,])(?P<a>{_NUMBER})\s?(?P<cur>USD|GTQ)(?!\w
 
 
 def _read_money(text: str) -> str:
-    """"Q25.50" -> "veinticinco quetzales con cincuenta centavos"; "$100" -> "cien dólares".
+    """ "Q25.50" -> "veinticinco quetzales con cincuenta centavos"; "$100" -> "cien dólares".
 
     In Guatemala amounts are written "Q1,500.00": the comma groups
     thousands, the period introduces the cents.
@@ -27,15 +27,20 @@ def _read_money(text: str) -> str:
 
     def read(match: re.Match[str]) -> str:
         cur = match.group("cur").strip().lower()
-        singular, plural = _CURRENCY_WORDS["q" if cur.startswith(("q", "gtq")) else "€" if cur == "€" else "$"]
+        singular, plural = _CURRENCY_WORDS[
+            "q" if cur.startswith(("q", "gtq")) else "€" if cur == "€" else "$"
+        ]
         first, last = match.group("a"), match.groupdict().get("b")
         scale = (match.groupdict().get("scale") or "").lower()
         scale = "millón" if scale == "millon" else scale
         if scale:
             spoken = _say_scaled_amount(first, scale, plural)
             if last:
-                opening, joiner = _range_words(match.string[max(0, match.start() - 40) : match.start()])
-                spoken = f"{opening}{_say_number(first)} {joiner} {_say_scaled_amount(last, scale, plural)}"
+                opening, joiner = _range_words(
+                    match.string[max(0, match.start() - 40) : match.start()]
+                )
+                high_words = _say_scaled_amount(last, scale, plural)
+                spoken = f"{opening}{_say_number(first)} {joiner} {high_words}"
         elif last:
             low, high = _parse_amount(first), _parse_amount(last)
             opening, joiner = _range_words(match.string[max(0, match.start() - 40) : match.start()])
@@ -53,7 +58,7 @@ def _read_money(text: str) -> str:
 
 
 def _parse_amount(written: str) -> tuple[int, int]:
-    """"1,500.00" -> (1500, 0); "25.5" -> (25, 50): units and cents."""
+    """ "1,500.00" -> (1500, 0); "25.5" -> (25, 50): units and cents."""
     parsed = _parse_number(written)
     if parsed is None:
         return int(re.sub(r"\D", "", written) or 0), 0
@@ -70,11 +75,13 @@ def _say_amount(units: int, cents: int, singular: str, plural: str) -> str:
             words += " de"  # "un millón de quetzales"
         parts.append(f"{words} {singular if units == 1 else plural}")
     if cents:
-        parts.append(f"{spell_integer(cents, agree_with='m')} {'centavo' if cents == 1 else 'centavos'}")
+        parts.append(
+            f"{spell_integer(cents, agree_with='m')} {'centavo' if cents == 1 else 'centavos'}"
+        )
     return " con ".join(parts)
 
 
 def _say_scaled_amount(written: str, scale: str, plural: str) -> str:
-    """"Q2 millones" -> "dos millones de quetzales"; "Q5 mil" -> "cinco mil quetzales"."""
+    """ "Q2 millones" -> "dos millones de quetzales"; "Q5 mil" -> "cinco mil quetzales"."""
     number = "" if scale == "mil" and written == "1" else _say_number(written, agree_with="m") + " "
     return f"{number}{scale} de {plural}" if scale != "mil" else f"{number}mil {plural}"

@@ -8,7 +8,14 @@ import re
 from ..matching import _pad
 from .agreement import _agreement, _next_word
 from .dates import MONTHS, WEEKDAYS, _say_day
-from .spelling import _NUMBER, _numeric_value, _say_number, _spell_digits, spell_integer, spell_ordinal
+from .spelling import (
+    _NUMBER,
+    _numeric_value,
+    _say_number,
+    _spell_digits,
+    spell_integer,
+    spell_ordinal,
+)
 from .units import _UNIT, UNITS, _unit_key
 
 _NUMBER_SIGN = re.compile(r"(?<!\w)(?:N\.?\s?[º°]\.?|No\.|Núm\.|núm\.|#)\s*(?=\d)")
@@ -18,7 +25,7 @@ _ABOUT_SIGN = re.compile(r"~\s*(?=\d)")
 
 
 def _read_number_signs(text: str) -> str:
-    """"Nº 5"/"#5" -> "número 5", "24/7", "2x1" -> "2 por 1", "~30" -> "aproximadamente 30"."""
+    """ "Nº 5"/"#5" -> "número 5", "24/7", "2x1" -> "2 por 1", "~30" -> "aproximadamente 30"."""
     text = _NUMBER_SIGN.sub("número ", text)
     text = _TWENTY_FOUR_SEVEN.sub(lambda m: _pad(m, "las veinticuatro horas, todos los días"), text)
     text = _TIMES_SIGN.sub(" por ", text)
@@ -42,7 +49,7 @@ _CODE_AFTER = re.compile(r",?\s+zona\b", re.I)
 
 
 def _read_ranges(text: str) -> str:
-    """"30-45 minutos" -> "de treinta a cuarenta y cinco minutos".
+    """ "30-45 minutos" -> "de treinta a cuarenta y cinco minutos".
 
     The second number is left as digits so the rules after this one read it
     with its unit ("45 min", "45%"); the first is spelled here, agreeing with
@@ -74,7 +81,7 @@ def _read_ranges(text: str) -> str:
 
 
 def _range_words(before: str) -> tuple[str, str]:
-    """"entre 2-3" -> "entre dos y tres"; "de 2-3" -> "de dos a tres"; "2-3" -> "de dos a tres"."""
+    """ "entre 2-3" -> "entre dos y tres"; "de 2-3" -> "de dos a tres"; "2-3" -> "de dos a tres"."""
     if re.search(r"(?<!\w)entre\s*$", before, re.I):
         return "", "y"
     if re.search(r"(?<!\w)(?:de|desde)\s*$", before, re.I):
@@ -93,7 +100,7 @@ _PERCENT = re.compile(rf"(?<![\w.,])(?P<sign>[-−])?(?P<n>{_NUMBER})\s?%")
 
 
 def _read_percentages(text: str) -> str:
-    """"30%" -> "treinta por ciento"; "1%" -> "uno por ciento" (not "un")."""
+    """ "30%" -> "treinta por ciento"; "1%" -> "uno por ciento" (not "un")."""
 
     def read(match: re.Match[str]) -> str:
         sign = "menos " if match.group("sign") else ""
@@ -109,7 +116,9 @@ _ORDINAL = re.compile(
 
 
 def _read_ordinals(text: str) -> str:
-    """"1º" -> "primero", "2ª" -> "segunda", "3er piso" -> "tercer piso", "6a. Avenida" -> "sexta Avenida".
+    """Ordinals: "1º" -> "primero", "2ª" -> "segunda", "3er piso" -> "tercer piso".
+
+    "6a. Avenida" -> "sexta Avenida".
 
     A degree sign used for "º" is an ordinal up to 10 ("1° de mayo") and a
     temperature above ("39°").
@@ -128,7 +137,9 @@ def _read_ordinals(text: str) -> str:
             return match.group()
         if feminine:
             spoken = re.sub(r"o\b", "a", masculine)
-        elif suffix == "er" or (_agreement(_next_word(match)) and masculine.endswith(("primero", "tercero"))):
+        elif suffix == "er" or (
+            _agreement(_next_word(match)) and masculine.endswith(("primero", "tercero"))
+        ):
             spoken = masculine[:-1]  # "primer piso", "tercer lugar"
         else:
             spoken = masculine
@@ -138,7 +149,7 @@ def _read_ordinals(text: str) -> str:
 
 
 def _ordinal_suffix_fits(masculine: str, suffix: str) -> bool:
-    """"2do" is an ordinal, "2no" is not: the suffix repeats the word's ending."""
+    """ "2do" is an ordinal, "2no" is not: the suffix repeats the word's ending."""
     if suffix in ("a", "o"):
         return True
     if suffix in ("er", "ero", "era"):
@@ -147,14 +158,22 @@ def _ordinal_suffix_fits(masculine: str, suffix: str) -> bool:
 
 
 _FRACTION = re.compile(r"(?<![\w.,/])(?P<a>\d+)\s?/\s?(?P<b>\d+)(?![\w/]|[.,]\d)")
-_FRACTION_NAMES = {2: ("medio", "medios"), 3: ("tercio", "tercios"), 4: ("cuarto", "cuartos"),
-                   5: ("quinto", "quintos"), 6: ("sexto", "sextos"), 7: ("séptimo", "séptimos"),
-                   8: ("octavo", "octavos"), 9: ("noveno", "novenos"), 10: ("décimo", "décimos")}
+_FRACTION_NAMES = {
+    2: ("medio", "medios"),
+    3: ("tercio", "tercios"),
+    4: ("cuarto", "cuartos"),
+    5: ("quinto", "quintos"),
+    6: ("sexto", "sextos"),
+    7: ("séptimo", "séptimos"),
+    8: ("octavo", "octavos"),
+    9: ("noveno", "novenos"),
+    10: ("décimo", "décimos"),
+}
 _DATE_ARTICLE_BEFORE = re.compile(r"(?<!\w)(?:el|del|al)\s+$", re.I)
 
 
 def _read_fractions(text: str) -> str:
-    """"1/2 hora" -> "media hora", "3/4" -> "tres cuartos"; "el 12/05" is a date.
+    """ "1/2 hora" -> "media hora", "3/4" -> "tres cuartos"; "el 12/05" is a date.
 
     Other slashes between numbers are read "sobre" ("15/20" -> "15 sobre 20").
     """
@@ -170,7 +189,9 @@ def _read_fractions(text: str) -> str:
         if (num, den) == (1, 2):
             gender = _agreement(_next_word(match))
             return _pad(match, {"f": "media", "m": "medio"}.get(gender, "un medio"))
-        return _pad(match, f"{spell_integer(num, agree_with='m')} {names[0] if num == 1 else names[1]}")
+        return _pad(
+            match, f"{spell_integer(num, agree_with='m')} {names[0] if num == 1 else names[1]}"
+        )
 
     return _FRACTION.sub(read, text)
 

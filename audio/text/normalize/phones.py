@@ -30,7 +30,7 @@ _PHONE = re.compile(
 
 
 def _read_phone_numbers(text: str, say: Callable[[str, str], str] | None = None) -> str:
-    """"2230-1234" -> "veintidós, treinta, doce, treinta y cuatro".
+    """ "2230-1234" -> "veintidós, treinta, doce, treinta y cuatro".
 
     Read two digits at a time, as Guatemalans say them; "+502" is "más cinco
     cero dos". A pair of years ("2020-2025") is left for the range rule.
@@ -75,7 +75,7 @@ _SERVICE_NUMBER = re.compile(r"(?<![\w$€.,:/-])(?P<number>\d{3,4})(?![\w%°:/-
 
 
 def _read_service_numbers(text: str) -> str:
-    """"Llame al 110" -> "llame al uno, uno, cero": short numbers digit by digit."""
+    """ "Llame al 110" -> "llame al uno, uno, cero": short numbers digit by digit."""
 
     def read_in_context(match: re.Match[str]) -> str:
         numbers = re.sub(r"\d+", lambda m: _spell_digits(m.group(), ", "), match.group("numbers"))
@@ -94,4 +94,6 @@ def _read_service_numbers(text: str) -> str:
 
 def _say_digit_pairs(digits: str) -> str:
     pairs = [digits[i : i + 2] for i in range(0, len(digits), 2)]
-    return ", ".join(_spell_digits(p, " ") if p.startswith("0") else spell_integer(int(p)) for p in pairs)
+    return ", ".join(
+        _spell_digits(p, " ") if p.startswith("0") else spell_integer(int(p)) for p in pairs
+    )

@@ -14,7 +14,10 @@ from .cleaning import _clean, _tidy_spacing
 
 logger = logging.getLogger(__name__)
 
-def _normalize(text: str, lexicon: Mapping[str, str] | None, rules: tuple[Callable[[str], str], ...]) -> str:
+
+def _normalize(
+    text: str, lexicon: Mapping[str, str] | None, rules: tuple[Callable[[str], str], ...]
+) -> str:
     """Clean, protect the lexicon's matches, run ``rules`` in order, restore, tidy."""
     try:
         text = _clean(text)

@@ -17,11 +17,33 @@ from num2words import num2words
 # "i griega", which is still what most Guatemalans say for "y".
 LETTER_NAMES: Mapping[str, str] = MappingProxyType(
     {
-        "a": "a", "b": "be", "c": "ce", "d": "de", "e": "e", "f": "efe",
-        "g": "ge", "h": "hache", "i": "i", "j": "jota", "k": "ka",
-        "l": "ele", "m": "eme", "n": "ene", "ñ": "eñe", "o": "o", "p": "pe",
-        "q": "cu", "r": "erre", "s": "ese", "t": "te", "u": "u", "v": "ve",
-        "w": "doble ve", "x": "equis", "y": "i griega", "z": "zeta",
+        "a": "a",
+        "b": "be",
+        "c": "ce",
+        "d": "de",
+        "e": "e",
+        "f": "efe",
+        "g": "ge",
+        "h": "hache",
+        "i": "i",
+        "j": "jota",
+        "k": "ka",
+        "l": "ele",
+        "m": "eme",
+        "n": "ene",
+        "ñ": "eñe",
+        "o": "o",
+        "p": "pe",
+        "q": "cu",
+        "r": "erre",
+        "s": "ese",
+        "t": "te",
+        "u": "u",
+        "v": "ve",
+        "w": "doble ve",
+        "x": "equis",
+        "y": "i griega",
+        "z": "zeta",
     }
 )
 
@@ -33,9 +55,30 @@ _DIGIT_WORDS = ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete"
 _NUMBER = r"\d+(?:[.,]\d+)*"
 
 
-_ORDINAL_UNITS = ("", "primero", "segundo", "tercero", "cuarto", "quinto", "sexto", "séptimo", "octavo", "noveno")
-_ORDINAL_TENS = ("", "décimo", "vigésimo", "trigésimo", "cuadragésimo", "quincuagésimo",
-                 "sexagésimo", "septuagésimo", "octogésimo", "nonagésimo")
+_ORDINAL_UNITS = (
+    "",
+    "primero",
+    "segundo",
+    "tercero",
+    "cuarto",
+    "quinto",
+    "sexto",
+    "séptimo",
+    "octavo",
+    "noveno",
+)
+_ORDINAL_TENS = (
+    "",
+    "décimo",
+    "vigésimo",
+    "trigésimo",
+    "cuadragésimo",
+    "quincuagésimo",
+    "sexagésimo",
+    "septuagésimo",
+    "octogésimo",
+    "nonagésimo",
+)
 
 
 _MAX_SPOKEN = 10**15  # above this a number is an identifier: read digit by digit
@@ -57,7 +100,9 @@ def spell_integer(number: int, agree_with: str | None = None) -> str:
         return _spell_digits(str(number), " ")
     words = num2words(number, lang="es")
     # num2words 0.5.14 writes "veintiuno mil": "uno" loses its "o" before a scale.
-    words = re.sub(rf"\b(veinti)?uno(?= {_SCALE}\b)", lambda m: "veintiún" if m.group(1) else "un", words)
+    words = re.sub(
+        rf"\b(veinti)?uno(?= {_SCALE}\b)", lambda m: "veintiún" if m.group(1) else "un", words
+    )
     if agree_with == "m":
         words = re.sub(r"\b(veinti)?uno$", lambda m: "veintiún" if m.group(1) else "un", words)
     elif agree_with == "f":
@@ -124,7 +169,11 @@ def _say_number(written: str, agree_with: str | None = None) -> str:
     """Spell a number as written in the text (separators, decimals, leading zeros)."""
     parsed = _parse_number(written)
     if parsed is None:  # "1.2.3": read each group
-        return re.sub(r"\d+", lambda m: _say_number(m.group()), written).replace(".", " punto ").replace(",", " coma ")
+        return (
+            re.sub(r"\d+", lambda m: _say_number(m.group()), written)
+            .replace(".", " punto ")
+            .replace(",", " coma ")
+        )
     whole, fraction, decimal_word = parsed
     if fraction is None:
         if len(whole) > 1 and whole.startswith("0"):
@@ -136,7 +185,7 @@ def _say_number(written: str, agree_with: str | None = None) -> str:
 
 
 def _say_decimals(digits: str) -> str:
-    """"5" -> "cinco", "05" -> "cero cinco", "75" -> "setenta y cinco", "14159" digit by digit."""
+    """ "5" -> "cinco", "05" -> "cero cinco", "75" -> "setenta y cinco", "14159" digit by digit."""
     zeros = len(digits) - len(digits.lstrip("0"))
     rest = digits[zeros:]
     words = ["cero"] * zeros

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 
 # "compañeros/as", "compañeras/os", "compañer@s", "usuario/a".
-_INCLUSIVE_SLASH = re.compile(r"(?<!\w)(?P<stem>[^\W\d_]+?)(?P<first>os|as|o|a)/(?P<second>os|as|o|a)(?!\w)")
+_INCLUSIVE_SLASH = re.compile(
+    r"(?<!\w)(?P<stem>[^\W\d_]+?)(?P<first>os|as|o|a)/(?P<second>os|as|o|a)(?!\w)"
+)
 _INCLUSIVE_AT = re.compile(r"(?<!\w)(?P<stem>[^\W\d_]+)@(?P<plural>s?)(?!\w)")
 
 
 def _read_inclusive_forms(text: str) -> str:
-    """Say both forms: "compañeros/as" -> "compañeros y compañeras", "usuario/a" -> "usuario o usuaria"."""
+    """Say both forms: "compañeros/as" -> "compañeros y compañeras".
+
+    "usuario/a" -> "usuario o usuaria".
+    """
 
     def read_slash(match: re.Match[str]) -> str:
         stem, first, second = match.group("stem"), match.group("first"), match.group("second")

@@ -25,8 +25,12 @@ _TIME_RANGE = re.compile(
     rf"(?P<sep>\s*[-–]\s*|\s+(?:a|hasta|y)\s+){_time_pattern(2)}(?![\d:])",
     re.I,
 )
-_TIME = re.compile(rf"(?P<art>(?<!\w)(?:las|la)\s+)?(?<![\w.,:/-]){_time_pattern(1)}(?![\d:])", re.I)
-_HOUR_AFTER_ARTICLE = re.compile(r"(?<!\w)(?P<art>las?\s+)(?P<h>\d{1,2})(?![\w°ºª%/-]|[.,:]\d)", re.I)
+_TIME = re.compile(
+    rf"(?P<art>(?<!\w)(?:las|la)\s+)?(?<![\w.,:/-]){_time_pattern(1)}(?![\d:])", re.I
+)
+_HOUR_AFTER_ARTICLE = re.compile(
+    r"(?<!\w)(?P<art>las?\s+)(?P<h>\d{1,2})(?![\w°ºª%/-]|[.,:]\d)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,12 @@ class _Time:
         hour = int(match.group(f"h{n}"))
         minute = match.group(f"m{n}")
         meridiem = match.group(f"mer{n}")
-        time = cls(hour, None if minute is None else int(minute),
-                   meridiem.lower() if meridiem else None, bool(match.group(f"suf{n}")))
+        time = cls(
+            hour,
+            None if minute is None else int(minute),
+            meridiem.lower() if meridiem else None,
+            bool(match.group(f"suf{n}")),
+        )
         if time.hour > 24 or (time.minute is not None and time.minute > 59):
             return None
         if match.group(f"sep{n}") == "." and not meridiem:
@@ -88,7 +96,9 @@ def _day_period(hour: int, meridiem: str) -> str:
 
 
 def _read_time_ranges(text: str) -> str:
-    """"de 8:00 a 16:00" -> "de ocho a dieciséis horas"; "8-10 a. m." -> "de ocho a diez de la mañana".
+    """Time ranges: "de 8:00 a 16:00" -> "de ocho a dieciséis horas".
+
+    "8-10 a. m." -> "de ocho a diez de la mañana".
 
     "entre 7:30 y 8:00" takes articles: "entre siete y treinta y ocho" would
     sound like 7:38, "entre las siete y treinta y las ocho" cannot.
@@ -125,7 +135,10 @@ def _with_article(time: _Time, spoken: str) -> str:
 
 
 def _read_times(text: str) -> str:
-    """"a las 8:00" -> "a las ocho"; "8:00" -> "ocho horas"; "8:30 p. m." -> "ocho y treinta de la noche"."""
+    """Clock times: "a las 8:00" -> "a las ocho"; "8:00" -> "ocho horas".
+
+    "8:30 p. m." -> "ocho y treinta de la noche".
+    """
 
     def read(match: re.Match[str]) -> str:
         time = _Time.from_match(match, 1)
@@ -141,7 +154,7 @@ def _read_times(text: str) -> str:
 
 
 def _read_hours_after_article(text: str) -> str:
-    """"a la 1" -> "a la una", "las 21" -> "las veintiuna": hours are feminine."""
+    """ "a la 1" -> "a la una", "las 21" -> "las veintiuna": hours are feminine."""
 
     def read(match: re.Match[str]) -> str:
         hour = int(match.group("h"))

@@ -44,14 +44,18 @@ UNITS: Mapping[str, tuple[str, str, str]] = MappingProxyType(
 
 
 def _unit_alternatives() -> str:
-    multi = sorted((u for u in UNITS if len(u) > 1 and not u.startswith("°")), key=len, reverse=True)
+    multi = sorted(
+        (u for u in UNITS if len(u) > 1 and not u.startswith("°")), key=len, reverse=True
+    )
     single = [u for u in UNITS if len(u) == 1]
     return "|".join(
         [r"[°º]\s?[CF]"] + [f"(?i:{re.escape(u)})" for u in multi] + [re.escape(u) for u in single]
     )
 
 
-_UNIT = re.compile(rf"(?P<n>{_NUMBER})\s?(?P<unit>{_unit_alternatives()})(?P<dot>\.(?=\s+[a-záéíóúñ]))?(?![^\W_])")
+_UNIT = re.compile(
+    rf"(?P<n>{_NUMBER})\s?(?P<unit>{_unit_alternatives()})(?P<dot>\.(?=\s+[a-záéíóúñ]))?(?![^\W_])"
+)
 _NUMBERED_UNIT = re.compile(rf"(?<![\w.,])(?P<sign>[-−])?{_UNIT.pattern}")
 _KILOMETRE_MARKER = re.compile(r"(?<!\w)[Kk]m\.?\s?(?=\d)")
 
@@ -62,7 +66,9 @@ def _unit_key(written: str) -> str:
 
 
 def _read_units(text: str) -> str:
-    """"72 h" -> "setenta y dos horas", "1 km" -> "un kilómetro", "38 °C" -> "treinta y ocho grados centígrados".
+    """Units: "72 h" -> "setenta y dos horas", "1 km" -> "un kilómetro".
+
+    "38 °C" -> "treinta y ocho grados centígrados".
 
     A kilometre before a number is a marker on a road, in the singular:
     "Km. 15 carretera a El Salvador" -> "kilómetro 15...".

@@ -10,8 +10,29 @@ from ..matching import _pad
 from .spelling import _spell_letters
 
 _KNOWN_TLDS = frozenset(
-    {"com", "org", "net", "edu", "gob", "gov", "info", "int", "ong", "lat", "app",
-     "gt", "mx", "sv", "hn", "ni", "cr", "pa", "co", "us", "io"}
+    {
+        "com",
+        "org",
+        "net",
+        "edu",
+        "gob",
+        "gov",
+        "info",
+        "int",
+        "ong",
+        "lat",
+        "app",
+        "gt",
+        "mx",
+        "sv",
+        "hn",
+        "ni",
+        "cr",
+        "pa",
+        "co",
+        "us",
+        "io",
+    }
 )
 _DOMAIN = r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 _EMAIL = re.compile(rf"(?<![\w.+-])(?P<user>[\w.+-]+)@(?P<domain>{_DOMAIN})(?![\w-])", re.I)
@@ -36,7 +57,7 @@ _SPANISH_ADDRESS = _AddressWords("arroba", _URL_SYMBOLS, lambda label: _spell_le
 
 
 def _read_emails(text: str, words: _AddressWords = _SPANISH_ADDRESS) -> str:
-    """"info@ejemplo.org" -> "info arroba ejemplo punto org"."""
+    """ "info@ejemplo.org" -> "info arroba ejemplo punto org"."""
 
     def read(match: re.Match[str]) -> str:
         user = re.sub(r"[._+-]", lambda m: words.symbols[m.group()], match.group("user"))

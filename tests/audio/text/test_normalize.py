@@ -14,7 +14,9 @@ from audio.text.normalize import ACRONYMS, NORMALIZER_VERSION, normalize_spanish
 
 def cases(*rows):
     """Parametrize rows (written, expected), using the written text as the id."""
-    return pytest.mark.parametrize(("written", "expected"), rows, ids=[row[0] or "<empty>" for row in rows])
+    return pytest.mark.parametrize(
+        ("written", "expected"), rows, ids=[row[0] or "<empty>" for row in rows]
+    )
 
 
 # --------------------------------------------------------------------------
@@ -47,8 +49,15 @@ def cases(*rows):
     ("2025", "dos mil veinticinco"),
     ("1999", "mil novecientos noventa y nueve"),
     ("en 2025", "en dos mil veinticinco"),
-    ("123456789", "ciento veintitrés millones cuatrocientos cincuenta y seis mil setecientos ochenta y nueve"),
-    ("12345678901234567890", "uno dos tres cuatro cinco seis siete ocho nueve cero uno dos tres cuatro cinco seis siete ocho nueve cero"),
+    (
+        "123456789",
+        "ciento veintitrés millones cuatrocientos cincuenta y seis mil setecientos ochenta y nueve",
+    ),
+    (
+        "12345678901234567890",
+        "uno dos tres cuatro cinco seis siete ocho nueve cero "
+        "uno dos tres cuatro cinco seis siete ocho nueve cero",
+    ),
     ("Paso 3.", "Paso tres."),
     ("radio95", "radio noventa y cinco"),
 )
@@ -176,7 +185,10 @@ def test_times(written, expected):
 
 
 @cases(
-    ("El Centro de Salud abre de 8:00 a 16:30.", "El Centro de Salud abre de ocho a dieciséis y treinta."),
+    (
+        "El Centro de Salud abre de 8:00 a 16:30.",
+        "El Centro de Salud abre de ocho a dieciséis y treinta.",
+    ),
     ("de 8:00 a 16:00", "de ocho a dieciséis horas"),
     ("de 8:00 a 16:00 horas", "de ocho a dieciséis horas"),
     ("Horario: 8:00-16:00", "Horario: de ocho a dieciséis horas"),
@@ -243,7 +255,10 @@ def test_percentages(written, expected):
 
 @cases(
     ("30-45 minutos", "de treinta a cuarenta y cinco minutos"),
-    ("Viaje de 30-45 minutos en bus a Chimaltenango.", "Viaje de treinta a cuarenta y cinco minutos en bus a Chimaltenango."),
+    (
+        "Viaje de 30-45 minutos en bus a Chimaltenango.",
+        "Viaje de treinta a cuarenta y cinco minutos en bus a Chimaltenango.",
+    ),
     ("30 - 45 minutos", "de treinta a cuarenta y cinco minutos"),
     ("30–45 min", "de treinta a cuarenta y cinco minutos"),
     ("entre 2-3 días", "entre dos y tres días"),
@@ -307,7 +322,10 @@ def test_units(written, expected):
     ("Marque 911 desde cualquier teléfono.", "Marque nueve, uno, uno desde cualquier teléfono."),
     ("Línea gratuita: 1546", "Línea gratuita: uno, cinco, cuatro, seis"),
     ("Llame al número 1572.", "Llame al número uno, cinco, siete, dos."),
-    ("denuncie al 1572, 110 o 122", "denuncie al uno, cinco, siete, dos, uno, uno, cero o uno, dos, dos"),
+    (
+        "denuncie al 1572, 110 o 122",
+        "denuncie al uno, cinco, siete, dos, uno, uno, cero o uno, dos, dos",
+    ),
     ("PNC: 110", "pe ene ce: uno, uno, cero"),
     ("Bomberos: 122.", "Bomberos: uno, dos, dos."),
     ("110 personas", "ciento diez personas"),  # a quantity, not the police
@@ -394,7 +412,10 @@ def test_symbols(written, expected):
     ("Visite ejemplo.org.", "Visite ejemplo punto org."),
     ("mi-sitio.com", "mi guion sitio punto com"),
     ("info@ejemplo.org", "info arroba ejemplo punto org"),
-    ("juan_perez-2@correo.com.gt", "juan guion bajo perez guion dos arroba correo punto com punto ge te"),
+    (
+        "juan_perez-2@correo.com.gt",
+        "juan guion bajo perez guion dos arroba correo punto com punto ge te",
+    ),
     ("salud.Es importante", "salud.Es importante"),  # a missing space, not a domain
 )
 def test_urls_and_emails(written, expected):
@@ -456,7 +477,10 @@ def test_odd_input_never_raises_and_leaves_no_digits(odd):
 
 
 def test_lexicon_overrides_the_built_in_rules():
-    lexicon = {"VIH": "virus de inmunodeficiencia humana", "Decreto 9-2009": "decreto nueve dos mil nueve"}
+    lexicon = {
+        "VIH": "virus de inmunodeficiencia humana",
+        "Decreto 9-2009": "decreto nueve dos mil nueve",
+    }
     assert normalize_spanish("El VIH y el Decreto 9-2009.", lexicon) == (
         "El virus de inmunodeficiencia humana y el decreto nueve dos mil nueve."
     )
@@ -469,12 +493,18 @@ def test_lexicon_output_is_left_alone_by_the_built_in_rules():
 
 def test_lexicon_is_case_insensitive_for_ordinary_words():
     lexicon = {"Xela": "Quetzaltenango"}
-    assert apply_lexicon("Xela, xela y XELA", lexicon) == "Quetzaltenango, Quetzaltenango y Quetzaltenango"
+    assert (
+        apply_lexicon("Xela, xela y XELA", lexicon)
+        == "Quetzaltenango, Quetzaltenango y Quetzaltenango"
+    )
 
 
 def test_lexicon_acronyms_match_only_as_written():
     lexicon = {"PrEP": "profilaxis", "ASI": "a ese i"}
-    assert apply_lexicon("PrEP, prep, Prep; ASI, así, asi", lexicon) == "profilaxis, prep, Prep; a ese i, así, asi"
+    assert (
+        apply_lexicon("PrEP, prep, Prep; ASI, así, asi", lexicon)
+        == "profilaxis, prep, Prep; a ese i, así, asi"
+    )
 
 
 def test_lexicon_matches_whole_words_only():
@@ -494,7 +524,10 @@ def test_lexicon_phrases_match_across_any_whitespace():
 
 def test_lexicon_entries_with_symbols():
     lexicon = {"LGBTIQ+": "comunidad diversa", "Dra.": "doctora"}
-    assert normalize_spanish("La Dra. Pérez y la LGBTIQ+.", lexicon) == "La doctora Pérez y la comunidad diversa."
+    assert (
+        normalize_spanish("La Dra. Pérez y la LGBTIQ+.", lexicon)
+        == "La doctora Pérez y la comunidad diversa."
+    )
 
 
 def test_empty_or_odd_lexicon():
