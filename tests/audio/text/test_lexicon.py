@@ -1,98 +1,82 @@
-"""Editing the pronunciation lexicon re-queues exactly the guides whose audio it changes.
+"""The editors' pronunciation lexicon: what it matches and what it says (``audio.text.lexicon``).
 
-A guide that says the old written form must be re-read (the entry no longer
-applies to it), as must a guide that says the new one.
+Pure functions, no database (editing entries in the admin: ``test_lexicon_edits.py``).
 """
 
-import pytest
-from django.urls import reverse
-from wagtail.models import Locale
-
-from audio.models import AudioJob, PronunciationEntry
-
-pytestmark = pytest.mark.django_db
+from audio.text.lexicon import apply_lexicon, lexicon_matches
+from audio.text.normalize import normalize_spanish
 
 
-def guide_saying(slug, sentence):
-    from cms.models import GuidePage, HomePage
-
-    home = HomePage.objects.get(locale__language_code="es")
-    guide = home.add_child(
-        instance=GuidePage(
-            title=f"Guía {slug}",
-            slug=slug,
-            place_name="Mixco",
-            department="Guatemala",
-            summary="Una guía de prueba.",
-            last_reviewed="2026-11-01",
-            discreet_title="Notas",
-            sections=[
-                {
-                    "type": "section",
-                    "id": f"{slug}-1",
-                    "value": {
-                        "heading": "Sección",
-                        "body": f"<p>{sentence}</p>",
-                        "key_point": "",
-                        "pictogram": "",
-                    },
-                }
-            ],
-        )
-    )
-    guide.save_revision().publish()
-    return guide
-
-
-@pytest.fixture
-def guides():
-    """Three guides, their audio jobs all done: one says "PrEP", one "PEP", one neither."""
-    made = {
-        "prep": guide_saying("dice-prep", "Pregunte por la PrEP en la clínica."),
-        "pep": guide_saying("dice-pep", "La PEP se toma después de un riesgo."),
-        "neither": guide_saying("no-dice", "Lleve su documento de identidad."),
+def test_lexicon_overrides_the_built_in_rules():
+    lexicon = {
+        "VIH": "virus de inmunodeficiencia humana",
+        "Decreto 9-2009": "decreto nueve dos mil nueve",
     }
-    AudioJob.objects.update(state=AudioJob.State.READY)
-    return made
-
-
-def queued(guides):
-    states = dict(AudioJob.objects.values_list("page_id", "state"))
-    return {name for name, page in guides.items() if states.get(page.pk) == AudioJob.State.QUEUED}
-
-
-@pytest.fixture
-def entry(guides):
-    created = PronunciationEntry.objects.create(
-        locale=Locale.objects.get(language_code="es"), written="PrEP", spoken="prep"
+    assert normalize_spanish("El VIH y el Decreto 9-2009.", lexicon) == (
+        "El virus de inmunodeficiencia humana y el decreto nueve dos mil nueve."
     )
-    assert queued(guides) == {"prep"}
-    AudioJob.objects.update(state=AudioJob.State.READY)
-    return PronunciationEntry.objects.get(pk=created.pk)  # as the admin loads it
 
 
-def test_changing_the_written_form_requeues_guides_with_the_old_and_the_new_form(guides, entry):
-    entry.written = "PEP"
-    entry.save()
-    assert queued(guides) == {"prep", "pep"}
+def test_lexicon_output_is_left_alone_by_the_built_in_rules():
+    # The spoken form contains things the rules would read ("ONG", "+").
+    assert normalize_spanish("Visite Xela.", {"Xela": "Xela ONG+"}) == "Visite Xela ONG+."
 
 
-def test_changing_only_the_spoken_form_requeues_the_guides_using_it(guides, entry):
-    entry.spoken = "profilaxis previa"
-    entry.save()
-    assert queued(guides) == {"prep"}
-
-
-def test_deleting_an_entry_requeues_the_guides_that_used_it(guides, entry):
-    entry.delete()
-    assert queued(guides) == {"prep"}
-
-
-def test_editing_the_snippet_in_the_admin_requeues_both(admin_client, guides, entry):
-    response = admin_client.post(
-        reverse("wagtailsnippets_audio_pronunciationentry:edit", args=[entry.pk]),
-        {"locale": entry.locale_id, "written": "PEP", "spoken": "pep", "note": ""},
+def test_lexicon_is_case_insensitive_for_ordinary_words():
+    lexicon = {"Xela": "Quetzaltenango"}
+    assert (
+        apply_lexicon("Xela, xela y XELA", lexicon)
+        == "Quetzaltenango, Quetzaltenango y Quetzaltenango"
     )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert PronunciationEntry.objects.get(pk=entry.pk).written == "PEP"
-    assert queued(guides) == {"prep", "pep"}
+
+
+def test_lexicon_acronyms_match_only_as_written():
+    lexicon = {"PrEP": "profilaxis", "ASI": "a ese i"}
+    assert (
+        apply_lexicon("PrEP, prep, Prep; ASI, así, asi", lexicon)
+        == "profilaxis, prep, Prep; a ese i, así, asi"
+    )
+
+
+def test_lexicon_matches_whole_words_only():
+    assert apply_lexicon("Xela y Xelajú", {"Xela": "Quetzaltenango"}) == "Quetzaltenango y Xelajú"
+    assert apply_lexicon("MPS y MP.", {"MP": "eme pe"}) == "MPS y eme pe."
+
+
+def test_lexicon_prefers_the_longest_match():
+    lexicon = {"VIH": "ve i hache", "VIH avanzado": "sida", "prueba de VIH": "prueba"}
+    assert apply_lexicon("VIH avanzado y VIH", lexicon) == "sida y ve i hache"
+    assert apply_lexicon("la prueba de VIH avanzado", lexicon) == "la prueba avanzado"
+
+
+def test_lexicon_phrases_match_across_any_whitespace():
+    assert apply_lexicon("Casa  de\u00a0la Mujer", {"Casa de la Mujer": "la casa"}) == "la casa"
+
+
+def test_lexicon_entries_with_symbols():
+    lexicon = {"LGBTIQ+": "comunidad diversa", "Dra.": "doctora"}
+    assert (
+        normalize_spanish("La Dra. Pérez y la LGBTIQ+.", lexicon)
+        == "La doctora Pérez y la comunidad diversa."
+    )
+
+
+def test_empty_or_odd_lexicon():
+    assert apply_lexicon("VIH", {}) == "VIH"
+    assert normalize_spanish("VIH", {}) == "ve i hache"
+    assert normalize_spanish("VIH", {"": "nada", "  ": "nada", "X": None}) == "ve i hache"
+
+
+def test_lexicon_matches_reports_every_entry_that_occurs():
+    lexicon = {"VIH": "a", "VIH avanzado": "b", "Xela": "c", "PrEP": "d", "ONG": "e"}
+    text = "El VIH avanzado en XELA; la prep."
+    # Generous on purpose: "VIH" counts even inside "VIH avanzado".
+    assert lexicon_matches(text, lexicon) == {"VIH", "VIH avanzado", "Xela"}
+    assert lexicon_matches("", lexicon) == set()
+    assert lexicon_matches(text, {}) == set()
+
+
+def test_lexicon_matches_agrees_with_apply_lexicon():
+    lexicon = {"Xela": "Quetzaltenango", "PrEP": "prep", "Casa de la Mujer": "la casa"}
+    for text in ["Xela", "xela", "PREP", "Casa de la  Mujer", "Xelajú"]:
+        assert bool(lexicon_matches(text, lexicon)) == (apply_lexicon(text, lexicon) != text)
