@@ -196,8 +196,8 @@ def lexicon_matches(text: str, lexicon: Mapping[str, str]) -> set[str]:
 
 def lexicon_for(language_code: str) -> dict[str, str]:
     """The editors' lexicon for one language: {written form: spoken form}."""
-    # Imported here so the text stage stays importable without Django's app
-    # registry (cms.reading and the pure normalization tests load it early).
+    # Imported here, not at the top: the rest of audio.text is pure functions and
+    # imports without Django set up (no settings, no app registry, no database).
     from audio.models import PronunciationEntry
 
     return dict(

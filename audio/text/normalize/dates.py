@@ -34,7 +34,7 @@ _FIRST_OF_MONTH = re.compile(rf"(?<![\w.,])1(?=\s+de\s+(?:{_MONTH_NAMES})\b)", r
 
 
 def _read_dates(text: str) -> str:
-    """ "12/05/2025" -> "doce de mayo de dos mil veinticinco" (day first, as in Guatemala)."""
+    """Dates: "12/05/2025" -> "doce de mayo de dos mil veinticinco" (day first, as in Guatemala)."""
 
     def read(match: re.Match[str]) -> str:
         day, month, year = int(match.group("day")), int(match.group("month")), match.group("year")

@@ -134,12 +134,15 @@ def _spell_digits_in_english(digits: str) -> str:
 
 
 def _spell_in_english(letters: str) -> str:
-    """ "gt" -> "G T": English voices name spaced capitals one by one."""
+    """Letters: "gt" -> "G T": English voices name spaced capitals one by one."""
     return " ".join(letters.upper())
 
 
 def _read_phone_numbers_in_english(text: str) -> str:
-    """ "+502 2230-1234" -> "plus five zero two, two two three zero, one two three four"."""
+    """Phone numbers, digit by digit.
+
+    "+502 2230-1234" -> "plus five zero two, two two three zero, one two three four".
+    """
 
     def say(country: str, digits: str) -> str:
         spoken = f"{_spell_digits_in_english(digits[:4])}, {_spell_digits_in_english(digits[4:])}"
@@ -174,7 +177,7 @@ def _read_service_numbers_in_english(text: str) -> str:
 
 
 def _read_quetzales_in_english(text: str) -> str:
-    """ "Q25.50" -> "twenty-five quetzales and fifty centavos"; "Q1" -> "one quetzal"."""
+    """Quetzales: "Q25.50" -> "twenty-five quetzales and fifty centavos"; "Q1" -> "one quetzal"."""
 
     def read(match: re.Match[str]) -> str:
         units = int(match.group("units").replace(",", ""))

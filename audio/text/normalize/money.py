@@ -19,7 +19,7 @@ _MONEY_AFTER = re.compile(rf"(?<![\w.,])(?P<a>{_NUMBER})\s?(?P<cur>USD|GTQ)(?!\w
 
 
 def _read_money(text: str) -> str:
-    """ "Q25.50" -> "veinticinco quetzales con cincuenta centavos"; "$100" -> "cien dólares".
+    """Money: "Q25.50" -> "veinticinco quetzales con cincuenta centavos"; "$100" -> "cien dólares".
 
     In Guatemala amounts are written "Q1,500.00": the comma groups
     thousands, the period introduces the cents.
@@ -58,7 +58,7 @@ def _read_money(text: str) -> str:
 
 
 def _parse_amount(written: str) -> tuple[int, int]:
-    """ "1,500.00" -> (1500, 0); "25.5" -> (25, 50): units and cents."""
+    """Units and cents: "1,500.00" -> (1500, 0); "25.5" -> (25, 50): units and cents."""
     parsed = _parse_number(written)
     if parsed is None:
         return int(re.sub(r"\D", "", written) or 0), 0
@@ -82,6 +82,9 @@ def _say_amount(units: int, cents: int, singular: str, plural: str) -> str:
 
 
 def _say_scaled_amount(written: str, scale: str, plural: str) -> str:
-    """ "Q2 millones" -> "dos millones de quetzales"; "Q5 mil" -> "cinco mil quetzales"."""
+    """Round amounts: "Q2 millones" -> "dos millones de quetzales".
+
+    "Q5 mil" -> "cinco mil quetzales".
+    """
     number = "" if scale == "mil" and written == "1" else _say_number(written, agree_with="m") + " "
     return f"{number}{scale} de {plural}" if scale != "mil" else f"{number}mil {plural}"

@@ -25,7 +25,10 @@ _ABOUT_SIGN = re.compile(r"~\s*(?=\d)")
 
 
 def _read_number_signs(text: str) -> str:
-    """ "Nº 5"/"#5" -> "número 5", "24/7", "2x1" -> "2 por 1", "~30" -> "aproximadamente 30"."""
+    """Signs: "Nº 5"/"#5" -> "número 5", "24/7", "2x1" -> "2 por 1".
+
+    "~30" -> "aproximadamente 30".
+    """
     text = _NUMBER_SIGN.sub("número ", text)
     text = _TWENTY_FOUR_SEVEN.sub(lambda m: _pad(m, "las veinticuatro horas, todos los días"), text)
     text = _TIMES_SIGN.sub(" por ", text)
@@ -49,7 +52,7 @@ _CODE_AFTER = re.compile(r",?\s+zona\b", re.I)
 
 
 def _read_ranges(text: str) -> str:
-    """ "30-45 minutos" -> "de treinta a cuarenta y cinco minutos".
+    """Ranges: "30-45 minutos" -> "de treinta a cuarenta y cinco minutos".
 
     The second number is left as digits so the rules after this one read it
     with its unit ("45 min", "45%"); the first is spelled here, agreeing with
@@ -81,7 +84,10 @@ def _read_ranges(text: str) -> str:
 
 
 def _range_words(before: str) -> tuple[str, str]:
-    """ "entre 2-3" -> "entre dos y tres"; "de 2-3" -> "de dos a tres"; "2-3" -> "de dos a tres"."""
+    """How a range opens and joins: "entre 2-3" -> "entre dos y tres".
+
+    "de 2-3" -> "de dos a tres"; "2-3" -> "de dos a tres".
+    """
     if re.search(r"(?<!\w)entre\s*$", before, re.I):
         return "", "y"
     if re.search(r"(?<!\w)(?:de|desde)\s*$", before, re.I):
@@ -100,7 +106,7 @@ _PERCENT = re.compile(rf"(?<![\w.,])(?P<sign>[-−])?(?P<n>{_NUMBER})\s?%")
 
 
 def _read_percentages(text: str) -> str:
-    """ "30%" -> "treinta por ciento"; "1%" -> "uno por ciento" (not "un")."""
+    """Percentages: "30%" -> "treinta por ciento"; "1%" -> "uno por ciento" (not "un")."""
 
     def read(match: re.Match[str]) -> str:
         sign = "menos " if match.group("sign") else ""
@@ -149,7 +155,10 @@ def _read_ordinals(text: str) -> str:
 
 
 def _ordinal_suffix_fits(masculine: str, suffix: str) -> bool:
-    """ "2do" is an ordinal, "2no" is not: the suffix repeats the word's ending."""
+    """Whether a suffix fits: "2do" is an ordinal, "2no" is not.
+
+    The suffix repeats the word's ending.
+    """
     if suffix in ("a", "o"):
         return True
     if suffix in ("er", "ero", "era"):
@@ -173,7 +182,7 @@ _DATE_ARTICLE_BEFORE = re.compile(r"(?<!\w)(?:el|del|al)\s+$", re.I)
 
 
 def _read_fractions(text: str) -> str:
-    """ "1/2 hora" -> "media hora", "3/4" -> "tres cuartos"; "el 12/05" is a date.
+    """Fractions: "1/2 hora" -> "media hora", "3/4" -> "tres cuartos"; "el 12/05" is a date.
 
     Other slashes between numbers are read "sobre" ("15/20" -> "15 sobre 20").
     """

@@ -30,7 +30,7 @@ _PHONE = re.compile(
 
 
 def _read_phone_numbers(text: str, say: Callable[[str, str], str] | None = None) -> str:
-    """ "2230-1234" -> "veintidós, treinta, doce, treinta y cuatro".
+    """Phone numbers: "2230-1234" -> "veintidós, treinta, doce, treinta y cuatro".
 
     Read two digits at a time, as Guatemalans say them; "+502" is "más cinco
     cero dos". A pair of years ("2020-2025") is left for the range rule.
@@ -75,7 +75,10 @@ _SERVICE_NUMBER = re.compile(r"(?<![\w$€.,:/-])(?P<number>\d{3,4})(?![\w%°:/-
 
 
 def _read_service_numbers(text: str) -> str:
-    """ "Llame al 110" -> "llame al uno, uno, cero": short numbers digit by digit."""
+    """Service numbers: "Llame al 110" -> "llame al uno, uno, cero".
+
+    Short numbers are read digit by digit.
+    """
 
     def read_in_context(match: re.Match[str]) -> str:
         numbers = re.sub(r"\d+", lambda m: _spell_digits(m.group(), ", "), match.group("numbers"))

@@ -185,7 +185,10 @@ def _say_number(written: str, agree_with: str | None = None) -> str:
 
 
 def _say_decimals(digits: str) -> str:
-    """ "5" -> "cinco", "05" -> "cero cinco", "75" -> "setenta y cinco", "14159" digit by digit."""
+    """Decimals: "5" -> "cinco", "05" -> "cero cinco", "75" -> "setenta y cinco".
+
+    Longer ones ("14159") digit by digit.
+    """
     zeros = len(digits) - len(digits.lstrip("0"))
     rest = digits[zeros:]
     words = ["cero"] * zeros

@@ -154,7 +154,10 @@ def _read_times(text: str) -> str:
 
 
 def _read_hours_after_article(text: str) -> str:
-    """ "a la 1" -> "a la una", "las 21" -> "las veintiuna": hours are feminine."""
+    """Hours after an article: "a la 1" -> "a la una", "las 21" -> "las veintiuna".
+
+    Hours are feminine.
+    """
 
     def read(match: re.Match[str]) -> str:
         hour = int(match.group("h"))

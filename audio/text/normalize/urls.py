@@ -57,7 +57,7 @@ _SPANISH_ADDRESS = _AddressWords("arroba", _URL_SYMBOLS, lambda label: _spell_le
 
 
 def _read_emails(text: str, words: _AddressWords = _SPANISH_ADDRESS) -> str:
-    """ "info@ejemplo.org" -> "info arroba ejemplo punto org"."""
+    """E-mail addresses: "info@ejemplo.org" -> "info arroba ejemplo punto org"."""
 
     def read(match: re.Match[str]) -> str:
         user = re.sub(r"[._+-]", lambda m: words.symbols[m.group()], match.group("user"))
