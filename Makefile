@@ -10,7 +10,7 @@ PORT ?= 8000
 ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
 export ALTAVOZ_BASE_URL
 
-.PHONY: install demo demo-check serve serve-prod test test-postgres messages catalogs clean chromium nginx
+.PHONY: install demo demo-check serve serve-prod test test-postgres lint messages catalogs clean chromium nginx
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ demo-check: install
 test: install
 	$(MANAGE) compile_catalogs --check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Import contracts for the whole tree; ruff only where the code already passes it
+# (the rest of the tree is formatted in one later step, see issue #12).
+RUFF_PATHS := audio/text tests/audio/text
+lint: install
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check $(RUFF_PATHS)
+	$(VENV)/bin/ruff format --check $(RUFF_PATHS)
 
 # Headless Chromium for the browser tests (Debian's package; needs root). Without
 # it `make test` skips those tests and says so at the end; CI installs it and

@@ -41,9 +41,9 @@ from cms.api.endpoints import (
 )
 from cms.api.http import InvalidParameter, format_datetime
 
-from .clips import clip_key, content_hash, recording_clip_key, spoken_form
+from .clips import clip_key, content_hash, recording_clip_key
 from .models import AudioJob, PronunciationEntry, Rendition, SectionRecording
-from .normalize import NORMALIZER_VERSION
+from .text import NORMALIZER_VERSION, spoken_form
 
 RECORDED_ENGINE = "recorded"
 # Normalizing a guide's text for the hash costs ~0.1 s; the text rarely changes

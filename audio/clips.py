@@ -11,7 +11,6 @@ starts and ends: those spans become the captions the front highlights.
 
 import hashlib
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,8 +21,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .mastering import MASTER_SAMPLE_RATE, decode_audio, encode_samples, join_with_pauses, trim_silence
-from .models import PronunciationEntry, SectionClip
-from .normalize import NORMALIZER_VERSION, apply_lexicon, normalize_english, normalize_spanish
+from .models import SectionClip
+from .text import NORMALIZER_VERSION, spoken_form
 
 # Sentences of a section are requested side by side: network engines wait on
 # replies (the engine's own limiter bounds what reaches the service); espeak
@@ -38,7 +37,7 @@ PAUSE_BETWEEN_SENTENCES = 0.35
 class SectionAudio:
     """A section's clip, ready for mastering."""
 
-    section: object  # speech_text.SpeechSection
+    section: object  # audio.text.SpeechSection
     clip: SectionClip
     synthesized: bool
 
@@ -50,21 +49,6 @@ class SectionAudio:
     def _samples(self):
         with self.clip.audio.open("rb") as file:
             return decode_audio(file.read())
-
-
-def lexicon_for(language_code):
-    return dict(
-        PronunciationEntry.objects.filter(locale__language_code=language_code).values_list("written", "spoken")
-    )
-
-
-def spoken_form(sentence, language_code, lexicon):
-    """What the engine is asked to say for one displayed sentence."""
-    if language_code == "es":
-        return normalize_spanish(sentence, lexicon)
-    if language_code == "en":
-        return normalize_english(sentence, lexicon)
-    return re.sub(r"\s+", " ", apply_lexicon(sentence, lexicon)).strip()
 
 
 def clip_key(engine_name, voice, spoken_sentences):

@@ -1,12 +1,13 @@
 """The audio pipeline, top-down. Each stage is one module:
 
-1. ``speech_text``  page → sections of readable sentences
-2. ``normalize``    sentences → what an engine should say (numbers, acronyms, lexicon)
-3. ``clips``        spoken sentences → one cached clip per section (engines/)
-4. ``segments``     clips → each section mastered and encoded once per variant,
-                    cached (the signal work is in ``mastering``)
-5. ``publishing``   segments → joined without re-encoding, measured, tagged,
-                    live renditions swapped in atomically
+1. ``text.speech``     page → sections of readable sentences
+2. ``text.normalize``  sentences → what an engine should say (numbers, acronyms,
+                       after the editors' ``text.lexicon``)
+3. ``clips``           spoken sentences → one cached clip per section (engines/)
+4. ``segments``        clips → each section mastered and encoded once per variant,
+                       cached (the signal work is in ``mastering``)
+5. ``publishing``      segments → joined without re-encoding, measured, tagged,
+                       live renditions swapped in atomically
 
 ``generate_page_audio`` runs them for one page in one voice. If a voice fails
 part-way (Google unreachable, 429s, garbage), the whole page is made again with
@@ -18,11 +19,11 @@ import time
 
 from cms import visibility
 
-from .clips import content_hash, lexicon_for, recorded_clip, section_clip
+from .clips import content_hash, recorded_clip, section_clip
 from .engines import EngineError
 from .publishing import live_renditions, publish_renditions, withdraw_renditions
 from .recordings import recording_statuses
-from .speech_text import speech_sections
+from .text import lexicon_for, speech_sections
 from .variants import published_variants
 from .voices import mark_failed, voices_for
 

@@ -347,9 +347,9 @@ def _clip_keys_of_older_rendition(rendition):
     """
     from cms.visibility import content_version
 
-    from .clips import clip_key, content_hash, lexicon_for, recording_clip_key, spoken_form
+    from .clips import clip_key, content_hash, recording_clip_key
     from .recordings import recording_statuses
-    from .speech_text import speech_sections
+    from .text import lexicon_for, speech_sections, spoken_form
 
     page = rendition.page.specific
     sections = speech_sections(content_version(page).object)

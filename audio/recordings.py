@@ -6,7 +6,7 @@ from django.conf import settings
 from wagtail.models import Locale
 
 from .models import SectionRecording
-from .speech_text import speech_sections
+from .text import speech_sections
 
 
 @dataclass(frozen=True)

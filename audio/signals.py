@@ -100,8 +100,7 @@ def _requeue_pages_using(locale_id, entry):
     from cms.models import GuidePage
 
     from .jobs import request_audio
-    from .normalize import lexicon_matches
-    from .speech_text import speech_sections
+    from .text import lexicon_matches, speech_sections
 
     for page in GuidePage.objects.live().filter(locale_id=locale_id):
         if any(lexicon_matches(section.text, entry) for section in speech_sections(page)):

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from cms.visibility import content_version
 
-from .clips import clip_key, content_hash, lexicon_for, recording_clip_key, spoken_form
+from .clips import clip_key, content_hash, recording_clip_key
 from .models import AudioJob, Rendition
 from .recordings import recording_statuses
-from .speech_text import speech_sections
+from .text import lexicon_for, speech_sections, spoken_form
 from .variants import published_variants
 
 

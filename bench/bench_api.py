@@ -74,7 +74,7 @@ def manage(env, *args):
 
 SEED_RENDITIONS = """
 from audio.models import Rendition
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 from audio.status import current_content_hash
 from cms.models import GuidePage
 from cms.translations import display_version

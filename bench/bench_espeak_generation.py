@@ -57,7 +57,7 @@ django.setup()
 
 import numpy as np  # noqa: E402
 
-from audio.clips import SYNTHESIS_THREADS, encode_flac, sentence_pauses, spoken_form  # noqa: E402
+from audio.clips import SYNTHESIS_THREADS, encode_flac, sentence_pauses  # noqa: E402
 from audio.engines import get_engine  # noqa: E402
 from audio.mastering import (  # noqa: E402
     MASTER_SAMPLE_RATE,
@@ -73,7 +73,7 @@ from audio.mastering import (  # noqa: E402
     webvtt,
 )
 from audio.publishing import PAUSE_BETWEEN_SECTIONS  # noqa: E402
-from audio.speech_text import speech_sections  # noqa: E402
+from audio.text import speech_sections, spoken_form  # noqa: E402
 from audio.variants import published_variants  # noqa: E402
 from bench.baseline import independent_measure, plain_encode  # noqa: E402
 
@@ -107,7 +107,7 @@ class Timer:
 
 
 def guide_sections():
-    """The guide's SpeechSections, from the TOML through the real speech_text stage."""
+    """The guide's SpeechSections, from the TOML through the real audio.text stage."""
     with open(CONTENT, "rb") as file:
         data = tomllib.load(file)
     page = SimpleNamespace(

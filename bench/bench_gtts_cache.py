@@ -39,10 +39,9 @@ from django.core.management import call_command  # noqa: E402
 from gtts import gTTS  # noqa: E402
 from gtts import tts as gtts_tts  # noqa: E402
 
-from audio.clips import spoken_form  # noqa: E402
 from audio.models import SectionClip  # noqa: E402
 from audio.pipeline import generate_page_audio  # noqa: E402
-from audio.speech_text import speech_sections  # noqa: E402
+from audio.text import speech_sections, spoken_form  # noqa: E402
 from audio.voices import reset_failures  # noqa: E402
 
 DELAY_SECONDS = 0.150

@@ -1,7 +1,7 @@
 """Mark the sentences of a guide in its HTML, so the player can show what is being read.
 
 Caption cue ids are ``{section_id}-{sentence_index}`` (``audio.publishing.assemble``),
-and the sentences are numbered in exactly the order ``audio.speech_text.speech_sections``
+and the sentences are numbered in exactly the order ``audio.text.speech.speech_sections``
 reads them: the intro is the title then the summary; a section is its heading, its key
 point (if any), then the paragraphs and list items of its body. This module walks the
 same pieces with the same splitting functions, and marks them:
@@ -22,7 +22,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.rich_text import expand_db_html
 
-from audio.speech_text import (
+from audio.text.speech import (
     BLOCK_TAGS,
     INTRO_ID,
     _BlockTextParser,
@@ -108,7 +108,7 @@ class _Run:
 
 
 class _RunParser(_BlockTextParser):
-    """``speech_text``'s own block parser, also keeping the markup of each block.
+    """``audio.text.speech``'s own block parser, also keeping the markup of each block.
 
     Subclassing it (rather than re-implementing) means block boundaries and block
     texts are by construction those ``rich_text_blocks`` gives the audio pipeline.

@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from audio.publishing import live_renditions
 from audio.recordings import recording_statuses
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 from audio.voices import RECORDED
 from cms import visibility
 from cms.models import GuidePage

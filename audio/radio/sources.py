@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from audio.clips import lexicon_for, recorded_clip, section_clip
+from audio.clips import recorded_clip, section_clip
 from audio.engines import EngineError
 from audio.publishing import live_renditions
 from audio.recordings import recording_statuses
-from audio.speech_text import speech_sections
+from audio.text import lexicon_for, speech_sections
 from audio.status import current_content_hash
 from audio.voices import RECORDED, VoiceChoice, engine_options
 from cms import visibility

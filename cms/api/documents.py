@@ -24,7 +24,7 @@ from wagtail.models import Locale, Page, PageViewRestriction, Revision
 from wagtail.rich_text import expand_db_html
 
 from audio import api as audio_api
-from audio.speech_text import INTRO_ID, speech_sections
+from audio.text import INTRO_ID, speech_sections
 from cms import visibility
 from cms.models import GuidePage, Organization
 from cms.pictograms import PICTOGRAMS

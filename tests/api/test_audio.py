@@ -5,7 +5,7 @@ import hashlib
 from django.core.files.storage import default_storage
 
 from audio.models import AudioJob, SectionRecording
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 from audio.status import current_content_hash, page_audio_status
 from cms.models import GuidePage
 

@@ -1,6 +1,6 @@
 """What apps, radios and partners read: guides in every locale, whole."""
 
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 from cms.models import GuidePage
 
 from .conftest import get_json, guide_ids, section

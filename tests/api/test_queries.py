@@ -3,7 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 from cms.models import Organization
 
 from .conftest import get_json, section

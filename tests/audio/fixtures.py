@@ -41,7 +41,7 @@ def borrow_audio(page, donor):
     the page weight and accessibility, which do not depend on what is said.
     """
     from audio.models import Rendition
-    from audio.speech_text import speech_sections
+    from audio.text import speech_sections
 
     sections = [
         {"id": s.id, "heading": s.heading, "start": float(i * 10), "end": float(i * 10 + 9)}

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 
 from audio.jobs import request_audio, run_job
 from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 from audio.status import page_audio_status
 
 from .fake_google import ScriptedAdapter, audio_reply, sine_mp3, status_reply, use_fake_google

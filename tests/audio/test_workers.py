@@ -210,7 +210,7 @@ def test_concurrent_runs_synthesize_each_section_once(monkeypatch):
     for t in threads:
         t.join()
     assert not errors
-    from audio.speech_text import speech_sections
+    from audio.text import speech_sections
 
     sentences = [sentence for section in speech_sections(guide) for sentence in section.sentences]
     assert len(calls) == len(sentences)  # every sentence synthesized once, by one worker

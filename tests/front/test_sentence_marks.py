@@ -12,7 +12,7 @@ import pytest
 
 from audio.jobs import run_job
 from audio.models import Rendition
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 from cms.models import GuidePage
 from cms.reading import mark_rich_text, mark_text
 

@@ -12,7 +12,7 @@ from mutagen.mp3 import MP3, BitrateMode
 
 from audio.publishing import PAUSE_BETWEEN_SECTIONS
 from audio.radio.packages import spot_stems
-from audio.speech_text import speech_sections
+from audio.text import speech_sections
 
 from .conftest import (
     Package,
@@ -311,14 +311,14 @@ def test_spot_names_of_the_demo_guides_are_ascii_unique_and_numbered():
 
 
 def test_repeated_headings_get_distinct_names():
-    from audio.speech_text import SpeechSection
+    from audio.text import SpeechSection
 
     sections = [SpeechSection(str(i), heading, ("x.",)) for i, heading in enumerate(["¿Qué?", "Ayuda", "Ayuda", "!!"])]
     assert spot_stems(sections) == ["01-que", "02-ayuda", "03-ayuda-2", "04-seccion"]
 
 
 def test_long_headings_are_cut_between_words():
-    from audio.speech_text import SpeechSection
+    from audio.text import SpeechSection
 
     heading = "¿En qué se diferencian el trabajo sexual y la trata de personas?"
     (stem,) = spot_stems([SpeechSection("x", heading, ("x.",))])

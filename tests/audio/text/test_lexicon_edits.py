@@ -19,10 +19,25 @@ def guide_saying(slug, sentence):
     home = HomePage.objects.get(locale__language_code="es")
     guide = home.add_child(
         instance=GuidePage(
-            title=f"Guía {slug}", slug=slug, place_name="Mixco", department="Guatemala",
-            summary="Una guía de prueba.", last_reviewed="2026-11-01", discreet_title="Notas",
-            sections=[{"type": "section", "id": f"{slug}-1", "value": {
-                "heading": "Sección", "body": f"<p>{sentence}</p>", "key_point": "", "pictogram": ""}}],
+            title=f"Guía {slug}",
+            slug=slug,
+            place_name="Mixco",
+            department="Guatemala",
+            summary="Una guía de prueba.",
+            last_reviewed="2026-11-01",
+            discreet_title="Notas",
+            sections=[
+                {
+                    "type": "section",
+                    "id": f"{slug}-1",
+                    "value": {
+                        "heading": "Sección",
+                        "body": f"<p>{sentence}</p>",
+                        "key_point": "",
+                        "pictogram": "",
+                    },
+                }
+            ],
         )
     )
     guide.save_revision().publish()

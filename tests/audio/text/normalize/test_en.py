@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from audio.clips import spoken_form
-from audio.normalize import normalize_english
+from audio.text import normalize_english, spoken_form
 
 
 def cases(*rows):
@@ -20,11 +19,20 @@ def cases(*rows):
 @cases(
     ("Phone: 2230-1234.", "Phone: two two three zero, one two three four."),
     ("Phone: 2230 1234.", "Phone: two two three zero, one two three four."),
-    ("WhatsApp +502 5555-1234 any time.", "WhatsApp plus five zero two, five five five five, one two three four any time."),
-    ("Call 110 or 1572 if you are in danger.", "Call one one zero or one five seven two if you are in danger."),
+    (
+        "WhatsApp +502 5555-1234 any time.",
+        "WhatsApp plus five zero two, five five five five, one two three four any time.",
+    ),
+    (
+        "Call 110 or 1572 if you are in danger.",
+        "Call one one zero or one five seven two if you are in danger.",
+    ),
     ("Dial 1546.", "Dial one five four six."),
     ("the 1572 line", "the one five seven two line"),
-    ("Police: 110. Firefighters: 122 or 123.", "Police: one one zero. Firefighters: one two two or one two three."),
+    (
+        "Police: 110. Firefighters: 122 or 123.",
+        "Police: one one zero. Firefighters: one two two or one two three.",
+    ),
     ("The police (110) can help.", "The police (one one zero) can help."),
 )
 def test_numbers_to_dial_are_read_digit_by_digit(written, expected):
@@ -85,9 +93,8 @@ def test_odd_text_never_raises():
 
 def test_english_audio_is_made_from_the_english_reading(db):
     """Every sentence of the English demo guides reaches the voice normalized."""
+    from audio.text import speech_sections
     from cms.models import GuidePage
-
-    from audio.speech_text import speech_sections
 
     spoken = [
         spoken_form(sentence, "en", {})

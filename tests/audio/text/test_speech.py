@@ -2,12 +2,15 @@
 
 import pytest
 
-from audio.speech_text import INTRO_ID, rich_text_blocks, speech_sections, split_sentences
+from audio.text.speech import INTRO_ID, rich_text_blocks, speech_sections, split_sentences
 from cms.models import GuidePage
 
 
 def test_rich_text_reads_list_items_and_link_text_without_urls():
-    html = '<p>Vaya al <a href="https://example.org/x">centro de salud</a>.</p><ul><li>Use condón</li><li><b>Siempre</b> en pareja</li></ul>'
+    html = (
+        '<p>Vaya al <a href="https://example.org/x">centro de salud</a>.</p>'
+        "<ul><li>Use condón</li><li><b>Siempre</b> en pareja</li></ul>"
+    )
     assert rich_text_blocks(html) == ["Vaya al centro de salud.", "Use condón", "Siempre en pareja"]
 
 
@@ -41,8 +44,13 @@ def test_guide_reads_intro_then_every_section_in_order():
 def test_empty_sections_are_skipped():
     guide = GuidePage.objects.get(slug="mixco", locale__language_code="es")
     raw = guide.sections.get_prep_value()
-    raw.append({"type": "section", "id": "00000000-0000-4000-8000-000000000000",
-                "value": {"heading": "Vacía", "body": "<p></p>", "key_point": "", "pictogram": ""}})
+    raw.append(
+        {
+            "type": "section",
+            "id": "00000000-0000-4000-8000-000000000000",
+            "value": {"heading": "Vacía", "body": "<p></p>", "key_point": "", "pictogram": ""},
+        }
+    )
     guide.sections = raw
     ids = [s.id for s in speech_sections(guide)]
     assert "00000000-0000-4000-8000-000000000000" not in ids

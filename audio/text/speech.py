@@ -2,14 +2,18 @@
 
 The one function that turns a guide into what is read aloud: the audio
 pipeline synthesizes it, the API returns it, the front highlights it. Text here
-is what a reader sees (captions show it); the next stage (``normalize``) turns
+is what a reader sees (captions show it); the next step (``audio.text.normalize``) turns
 it into what an engine should say.
 """
 
+from __future__ import annotations
+
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 INTRO_ID = "intro"
 BLOCK_TAGS = {"p", "li", "h2", "h3", "h4", "blockquote", "div"}
@@ -28,11 +32,11 @@ class SpeechSection:
     sentences: tuple[str, ...]
 
     @property
-    def text(self):
+    def text(self) -> str:
         return " ".join(self.sentences)
 
     @property
-    def text_hash(self):
+    def text_hash(self) -> str:
         """Changes exactly when what is read changes (used to flag stale recordings)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
@@ -40,36 +44,36 @@ class SpeechSection:
 class _BlockTextParser(HTMLParser):
     """Rich text → one string per paragraph or list item, markup and URLs dropped."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.blocks = []
-        self.current = []
+        self.blocks: list[str] = []
+        self.current: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in BLOCK_TAGS:
             self.flush()
         elif tag == "br":
             self.current.append(" ")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in BLOCK_TAGS:
             self.flush()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         self.current.append(data)
 
-    def flush(self):
+    def flush(self) -> None:
         text = clean_text("".join(self.current))
         if text:
             self.blocks.append(text)
         self.current = []
 
 
-def clean_text(text):
+def clean_text(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def rich_text_blocks(html):
+def rich_text_blocks(html: str | None) -> list[str]:
     """Paragraphs and list items of a rich text as plain strings."""
     parser = _BlockTextParser()
     parser.feed(html or "")
@@ -78,12 +82,12 @@ def rich_text_blocks(html):
     return parser.blocks
 
 
-def ensure_final_punctuation(text):
+def ensure_final_punctuation(text: str) -> str:
     """List items and headings often lack a final stop; engines need it to pause."""
     return text if text[-1] in ".!?…:;" else text + "."
 
 
-def split_sentences(text):
+def split_sentences(text: str) -> list[str]:
     """Split a block into sentences without breaking common abbreviations."""
     pieces = SENTENCE_END_RE.split(clean_text(text))
     sentences = []
@@ -95,7 +99,7 @@ def split_sentences(text):
     return [s for s in sentences if s]
 
 
-def block_sentences(blocks):
+def block_sentences(blocks: Iterable[str]) -> list[str]:
     sentences = []
     for block in blocks:
         block = clean_text(block)
@@ -104,11 +108,13 @@ def block_sentences(blocks):
     return sentences
 
 
-def speech_sections(page):
+def speech_sections(page: Any) -> list[SpeechSection]:
     """Ordered SpeechSections for a guide: an intro (title, summary), then each section.
 
     Sections with nothing to read are skipped. Works on any locale's page; the
     caller decides which version (see ``cms.translations.display_version``).
+    ``page`` is a ``cms`` GuidePage, typed loosely because this layer does not
+    import ``cms`` (``.importlinter``).
     """
     sections = []
     intro = block_sentences([page.title, getattr(page, "summary", "")])
@@ -117,8 +123,12 @@ def speech_sections(page):
     for block in page.sections:
         value = block.value
         body = value["body"].source if hasattr(value["body"], "source") else str(value["body"])
-        sentences = block_sentences([value["heading"], value.get("key_point") or ""] + rich_text_blocks(body))
+        sentences = block_sentences(
+            [value["heading"], value.get("key_point") or ""] + rich_text_blocks(body)
+        )
         if len(sentences) <= 1 and not rich_text_blocks(body):
             continue  # a heading alone is not worth a chapter
-        sections.append(SpeechSection(str(block.id), clean_text(value["heading"]), tuple(sentences)))
+        sections.append(
+            SpeechSection(str(block.id), clean_text(value["heading"]), tuple(sentences))
+        )
     return sections
