@@ -5,7 +5,11 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-# The admin and (later) the API stay outside i18n_patterns: a 404 there must
+# JSON errors under /api/ (a bad Host header, a crash outside our views), Django's elsewhere.
+handler400 = "cms.api.errors.bad_request"
+handler500 = "cms.api.errors.server_error"
+
+# The admin and the API stay outside i18n_patterns: a 404 there must
 # not turn into a redirect to /es/....
 urlpatterns = [
     path("api/", include("config.api")),
