@@ -10,7 +10,7 @@ PORT ?= 8000
 ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
 export ALTAVOZ_BASE_URL
 
-.PHONY: install demo demo-check serve serve-prod test test-postgres lint messages catalogs clean chromium nginx
+.PHONY: install demo demo-check serve serve-prod test test-postgres lint bench-smoke messages catalogs clean chromium nginx
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -82,6 +82,14 @@ nginx:
 # Same suite against the local PostgreSQL (CI runs this too).
 test-postgres: install
 	ALTAVOZ_REQUIRE_POSTGRES=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Every benchmark on a small input (bench/common.py): a broken benchmark fails CI.
+# One line per benchmark; figures are printed, no timing is judged.
+bench-smoke: install
+	$(PY) -m bench.bench_api --smoke --identity
+	$(PY) -m bench.bench_espeak_generation --smoke
+	$(PY) -m bench.bench_gtts_cache --smoke
+	$(PY) -m bench.bench_radio --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install

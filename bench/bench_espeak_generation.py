@@ -1,6 +1,7 @@
 """Benchmark: generating the Mixco guide's audio with espeak, against raw synthesis.
 
     .venv/bin/python -m bench.bench_espeak_generation
+    .venv/bin/python -m bench.bench_espeak_generation --smoke   # CI: the first 4 sections, no verdicts judged
 
 Reads the Spanish Mixco guide from the demo content (no database: the page is
 a stand-in object fed to the real ``speech_sections``), then times in one run:
@@ -55,6 +56,8 @@ import django  # noqa: E402
 
 django.setup()
 
+import argparse  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 from audio.clips import SYNTHESIS_THREADS, encode_flac, sentence_pauses  # noqa: E402
@@ -76,6 +79,7 @@ from audio.publishing import PAUSE_BETWEEN_SECTIONS  # noqa: E402
 from audio.text import speech_sections, spoken_form  # noqa: E402
 from audio.variants import published_variants  # noqa: E402
 from bench.baseline import independent_measure, plain_encode  # noqa: E402
+from bench.common import SMOKE_HELP, SMOKE_SECTIONS  # noqa: E402
 
 CONTENT = Path(__file__).resolve().parent.parent / "cms" / "demo" / "content" / "mixco.es.toml"
 RATIO_TARGET = 2.0
@@ -221,10 +225,15 @@ def edit(sections, spoken, engine, variants, clips, made, timer, index=3):
         publish(clips, result.joined, variant, timer, "c.")
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    args = parser.parse_args(argv)
     timer = Timer()
     variants = published_variants()
     sections = guide_sections()
+    if args.smoke:
+        sections = sections[:SMOKE_SECTIONS]
     engine = get_engine("espeak")
     with timer("b. normalize text"):
         spoken = {s.id: [spoken_form(text, "es", {}) for text in s.sentences] for s in sections}

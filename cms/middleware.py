@@ -6,6 +6,7 @@ from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
 from django.middleware.http import ConditionalGetMiddleware
 from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language_from_path
 
@@ -16,6 +17,8 @@ from . import visibility
 from .languages import looks_like_language_prefix
 
 # URL spaces that live outside i18n_patterns (see config/urls.py).
+API_PREFIX = "/api/"
+API_LANGUAGE = "en"
 UNLOCALIZED_PREFIXES = ("/admin/", "/api/", "/documents/", "/media/", "/static/", "/feeds/")
 
 
@@ -28,10 +31,23 @@ class PublicLocaleMiddleware(LocaleMiddleware):
     looks like a language code (``/fr/mixco/``) or belongs to an unlocalized
     space (a missing admin or API URL must not become ``/es/admin/...``). The
     404 is rendered in the language the browser asked for.
+
+    The API skips negotiation: its answers are the same for everyone (each
+    document names its own language), so it needs no ``Vary:
+    Accept-Language`` nor ``Content-Language``, and its messages are English.
     """
+
+    def process_request(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            translation.activate(API_LANGUAGE)
+            request.LANGUAGE_CODE = API_LANGUAGE
+            return None
+        return super().process_request(request)
 
     def process_response(self, request, response):
         path = request.path_info
+        if path.startswith(API_PREFIX):
+            return response
         if (
             response.status_code == 404
             and not get_language_from_path(path)

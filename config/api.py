@@ -1,21 +1,24 @@
-"""The public HTTP API: every endpoint is registered here (see README, "API").
+"""The public HTTP API: every endpoint is routed here, once (see README, "API").
 
-Read-only, anonymous, JSON. Our guide and rendition endpoints serve
-precomputed documents (``cms.api.snapshot``); Wagtail's own pages endpoint is
-kept at /api/v2/pages/ for tools that speak it.
+Read-only, anonymous, JSON, on Django's usual middleware stack (CORS by
+django-cors-headers, ``cms.api.cors``). Our guide and rendition endpoints are
+DRF views (``cms.api.views``) serving precomputed documents
+(``cms.api.snapshot``); the OpenAPI schema is generated from these same
+routes. Wagtail's own pages endpoint is kept at /api/v2/pages/ for tools
+that speak it.
 """
 
 from django.urls import path, re_path
 from wagtail.api.v2.router import WagtailAPIRouter
 
-from audio.api import RenditionListView
 from cms.api.errors import api_not_found
-from cms.api.schema import DocsView, SchemaView
+from cms.api.schema import SchemaView, api_docs
 from cms.api.views import (
     GuideBySlugView,
     GuideDetailView,
     GuideListView,
     PublicPagesAPIViewSet,
+    RenditionListView,
 )
 
 wagtail_api = WagtailAPIRouter("wagtailapi")
@@ -30,9 +33,9 @@ urlpatterns = [
     path("v2/renditions/", RenditionListView.as_view(), name="api-renditions"),
     # Wagtail's stock pages endpoint (listing, detail, find).
     path("v2/", wagtail_api.urls),
-    # OpenAPI 3 schema and the human docs built from it.
+    # OpenAPI 3 schema (generated from the views above) and the human docs built from it.
     path("schema/", SchemaView.as_view(), name="api-schema"),
-    path("docs/", DocsView.as_view(), name="api-docs"),
+    path("docs/", api_docs, name="api-docs"),
     # Anything else under /api/ is a JSON 404, not the site's HTML one.
     re_path(r"^[\s\S]*$", api_not_found),
 ]

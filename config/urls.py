@@ -7,7 +7,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config.health import healthz
 
-# The admin and (later) the API stay outside i18n_patterns: a 404 there must
+# JSON errors under /api/ (a bad Host header, a crash outside our views), Django's elsewhere.
+handler400 = "cms.api.errors.bad_request"
+handler500 = "cms.api.errors.server_error"
+
+# The admin and the API stay outside i18n_patterns: a 404 there must
 # not turn into a redirect to /es/....
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -23,13 +23,13 @@ from django.utils.html import escape
 from wagtail.models import Locale, Page, PageViewRestriction, Revision
 from wagtail.rich_text import expand_db_html
 
-from audio import api as audio_api
 from audio.text import INTRO_ID, speech_sections
 from cms import visibility
 from cms.models import GuidePage, Organization
 from cms.pictograms import PICTOGRAMS
 from cms.rich_text import public_page_urls
 
+from . import audio as audio_api
 from .state import api_base_url
 from .translations import translation_states
 

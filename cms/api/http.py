@@ -2,9 +2,8 @@
 
 - Errors are ``{"error": {"code": ..., "message": ...}}`` for every status
   (400, 404, 405, 406, 412, 429, 500), never HTML.
-- Throttling counts anonymous requests per client in fixed windows. The
-  client address is only used hashed (with the secret key) as a cache key: it
-  is never stored or logged as is.
+- Unexpected exceptions in our views become a JSON 500 (logged without the
+  client's address); ``errors`` does the same for the rest of /api/.
 - Successful responses carry ETag, Last-Modified and Cache-Control, and a
   conditional GET gets a 304.
 - Clients that accept gzip get it (a whole-guides listing shrinks ~5-fold on
@@ -14,25 +13,24 @@
 
 import gzip
 import hashlib
-import hmac
 import json
+import logging
 import re
 import threading
-import time
 from collections import OrderedDict
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .rates import parse_rate
+from .rates import parse_rate  # noqa: F401  (re-exported: tests/test_settings.py reads it here)
 from .serializers import UTCDateTimeField
+
+logger = logging.getLogger("cms.api")
 
 _datetime_field = UTCDateTimeField()
 
@@ -64,7 +62,7 @@ ERROR_CODES = {
 
 
 class ApiError(Exception):
-    """An error answered in the API's format (raised by our endpoints)."""
+    """An error answered in the API's format (raised by our views; see ``api_exception_handler``)."""
 
     status = 400
     code = "invalid_parameter"
@@ -89,14 +87,6 @@ class NotFound(ApiError):
     status, code = 404, "not_found"
 
 
-class MethodNotAllowed(ApiError):
-    status, code = 405, "method_not_allowed"
-
-
-class Throttled(ApiError):
-    status, code = 429, "throttled"
-
-
 def error_body(status_code, message, code=None):
     return {"error": {"code": code or ERROR_CODES.get(status_code, "error"), "message": str(message)}}
 
@@ -117,12 +107,23 @@ def _message(detail):
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, with every error body in the API's one format."""
+    """DRF's handler, with every error body in the API's one format.
+
+    An unexpected exception is logged and answered with a JSON 500 here,
+    inside the view, rather than by Django's HTML error page (DEBUG shows
+    Django's page, with the traceback).
+    """
+    if isinstance(exc, ApiError):
+        return exc.response()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        if settings.DEBUG:
+            return None
+        request = context.get("request")
+        logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
+        return error_response(500, "Something went wrong on our side; please try again later.")
     code = ERROR_CODES.get(response.status_code) or getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.Throttled):
         message = "Too many requests; try again later."
@@ -143,70 +144,6 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
-
-
-THROTTLE_PREFIX = "altavoz-api:throttle"
-
-
-def client_ident(request):
-    """Who is asking: the client address, hashed with the secret key.
-
-    Behind ``ALTAVOZ_API_TRUSTED_PROXIES`` reverse proxies, the address they
-    put in X-Forwarded-For is used. The address itself is never stored.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.ALTAVOZ_API_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
-    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
-
-
-def check_throttle(request):
-    """Count an anonymous request in a fixed window; raise Throttled over the rate.
-
-    O(1) per request (DRF's throttles keep every request's timestamp, which is
-    slow at the generous rates a public API needs). With several server
-    processes, share the counts through a shared cache (Redis).
-    """
-    limit, period = parse_rate(settings.ALTAVOZ_API_ANON_RATE)
-    if limit is None:
-        return
-    now = time.time()
-    window = int(now // period)
-    key = f"{THROTTLE_PREFIX}:{client_ident(request)}:{window}"
-    if cache.add(key, 1, period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, period + 1)
-            count = 1
-    if count > limit:
-        wait = max(1, int((window + 1) * period - now) + 1)
-        raise Throttled(f"Too many requests; try again in {wait} seconds.", headers={"Retry-After": str(wait)})
-
-
-class AnonymousRateThrottle(BaseThrottle):
-    """``check_throttle`` for DRF views (Wagtail's pages endpoint)."""
-
-    def __init__(self):
-        self.wait_seconds = None
-
-    def allow_request(self, request, view):
-        if getattr(request.user, "is_authenticated", False):
-            return True
-        try:
-            check_throttle(request)
-        except Throttled as throttled:
-            self.wait_seconds = int(throttled.headers["Retry-After"])
-            return False
-        return True
-
-    def wait(self):
-        return self.wait_seconds
 
 
 # Smaller bodies gain little from gzip and cost its header; the memo holds

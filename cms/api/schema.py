@@ -1,32 +1,24 @@
 """The OpenAPI 3 schema (``/api/schema/``) and the human docs (``/api/docs/``).
 
-drf-spectacular describes our own views from their serializers. Wagtail's v2
-pages viewset defeats it (wagtail#6209), so the preprocessing hook keeps
-spectacular to our endpoints and the postprocessing hook adds a hand-written
-description of ``/api/v2/pages/``. The schema is generated once per process:
-it depends only on code and settings.
+drf-spectacular describes our views (``views``, routed in ``config/api.py``)
+from the views themselves: their declared parameters, docstrings and
+serializers. Wagtail's v2 pages viewset defeats it (wagtail#6209), so the
+preprocessing hook keeps spectacular to our endpoints and the postprocessing
+hook adds a hand-written description of ``/api/v2/pages/``. The schema is
+generated once per process: it depends only on code and settings.
 """
 
 import threading
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.views.decorators.http import require_safe
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.views import APIView
+from drf_spectacular.utils import OpenApiParameter
 
-from audio.api import RenditionListView
-
-from .endpoints import DEFAULT_LIMIT, SLUG_RE, Endpoint
-from .http import conditional_json, etag_of
-from .serializers import (
-    ErrorSerializer,
-    GuideListingSerializer,
-    GuideSerializer,
-    RenditionListingSerializer,
-)
-from .views import GuideBySlugView, GuideDetailView, GuideListView
+from .base import DEFAULT_LIMIT, ApiView
+from .http import InvalidParameter, conditional_json, etag_of
 
 OWN_PATH_PREFIXES = ("/api/v2/guides/", "/api/v2/renditions/")
 _memo = {}
@@ -36,65 +28,6 @@ _lock = threading.Lock()
 def keep_own_endpoints(endpoints, **kwargs):
     """Preprocessing hook: only the endpoints whose views we wrote."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith(OWN_PATH_PREFIXES)]
-
-
-def _error(description):
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
-NOT_MODIFIED = OpenApiResponse(description="Not modified: the client's copy (If-None-Match / If-Modified-Since) is current.")
-BAD_REQUEST = _error("A query parameter is unknown, repeated or invalid.")
-NOT_FOUND = _error("No such public guide.")
-THROTTLED = _error("Too many requests from this client; see Retry-After.")
-
-
-def documented(endpoint, *, operation_id, summary, response, tag, not_found=False, path_parameters=()):
-    """A DRF stand-in for one of our (plain Django) endpoints, for drf-spectacular to describe.
-
-    Parameters come from the endpoint itself, so what is documented is what is accepted.
-    """
-    responses = {200: response, 304: NOT_MODIFIED, 400: BAD_REQUEST, 429: THROTTLED}
-    if not_found:
-        responses[404] = NOT_FOUND
-
-    class Documented(APIView):
-        @extend_schema(
-            operation_id=operation_id,
-            summary=summary,
-            description=" ".join((endpoint.__doc__ or "").split()),
-            parameters=[*endpoint.parameters, *path_parameters],
-            responses=responses,
-            tags=[tag],
-        )
-        def get(self, request, *args, **kwargs):
-            raise NotImplementedError("documentation only")
-
-    Documented.__name__ = Documented.__qualname__ = endpoint.__name__
-    return Documented.as_view()
-
-
-SCHEMA_URLPATTERNS = [
-    path("api/v2/guides/", documented(
-        GuideListView, operation_id="guides_list", summary="List guides", response=GuideListingSerializer,
-        tag="guides",
-    )),
-    path("api/v2/guides/<int:pk>/", documented(
-        GuideDetailView, operation_id="guides_retrieve", summary="A guide", response=GuideSerializer,
-        tag="guides", not_found=True,
-    )),
-    path("api/v2/guides/<str:locale>/<slug:slug>/", documented(
-        GuideBySlugView, operation_id="guides_retrieve_by_slug", summary="A guide, by locale and slug",
-        response=GuideSerializer, tag="guides", not_found=True,
-        path_parameters=[
-            OpenApiParameter("locale", str, OpenApiParameter.PATH, enum=["es", "en", "cak"]),
-            OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=SLUG_RE.pattern),
-        ],
-    )),
-    path("api/v2/renditions/", documented(
-        RenditionListView, operation_id="renditions_list", summary="List audio renditions (sync)",
-        response=RenditionListingSerializer, tag="audio",
-    )),
-]
 
 
 def _ref(name):
@@ -226,12 +159,11 @@ def add_pages_endpoint(result, generator, request, public):
     return result
 
 
-def openapi_document():
-    """The schema as a dict, generated once per process."""
+def openapi_document() -> dict:
+    """The schema as a dict, generated once per process from the URLconf's views."""
     with _lock:
         if "schema" not in _memo:
-            generator = SchemaGenerator(patterns=SCHEMA_URLPATTERNS)
-            _memo["schema"] = generator.get_schema(request=None, public=True)
+            _memo["schema"] = SchemaGenerator().get_schema(request=None, public=True)
         return _memo["schema"]
 
 
@@ -246,10 +178,14 @@ def _schema_bytes():
     return cached
 
 
-class SchemaView(Endpoint):
-    """The OpenAPI 3 document (JSON)."""
+class SchemaView(ApiView):
+    """The OpenAPI 3 document (JSON; ``?format=json``, DRF's usual spelling, is accepted)."""
 
-    def get(self, request, params):
+    parameters = (OpenApiParameter("format", str, enum=["json"], description="Only JSON is served."),)
+
+    def get(self, request) -> HttpResponse:
+        if self.params.get("format", "json") != "json":
+            raise InvalidParameter("format must be json (the only form served).")
         body, etag = _schema_bytes()
         response = conditional_json(request, body, etag, None)
         if response.status_code == 200:
@@ -257,25 +193,22 @@ class SchemaView(Endpoint):
         return response
 
 
-class DocsView(Endpoint):
+@require_safe
+def api_docs(request: HttpRequest) -> HttpResponse:
     """Human-readable docs, rendered on the server from the schema (no scripts, no CDN)."""
-
-    bypass_site_middleware = False  # a template: let the usual context processors run
-
-    def get(self, request, params):
-        document = openapi_document()
-        response = render(
-            request,
-            "api/docs.html",
-            {
-                "info": document.get("info", {}),
-                "operations": docs_operations(document),
-                "schemas": docs_schemas(document),
-                "default_limit": DEFAULT_LIMIT,
-            },
-        )
-        response["Cache-Control"] = "public, max-age=300"
-        return response
+    document = openapi_document()
+    response = render(
+        request,
+        "api/docs.html",
+        {
+            "info": document.get("info", {}),
+            "operations": docs_operations(document),
+            "schemas": docs_schemas(document),
+            "default_limit": DEFAULT_LIMIT,
+        },
+    )
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def _type_label(schema):

@@ -1,12 +1,9 @@
-"""The API's views: guides (listing, detail), renditions (in ``audio.api``), Wagtail's pages.
+"""The API's views: guides (listing, detail), audio renditions, and Wagtail's pages.
 
 Guide and rendition responses come from the snapshot (``snapshot``): their
 bytes were serialized when it was built, so a request is a throttle count, a
 parameter check, a dictionary lookup and, for listings, a join of byte
-strings. These endpoints are plain Django views (``Endpoint``) rather than
-DRF views — they are the hot path — and ``ApiMiddleware`` calls them without
-the site's session, locale and message middleware, which they do not use.
-Their OpenAPI description is in ``schema``, from the parameters declared here.
+strings. Views stay thin: ``base`` parses parameters and builds listings.
 """
 
 from django.db import DatabaseError
@@ -20,13 +17,16 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 
 from . import snapshot as snapshots
-from .endpoints import (
+from .audio import variant_names
+from .base import (
     CHANGED_SINCE_PARAMETER,
     INTEGER_RE,
     LIMIT_PARAMETER,
     LOCALE_PARAMETER,
     OFFSET_PARAMETER,
-    Endpoint,
+    SLUG_RE,
+    ApiView,
+    documented,
     language_codes,
     paginate,
     parse_changed_since,
@@ -35,7 +35,6 @@ from .endpoints import (
     sync_listing,
 )
 from .http import (
-    AnonymousRateThrottle,
     InvalidParameter,
     JSONOnlyNegotiation,
     NotFound,
@@ -44,9 +43,12 @@ from .http import (
     error_body,
     format_datetime,
 )
+from .serializers import GuideListingSerializer, GuideSerializer, RenditionListingSerializer
+from .throttling import HashedAnonRateThrottle
 
 
-class GuideListView(Endpoint):
+@documented(operation_id="guides_list", summary="List guides", response=GuideListingSerializer, tag="guides")
+class GuideListView(ApiView):
     """Every public guide in every locale (filter with `locale`), in site-tree order.
 
     Items have the listing fields; `fields=*` returns whole guides, as the
@@ -65,7 +67,8 @@ class GuideListView(Endpoint):
         OFFSET_PARAMETER,
     )
 
-    def get(self, request, params):
+    def get(self, request):
+        params = self.params
         locale = parse_locale(params)
         translation_of = parse_integer(params, "translation_of", minimum=1)
         slug = params.get("slug")
@@ -96,7 +99,10 @@ class GuideListView(Endpoint):
         )
 
 
-class GuideDetailView(Endpoint):
+@documented(
+    operation_id="guides_retrieve", summary="A guide", response=GuideSerializer, tag="guides", not_found=True
+)
+class GuideDetailView(ApiView):
     """A whole guide: sections with plain text, HTML and their offsets in each
     audio rendition; organizations; audio renditions with what is needed to
     download and verify them; translations and, for a translation, how far
@@ -104,22 +110,81 @@ class GuideDetailView(Endpoint):
     returned, and `language` says so.
     """
 
-    def get(self, request, params, pk):
+    def get(self, request, pk):
         entry = snapshots.get_snapshot().guides.get(pk)
         if entry is None:
             raise NotFound("There is no public guide with this id.")
         return conditional_json(request, entry.full, entry.full_etag, entry.changed_at)
 
 
-class GuideBySlugView(Endpoint):
+@documented(
+    operation_id="guides_retrieve_by_slug", summary="A guide, by locale and slug", response=GuideSerializer,
+    tag="guides", not_found=True,
+    path_parameters=[
+        OpenApiParameter("locale", str, OpenApiParameter.PATH, enum=["es", "en", "cak"]),
+        OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=SLUG_RE.pattern),
+    ],
+)
+class GuideBySlugView(ApiView):
     """The same document as /api/v2/guides/{id}/, addressed like the front (/cak/mixco/)."""
 
-    def get(self, request, params, locale, slug):
+    def get(self, request, locale, slug):
         snap = snapshots.get_snapshot()
         entry = next((e for e in snap.guides.values() if e.locale == locale and e.slug == slug), None)
         if entry is None:
             raise NotFound("There is no public guide with this locale and slug.")
         return conditional_json(request, entry.full, entry.full_etag, entry.changed_at)
+
+
+@documented(
+    operation_id="renditions_list", summary="List audio renditions (sync)", response=RenditionListingSerializer,
+    tag="audio",
+)
+class RenditionListView(ApiView):
+    """Audio files of public guides, for radios and offline apps that sync files.
+
+    Every live rendition of every public guide (a guide's own audio only: a
+    Kaqchikel guide without recordings lists none here, while its document
+    offers the Spanish files). With ``changed_since``, only new or changed
+    ones, and in ``removed`` those replaced or withdrawn since.
+    """
+
+    parameters = (
+        LOCALE_PARAMETER,
+        OpenApiParameter("guide", int, description="Only this guide's renditions."),
+        OpenApiParameter("variant", str, description="Only this variant (listen, lowdata)."),
+        CHANGED_SINCE_PARAMETER,
+        LIMIT_PARAMETER,
+        OFFSET_PARAMETER,
+    )
+
+    def get(self, request):
+        params = self.params
+        locale = parse_locale(params)
+        guide = parse_integer(params, "guide", minimum=1)
+        variant = params.get("variant")
+        if variant is not None and variant not in variant_names():
+            raise InvalidParameter(f"variant must be one of: {', '.join(variant_names())}.")
+        since = parse_changed_since(params)
+        limit, offset = paginate(params)
+        snap = snapshots.get_snapshot()
+
+        return sync_listing(
+            request, snap, ("renditions", locale, guide, variant, since, limit, offset),
+            entries=lambda: (
+                entry for entry in snap.renditions.values()
+                if (locale is None or entry.locale == locale)
+                and (guide is None or entry.guide == guide)
+                and (variant is None or entry.variant == variant)
+            ),
+            removals=lambda: (
+                r for r in snap.removed_renditions
+                if (locale is None or r.locale == locale) and (guide is None or r.guide == guide)
+            ),
+            since=since, limit=limit, offset=offset,
+            item=lambda entry: entry.body,
+            removal=lambda r: {"id": r.id, "guide": r.guide, "locale": r.locale, "removed_at": format_datetime(r.removed_at)},
+        )
 
 
 # --- Wagtail's own pages endpoint -----------------------------------------------
@@ -141,7 +206,7 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     locales) are a 400.
     """
 
-    throttle_classes = (AnonymousRateThrottle,)
+    throttle_classes = (HashedAnonRateThrottle,)
     authentication_classes = ()
     renderer_classes = (JSONRenderer,)
     content_negotiation_class = JSONOnlyNegotiation

@@ -103,8 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Security headers on every response, the API's too (ApiMiddleware, inserted
-    # after these, answers most of /api/ without the middleware further down).
+    # Security headers on every response, the API's too.
     "cms.middleware.SiteCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Compresses public pages (the 40 KB budget) but never the admin (BREACH).
@@ -347,9 +346,15 @@ ALTAVOZ_RECORDING_MAX_SECONDS = env_int("ALTAVOZ_RECORDING_MAX_SECONDS", 600)
 
 # --- API (config/api.py) ---------------------------------------------------
 # The public API's own app (documents, sync log) and the schema generator.
-INSTALLED_APPS += ["cms.api", "drf_spectacular"]
-# Outermost but security and its headers: CORS, no cookies, JSON 500s for /api/ (cms/api/middleware.py).
-MIDDLEWARE.insert(MIDDLEWARE.index("cms.middleware.PublicGZipMiddleware"), "cms.api.middleware.ApiMiddleware")
+INSTALLED_APPS += ["cms.api", "drf_spectacular", "corsheaders"]
+# CORS (django-cors-headers, cms/api/cors.py) before anything that can answer a request.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"), "cms.api.cors.ApiCorsMiddleware")
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["Accept", "If-None-Match", "If-Modified-Since", "Cache-Control"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 86400
+CORS_ALLOW_CREDENTIALS = False
 
 # Caches: local memory by default (nothing to run); set ALTAVOZ_CACHE_URL
 # (e.g. redis://127.0.0.1:6379/1) to share API documents and throttling

@@ -286,3 +286,17 @@ def test_a_pathological_accept_encoding_header_is_answered(api, header):
     assert response.status_code == 200
     body = gzip.decompress(response.content) if response.get("Content-Encoding") == "gzip" else response.content
     assert json.loads(body)["items"]
+
+
+def test_the_api_runs_on_the_whole_middleware_stack():
+    """No middleware answers /api/ past the others: security middleware added later covers it too."""
+    from django.conf import settings
+
+    assert not any("bypass" in name.lower() or name.endswith("ApiMiddleware") for name in settings.MIDDLEWARE)
+    assert "cms.api.cors.ApiCorsMiddleware" in settings.MIDDLEWARE
+
+
+def test_api_responses_carry_the_stack_s_headers(api):
+    response = api.get("/api/v2/guides/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Type"] == "application/json"

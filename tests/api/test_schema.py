@@ -117,3 +117,9 @@ def test_api_never_fails_and_always_matches_its_schema(case, wsgi_app):
     """Generated requests against every endpoint: no 5xx, and every response as documented."""
     # The WSGI transport does not decode gzip (tests/api/test_http.py checks it).
     case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
+
+
+def test_the_schema_answers_drfs_usual_format_json(api):
+    response = api.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    assert response.json() == api.get("/api/schema/").json()

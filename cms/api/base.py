@@ -1,90 +1,115 @@
-"""The shape of our own endpoints: a lean, read-only JSON view and its parameter parsing.
+"""The one base class of the API's views, and their query parameters.
 
-Our endpoints are plain Django views rather than DRF views: they are the hot
-path, and ``ApiMiddleware`` calls them without the site's session, locale and
-message middleware, which they do not use. Each declares its query
-parameters once (``parameters``): they are both what is accepted (anything
-else is a 400) and what the OpenAPI schema documents (``schema``).
+Every endpoint is a DRF ``APIView`` subclass of ``ApiView``: anonymous,
+read-only, JSON only, throttled per (hashed) client, errors in the API's one
+format. Each declares its query parameters once (``parameters``): they are
+both what is accepted (anything else is a 400) and what drf-spectacular
+documents (``documented``). Responses are mostly bytes built beforehand
+(``snapshot``), returned as plain ``HttpResponse``s: DRF passes them through.
 """
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
 
 from .http import (
-    ApiError,
     InvalidParameter,
-    MethodNotAllowed,
-    check_throttle,
+    JSONOnlyNegotiation,
+    api_exception_handler,
     conditional_json,
     format_datetime,
     to_json,
 )
+from .serializers import ErrorSerializer
+from .throttling import HashedAnonRateThrottle
 
 INTEGER_RE = re.compile(r"^[0-9]{1,15}$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-READ_METHODS = ("GET", "HEAD")
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
-def language_codes():
+def language_codes() -> list[str]:
     return [code for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES]
 
 
-class Endpoint:
+class ApiView(APIView):
     """A read-only JSON endpoint: throttled, strict about parameters, errors in the API's format.
 
-    Subclasses declare ``parameters`` (OpenAPI parameters: the only query
-    parameters accepted, and their documentation) and implement
-    ``get(request, params, **kwargs)``.
+    Subclasses declare ``parameters`` and implement ``get(request, ...)``,
+    reading their parsed query parameters from ``self.params``.
     """
 
-    parameters = ()
-    # Called by ApiMiddleware without the site's middleware (sessions, locale, ...).
-    bypass_site_middleware = True
+    parameters: tuple[OpenApiParameter, ...] = ()
+    authentication_classes = ()  # anonymous: no session or user lookups
+    permission_classes = ()
+    throttle_classes = (HashedAnonRateThrottle,)
+    renderer_classes = (JSONRenderer,)
+    content_negotiation_class = JSONOnlyNegotiation
+    http_method_names = ["get", "head", "options"]
 
-    @classmethod
-    def as_view(cls):
-        def view(request, *args, **kwargs):
-            return cls().dispatch(request, *args, **kwargs)
+    def get_exception_handler(self):
+        return api_exception_handler
 
-        view.endpoint = cls
-        view.csrf_exempt = True
-        view.__name__ = view.__qualname__ = cls.__name__
-        view.__doc__ = cls.__doc__
-        return view
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # throttling first, then the parameters
+        self.params = query_parameters(request, self.parameters)
 
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            if request.method not in READ_METHODS:
-                raise MethodNotAllowed(
-                    f"{request.method} is not allowed: the API is read-only.", headers={"Allow": "GET, HEAD, OPTIONS"}
-                )
-            check_throttle(request)
-            return self.get(request, self.query_parameters(request), *args, **kwargs)
-        except ApiError as error:
-            return error.response()
+    def options(self, request, *args, **kwargs) -> HttpResponse:
+        # CORS preflights never get here (cms.api.cors answers them).
+        return HttpResponse(status=204, headers={"Allow": ALLOWED_METHODS})
 
-    def query_parameters(self, request):
-        """Query parameters as a dict; unknown or repeated ones are a 400."""
-        known = {parameter.name for parameter in self.parameters}
-        params = {}
-        for name in request.GET:
-            if name not in known:
-                raise InvalidParameter(
-                    f"Unknown query parameter: {name}. Known parameters: {', '.join(sorted(known)) or 'none'}."
-                )
-            values = request.GET.getlist(name)
-            if len(values) > 1:
-                raise InvalidParameter(f"Give {name} only once.")
-            params[name] = values[0]
-        return params
+
+def query_parameters(request: HttpRequest, declared: Iterable[OpenApiParameter]) -> dict[str, str]:
+    """Query parameters as a dict; unknown or repeated ones are a 400."""
+    known = {parameter.name for parameter in declared}
+    params = {}
+    for name in request.GET:
+        if name not in known:
+            raise InvalidParameter(
+                f"Unknown query parameter: {name}. Known parameters: {', '.join(sorted(known)) or 'none'}."
+            )
+        values = request.GET.getlist(name)
+        if len(values) > 1:
+            raise InvalidParameter(f"Give {name} only once.")
+        params[name] = values[0]
+    return params
+
+
+NOT_MODIFIED = OpenApiResponse(description="Not modified: the client's copy (If-None-Match / If-Modified-Since) is current.")
+BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="A query parameter is unknown, repeated or invalid.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such public guide.")
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests from this client; see Retry-After.")
+
+
+def documented(*, operation_id, summary, response, tag, not_found=False, path_parameters=()) -> Callable:
+    """Class decorator: the view's OpenAPI operation, from its docstring and declared parameters."""
+
+    def decorate(view_class):
+        responses = {200: response, 304: NOT_MODIFIED, 400: BAD_REQUEST, 429: THROTTLED}
+        if not_found:
+            responses[404] = NOT_FOUND
+        view_class.get = extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            description=" ".join((view_class.__doc__ or "").split()),
+            parameters=[*view_class.parameters, *path_parameters],
+            responses=responses,
+            tags=[tag],
+        )(view_class.get)
+        return view_class
+
+    return decorate
 
 
 def parse_integer(params, name, default=None, minimum=0, maximum=None):
@@ -157,7 +182,7 @@ def listing_meta(snap, total, limit, offset, since):
     }
 
 
-def sync_listing(request, snap, key, *, entries, removals, since, limit, offset, item, removal):
+def sync_listing(request, snap, key, *, entries, removals, since, limit, offset, item, removal) -> HttpResponse:
     """A listing clients keep in sync with ``changed_since``, memoized per snapshot.
 
     ``entries`` and ``removals`` are callables giving everything that matches

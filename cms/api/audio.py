@@ -1,4 +1,7 @@
-"""Audio in the public API: renditions, their status, section offsets, and the sync listing.
+"""Audio in the public API: renditions, their status and section offsets.
+
+Moved here from ``audio/api.py``: the API reads audio models, audio never
+imports the API (no import cycle).
 
 What a client needs to download and verify a file (URL, MIME type, size,
 SHA-256, duration), who made it (engine, voice) and whether it still matches
@@ -13,8 +16,7 @@ what a client can act on:
 
 Everything here works on many pages at once with a fixed number of queries
 (``AudioFacts.load``); ``tests/api`` checks it agrees with
-``audio.status.page_audio_status``. The renditions endpoint (sync listing for
-radios and offline apps) is at the end.
+``audio.status.page_audio_status``. The renditions endpoint is in ``views``.
 """
 
 import hashlib
@@ -25,25 +27,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from drf_spectacular.utils import OpenApiParameter
 
-from cms.api.endpoints import (
-    CHANGED_SINCE_PARAMETER,
-    LIMIT_PARAMETER,
-    LOCALE_PARAMETER,
-    OFFSET_PARAMETER,
-    Endpoint,
-    paginate,
-    parse_changed_since,
-    parse_integer,
-    parse_locale,
-    sync_listing,
-)
-from cms.api.http import InvalidParameter, format_datetime
-
-from .clips import clip_key, content_hash, recording_clip_key
-from .models import AudioJob, PronunciationEntry, Rendition, SectionRecording
-from .text import NORMALIZER_VERSION, spoken_form
+from audio.clips import clip_key, content_hash, recording_clip_key
+from audio.models import AudioJob, PronunciationEntry, Rendition, SectionRecording
+from audio.text import NORMALIZER_VERSION, spoken_form
+from audio.variants import published_variants
 
 RECORDED_ENGINE = "recorded"
 # Normalizing a guide's text for the hash costs ~0.1 s; the text rarely changes
@@ -66,8 +54,6 @@ class AudioFacts:
     @classmethod
     def load(cls, page_ids):
         """Four queries for any number of pages."""
-        from .variants import published_variants
-
         page_ids = list(page_ids)
         order = {variant.name: index for index, variant in enumerate(published_variants())}
         facts = cls()
@@ -217,58 +203,5 @@ def section_offsets(renditions):
     return dict(offsets)
 
 
-
-# --- The renditions endpoint (sync listing) ------------------------------------
-
-def variant_names():
-    from .variants import published_variants
-
+def variant_names() -> list[str]:
     return [variant.name for variant in published_variants()]
-
-
-class RenditionListView(Endpoint):
-    """Audio files of public guides, for radios and offline apps that sync files.
-
-    Every live rendition of every public guide (a guide's own audio only: a
-    Kaqchikel guide without recordings lists none here, while its document
-    offers the Spanish files). With ``changed_since``, only new or changed
-    ones, and in ``removed`` those replaced or withdrawn since.
-    """
-
-    parameters = (
-        LOCALE_PARAMETER,
-        OpenApiParameter("guide", int, description="Only this guide's renditions."),
-        OpenApiParameter("variant", str, description="Only this variant (listen, lowdata)."),
-        CHANGED_SINCE_PARAMETER,
-        LIMIT_PARAMETER,
-        OFFSET_PARAMETER,
-    )
-
-    def get(self, request, params):
-        from cms.api import snapshot as snapshots
-
-        locale = parse_locale(params)
-        guide = parse_integer(params, "guide", minimum=1)
-        variant = params.get("variant")
-        if variant is not None and variant not in variant_names():
-            raise InvalidParameter(f"variant must be one of: {', '.join(variant_names())}.")
-        since = parse_changed_since(params)
-        limit, offset = paginate(params)
-        snap = snapshots.get_snapshot()
-
-        return sync_listing(
-            request, snap, ("renditions", locale, guide, variant, since, limit, offset),
-            entries=lambda: (
-                entry for entry in snap.renditions.values()
-                if (locale is None or entry.locale == locale)
-                and (guide is None or entry.guide == guide)
-                and (variant is None or entry.variant == variant)
-            ),
-            removals=lambda: (
-                r for r in snap.removed_renditions
-                if (locale is None or r.locale == locale) and (guide is None or r.guide == guide)
-            ),
-            since=since, limit=limit, offset=offset,
-            item=lambda entry: entry.body,
-            removal=lambda r: {"id": r.id, "guide": r.guide, "locale": r.locale, "removed_at": format_datetime(r.removed_at)},
-        )
