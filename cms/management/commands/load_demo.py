@@ -41,3 +41,13 @@ class Command(BaseCommand):
                 f"Admin: {settings.WAGTAILADMIN_BASE_URL}/admin/  user {username!r}  password {password!r}"
             )
         )
+        self.stdout.write(sign_in_instructions())
+
+
+def sign_in_instructions():
+    """How the demo accounts sign in, with or without the second factor."""
+    if not settings.ALTAVOZ_ADMIN_2FA:
+        return ("Two-factor sign-in is off (ALTAVOZ_ADMIN_2FA=0, as `make demo` sets it): the password is enough. "
+                "Production always asks for it.")
+    return ("Two-factor sign-in is on: at the first sign-in, scan the QR code with an authenticator app "
+            "(or type the key shown), enter its six-digit code and keep the recovery codes.")

@@ -1,0 +1,79 @@
+"""Admin views for the second factor and the lockout message. Thin: rules are in ``two_factor``."""
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from . import two_factor
+
+
+def enrol(request):
+    """First sign-in: scan the QR code (or type the key), confirm with a code, keep the recovery codes."""
+    if two_factor.is_enrolled(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('altavoz_accounts:verify')}?{request.GET.urlencode()}")
+    device = two_factor.pending_device(request.user)
+    error = ""
+    if request.method == "POST":
+        codes = two_factor.confirm(request, device, request.POST.get("token", ""))
+        if codes is not None:
+            return TemplateResponse(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": safe_next(request), "title": _("Códigos de recuperación")},
+            )
+        error = _("Ese código no es válido. Escriba el código de seis cifras que muestra la aplicación ahora.")
+    return TemplateResponse(
+        request,
+        "accounts/enrol.html",
+        {
+            "qr_svg": two_factor.qr_svg(device),
+            "secret": two_factor.secret_text(device),
+            "error": error,
+            "next": safe_next(request),
+            "title": _("Activar la verificación en dos pasos"),
+        },
+    )
+
+
+def verify(request):
+    """Every sign-in: a code from the authenticator app, or one of the recovery codes."""
+    if not two_factor.is_enrolled(request.user):
+        return redirect(f"{reverse('altavoz_accounts:enrol')}?{request.GET.urlencode()}")
+    error = ""
+    if request.method == "POST":
+        if two_factor.verify(request, request.POST.get("token", "")):
+            return redirect(safe_next(request))
+        error = _("Ese código no es válido o ya se usó. Espere unos segundos y vuelva a intentarlo.")
+    return TemplateResponse(
+        request, "accounts/verify.html", {"error": error, "next": safe_next(request), "title": _("Verificación en dos pasos")}
+    )
+
+
+def recovery_codes(request):
+    """New recovery codes (the old ones stop working), for a verified user who used or lost theirs."""
+    if request.method != "POST":
+        return TemplateResponse(request, "accounts/recovery_codes.html", {"codes": None, "title": _("Códigos de recuperación")})
+    codes = two_factor.new_recovery_codes(request.user)
+    return TemplateResponse(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next": reverse("wagtailadmin_home"), "title": _("Códigos de recuperación")},
+    )
+
+
+def locked_out(request, response=None, credentials=None):
+    """What django-axes answers once an account or a client is locked out (HTTP 429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return TemplateResponse(
+        request, "accounts/locked_out.html", {"minutes": minutes, "title": _("Acceso bloqueado")}, status=429
+    )
+
+
+def safe_next(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("wagtailadmin_home")

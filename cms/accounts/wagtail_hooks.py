@@ -1,0 +1,34 @@
+"""Admin integration: the second-factor pages and the audit log's own actions."""
+
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+
+from . import views
+
+urlpatterns = [
+    path("enrol/", views.enrol, name="enrol"),
+    path("verify/", views.verify, name="verify"),
+    path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_account_urls():
+    return [path("two-factor/", include((urlpatterns, "altavoz_accounts"), namespace="altavoz_accounts"))]
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    """Actions Wagtail does not log itself; each entry keeps the account that did it."""
+    actions.register_action("altavoz.two_factor_enrol", _("Verificación en dos pasos activada"),
+                            _("Verificación en dos pasos activada"))
+    actions.register_action("altavoz.recovery_code_used", _("Código de recuperación usado"),
+                            _("Código de recuperación usado"))
+    actions.register_action("altavoz.two_factor_reset", _("Verificación en dos pasos restablecida"),
+                            _("Verificación en dos pasos restablecida (dispositivo perdido)"))
+    actions.register_action("altavoz.recording_upload", _("Grabación subida"), _("Grabación de una sección subida"))
+    actions.register_action("altavoz.recording_delete", _("Grabación eliminada"),
+                            _("Grabación de una sección eliminada"))
+    actions.register_action("altavoz.radio_package_download", _("Paquete para radio descargado"),
+                            _("Paquete para radio descargado"))
