@@ -1,7 +1,7 @@
 """Admin views for the second factor and the lockout message. Thin: rules are in ``two_factor``."""
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -67,9 +67,8 @@ def recovery_codes(request):
 def locked_out(request, response=None, credentials=None):
     """What django-axes answers once an account or a client is locked out (HTTP 429)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return TemplateResponse(
-        request, "accounts/locked_out.html", {"minutes": minutes, "title": _("Acceso bloqueado")}, status=429
-    )
+    # Rendered now: it replaces the response after the middleware that renders templates.
+    return render(request, "accounts/locked_out.html", {"minutes": minutes, "title": _("Acceso bloqueado")}, status=429)
 
 
 def safe_next(request):
