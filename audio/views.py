@@ -41,7 +41,8 @@ def regenerate(request, page_id):
 
 def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
-    rows = [page_audio_status(guide) for guide in guides]
+    # Only guides the account may edit: a translator sees neither Spanish drafts nor another locale's.
+    rows = [page_audio_status(guide) for guide in guides if guide.permissions_for_user(request.user).can_edit()]
     return TemplateResponse(request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")})
 
 

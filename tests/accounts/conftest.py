@@ -21,3 +21,28 @@ def secret_on(page):
     text = re.search(r"data-totp-secret>([A-Z2-7 ]+)<", page.content.decode()).group(1).replace(" ", "")
     return b32decode(text + "=" * (-len(text) % 8))
 
+
+
+@pytest.fixture
+def groups(db):
+    from cms.accounts.groups import setup_groups
+
+    setup_groups()
+
+
+@pytest.fixture
+def account_in(groups):
+    """account_in("Traductores (cak)") -> a signed-in client of a new account in that group only."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from tests.signing_in import sign_in
+
+    def make(group_name):
+        user = get_user_model().objects.create_user(group_name.split()[0].lower(), password="pw")
+        user.groups.add(Group.objects.get(name=group_name))
+        client = sign_in(Client(), user)
+        client.user = user
+        return client
+
+    return make
