@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from . import views
+from . import audit, views
 
 urlpatterns = [
     path("enrol/", views.enrol, name="enrol"),
@@ -16,6 +16,13 @@ urlpatterns = [
 @hooks.register("register_admin_urls")
 def register_account_urls():
     return [path("two-factor/", include((urlpatterns, "altavoz_accounts"), namespace="altavoz_accounts"))]
+
+
+# Before wagtail-localize's own URLs (order), so this path resolves to the logging wrapper.
+@hooks.register("register_admin_urls", order=-1)
+def register_translation_upload_url():
+    return [path("localize/translate/<int:translation_id>/pofile/upload/", audit.upload_translation,
+                 name="altavoz_upload_translation")]
 
 
 @hooks.register("register_log_actions")
@@ -30,5 +37,7 @@ def register_log_actions(actions):
     actions.register_action("altavoz.recording_upload", _("Grabación subida"), _("Grabación de una sección subida"))
     actions.register_action("altavoz.recording_delete", _("Grabación eliminada"),
                             _("Grabación de una sección eliminada"))
+    actions.register_action("altavoz.translation_upload", _("Traducción subida (PO)"),
+                            _("Traducción subida desde un archivo PO"))
     actions.register_action("altavoz.radio_package_download", _("Paquete para radio descargado"),
                             _("Paquete para radio descargado"))

@@ -46,3 +46,6 @@ def account_in(groups):
         return client
 
     return make
+
+
+from tests.radio.conftest import spanish_audio  # noqa: E402,F401  (a fixture)
