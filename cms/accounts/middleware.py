@@ -6,8 +6,9 @@ from django.utils.http import urlencode
 
 from . import two_factor
 
-# Reachable with a password only: signing in and out, resetting a forgotten password.
-OPEN_VIEWS = {"wagtailadmin_login", "wagtailadmin_logout"}
+# Reachable with a password only: signing in and out, resetting a forgotten password,
+# and the icons and interface strings the second-factor pages themselves load.
+OPEN_VIEWS = {"wagtailadmin_login", "wagtailadmin_logout", "wagtailadmin_sprite", "wagtailadmin_javascript_catalog"}
 OPEN_PREFIXES = ("wagtailadmin_password_reset", "altavoz_accounts:")
 
 

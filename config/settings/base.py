@@ -440,4 +440,8 @@ ALTAVOZ_SIGN_IN_RECORDS_DAYS = env_int("ALTAVOZ_SIGN_IN_RECORDS_DAYS", 30, minim
 # request restarts the clock) and whenever the password changes (Django's session hash).
 ALTAVOZ_ADMIN_SESSION_HOURS = env_int("ALTAVOZ_ADMIN_SESSION_HOURS", 8, minimum=1)
 SESSION_COOKIE_AGE = ALTAVOZ_ADMIN_SESSION_HOURS * 3600
+# The admin talks to no one else either: no avatar lookups (an editor's e-mail hash
+# sent to Gravatar) and no update check to wagtail.org from editors' browsers.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 # --- end accounts ------------------------------------------------------------
