@@ -58,9 +58,11 @@ def test_behind_a_proxy_the_client_is_the_address_the_proxy_saw(client, member, 
     assert response.status_code == 429
 
 
-def test_the_lockout_message_has_an_english_translation():
+def test_the_lockout_message_has_an_english_translation(client, member, settings):
     with override("en"):
         assert gettext("Acceso bloqueado") == "Access blocked"
+    locked = fail(client, settings.AXES_FAILURE_LIMIT, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Too many failed sign-ins" in locked.content.decode()
 
 
 def test_visitors_of_public_pages_are_never_recorded(client):
