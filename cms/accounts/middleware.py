@@ -1,5 +1,7 @@
 """Admin requests: the second factor before anything else, and sessions that end when idle."""
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,6 +19,17 @@ class AdminAccountMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Outside the admin, a session with a password but no second factor is
+        # anonymous: it must not open sign-in-restricted documents or pages either.
+        # Only requests carrying a session cookie are looked at (never a visitor's).
+        if (
+            two_factor.required()
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and not request.path.startswith(admin_prefix())
+            and request.user.is_authenticated
+            and not request.user.is_verified()
+        ):
+            request.user = AnonymousUser()
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

@@ -128,3 +128,25 @@ def test_with_two_factor_off_a_password_is_enough(client, member):
     """`make demo` only: production refuses to start like this (tests/test_settings.py)."""
     password_sign_in(client)
     assert client.get("/admin/").status_code == 200
+
+
+def test_outside_the_admin_a_password_only_session_is_anonymous(client, member):
+    """A document in a collection restricted to signed-in users needs the second factor too."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    collection = Collection.get_first_root_node().add_child(name="Interno")
+    CollectionViewRestriction.objects.create(collection=collection, restriction_type="login")
+    document = Document(title="Lista de contactos", collection=collection)
+    document.file.save("contactos.txt", ContentFile(b"secreto"), save=True)
+    url = document.url
+
+    password_sign_in(client)
+    response = client.get(url)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+    from tests.signing_in import sign_in
+
+    sign_in(client, member)
+    assert client.get(url).status_code == 200
