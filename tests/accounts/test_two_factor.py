@@ -150,3 +150,12 @@ def test_outside_the_admin_a_password_only_session_is_anonymous(client, member):
 
     sign_in(client, member)
     assert client.get(url).status_code == 200
+
+
+def test_a_password_alone_cannot_replace_an_enrolled_authenticator(client, member):
+    enrol(client)
+    client.post("/admin/logout/")
+    password_sign_in(client)
+    for response in (client.get("/admin/two-factor/enrol/"), client.post("/admin/two-factor/enrol/", {"token": "1"})):
+        assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
+    assert TOTPDevice.objects.filter(user=member).count() == 1
