@@ -9,9 +9,13 @@ from django.utils.http import urlencode
 from . import two_factor
 
 # Reachable with a password only: signing in and out, resetting a forgotten password,
-# and the icons and interface strings the second-factor pages themselves load.
-OPEN_VIEWS = {"wagtailadmin_login", "wagtailadmin_logout", "wagtailadmin_sprite", "wagtailadmin_javascript_catalog"}
-OPEN_PREFIXES = ("wagtailadmin_password_reset", "altavoz_accounts:")
+# the second factor itself, and the icons and interface strings its pages load.
+# Not the recovery codes page: new codes would be a way round the second factor.
+OPEN_VIEWS = {
+    "wagtailadmin_login", "wagtailadmin_logout", "wagtailadmin_sprite", "wagtailadmin_javascript_catalog",
+    "altavoz_accounts:enrol", "altavoz_accounts:verify",
+}
+OPEN_PREFIXES = ("wagtailadmin_password_reset",)
 
 
 class AdminAccountMiddleware:

@@ -159,3 +159,12 @@ def test_a_password_alone_cannot_replace_an_enrolled_authenticator(client, membe
     for response in (client.get("/admin/two-factor/enrol/"), client.post("/admin/two-factor/enrol/", {"token": "1"})):
         assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
     assert TOTPDevice.objects.filter(user=member).count() == 1
+
+
+def test_a_password_alone_cannot_get_new_recovery_codes(client, member):
+    enrol(client)
+    client.post("/admin/logout/")
+    password_sign_in(client)
+    response = client.post("/admin/two-factor/recovery-codes/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
+    assert client.get("/admin/").status_code == 302
