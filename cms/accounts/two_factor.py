@@ -27,10 +27,24 @@ def is_enrolled(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_device(user):
-    """The authenticator being set up for ``user`` (made on first call, kept until confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+PENDING_SESSION_KEY = "altavoz_pending_device"
+
+
+def pending_device(request, fresh):
+    """The authenticator this session is setting up: a new key when ``fresh`` (the page is shown),
+    else the one last shown to this session (the code is checked against it).
+
+    The key lives with the session that saw it: another session with the same password
+    (someone who looked at the page earlier) can neither reuse nor confirm it.
+    """
+    user = request.user
+    if not fresh:
+        device_id = request.session.get(PENDING_SESSION_KEY)
+        return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+    TOTPDevice.objects.filter(pk=request.session.get(PENDING_SESSION_KEY), user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    request.session[PENDING_SESSION_KEY] = device.pk
+    return device
 
 
 def secret_text(device):
@@ -49,10 +63,12 @@ def confirm(request, device, token):
     if not device.verify_token("".join(token.split())):
         return None
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
+        # The old app (a new phone) and keys other sessions were shown stop working.
+        TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save()
         codes = new_recovery_codes(device.user)
+    request.session.pop(PENDING_SESSION_KEY, None)
     mark_verified(request, device)
     log(device.user, "altavoz.two_factor_enrol", user=device.user)
     return codes

@@ -14,17 +14,23 @@ def enrol(request):
     """First sign-in: scan the QR code (or type the key), confirm with a code, keep the recovery codes."""
     if two_factor.is_enrolled(request.user) and not request.user.is_verified():
         return redirect(f"{reverse('altavoz_accounts:verify')}?{request.GET.urlencode()}")
-    device = two_factor.pending_device(request.user)
     error = ""
     if request.method == "POST":
-        codes = two_factor.confirm(request, device, request.POST.get("token", ""))
-        if codes is not None:
+        device = two_factor.pending_device(request, fresh=False)
+        codes = device and two_factor.confirm(request, device, request.POST.get("token", ""))
+        if codes:
             return TemplateResponse(
                 request,
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next": safe_next(request), "title": _("Códigos de recuperación")},
             )
         error = _("Ese código no es válido. Escriba el código de seis cifras que muestra la aplicación ahora.")
+        if device is not None:  # a wrong code: the same key again, so the app's entry still fits
+            return enrol_page(request, device, error)
+    return enrol_page(request, two_factor.pending_device(request, fresh=True), error)
+
+
+def enrol_page(request, device, error):
     return TemplateResponse(
         request,
         "accounts/enrol.html",

@@ -168,3 +168,26 @@ def test_a_password_alone_cannot_get_new_recovery_codes(client, member):
     response = client.post("/admin/two-factor/recovery-codes/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_key_shown_to_another_session_is_never_the_one_enrolled(client, member):
+    """Someone who saw the enrolment page earlier with the password does not know the key that gets enrolled."""
+    from django.test import Client
+
+    early = Client()
+    password_sign_in(early)
+    early_key = secret_on(early.get("/admin/two-factor/enrol/"))
+
+    key, _codes = enrol(client)
+    assert key != early_key
+    response = early.post("/admin/two-factor/enrol/", {"token": f"{totp(early_key):06d}"})
+    assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
+    assert list(TOTPDevice.objects.filter(user=member).values_list("confirmed", flat=True)) == [True]
+    assert TOTPDevice.objects.get(user=member).bin_key == key
+
+
+def test_reloading_the_enrolment_page_leaves_one_pending_key(client, member):
+    password_sign_in(client)
+    for _ in range(3):
+        client.get("/admin/two-factor/enrol/")
+    assert TOTPDevice.objects.filter(user=member, confirmed=False).count() == 1
