@@ -1,7 +1,10 @@
 """Admin views for the second factor and the lockout message. Thin: rules are in ``two_factor``."""
 
 from django.conf import settings
-from django.shortcuts import redirect, render
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -67,6 +70,23 @@ def recovery_codes(request):
         request,
         "accounts/recovery_codes.html",
         {"codes": codes, "next": reverse("wagtailadmin_home"), "title": _("Códigos de recuperación")},
+    )
+
+
+def reset_account(request, user_id):
+    """An administrator forgets an account's authenticator and recovery codes (a lost phone)."""
+    if not request.user.has_perm("auth.change_user"):
+        raise PermissionDenied
+    account = get_object_or_404(get_user_model(), pk=user_id)
+    if request.method == "POST":
+        two_factor.reset(account, by=request.user)
+        messages.success(request, _("Verificación en dos pasos restablecida: %(user)s la activará de nuevo al entrar.")
+                         % {"user": account.get_username()})
+        return redirect("wagtailusers_users:index")
+    return TemplateResponse(
+        request, "accounts/reset.html",
+        {"account": account, "title": _("Restablecer la verificación en dos pasos de %(user)s")
+         % {"user": account.get_username()}},
     )
 
 

@@ -1,8 +1,9 @@
 """Admin integration: the second-factor pages and the audit log's own actions."""
 
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.widgets import Button
 
 from . import audit, views
 
@@ -10,12 +11,21 @@ urlpatterns = [
     path("enrol/", views.enrol, name="enrol"),
     path("verify/", views.verify, name="verify"),
     path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("reset/<int:user_id>/", views.reset_account, name="reset"),
 ]
 
 
 @hooks.register("register_admin_urls")
 def register_account_urls():
     return [path("two-factor/", include((urlpatterns, "altavoz_accounts"), namespace="altavoz_accounts"))]
+
+
+@hooks.register("register_user_listing_buttons")
+def reset_two_factor_button(user, request_user):
+    """Users → an account's menu: reset a lost phone (also `manage.py reset_two_factor`)."""
+    if request_user.has_perm("auth.change_user"):
+        yield Button(_("Restablecer verificación en dos pasos"), reverse("altavoz_accounts:reset", args=[user.pk]),
+                     icon_name="key", priority=50)
 
 
 # Before wagtail-localize's own URLs (order), so this path resolves to the logging wrapper.

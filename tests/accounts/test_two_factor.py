@@ -191,3 +191,25 @@ def test_reloading_the_enrolment_page_leaves_one_pending_key(client, member):
     for _ in range(3):
         client.get("/admin/two-factor/enrol/")
     assert TOTPDevice.objects.filter(user=member, confirmed=False).count() == 1
+
+
+def test_an_administrator_resets_a_lost_device_from_the_users_list(member, admin_client, account_in):
+    from django.test import Client
+    from django.urls import reverse
+
+    lost = Client()  # the editor's own browser (admin_client is the administrator's)
+    enrol(lost)
+    listing = admin_client.get(reverse("wagtailusers_users:index")).content.decode()
+    url = reverse("altavoz_accounts:reset", args=[member.pk])
+    assert url in listing
+    assert admin_client.get(url).status_code == 200
+    editor = account_in("Editores")  # no user management: no reset
+    response = editor.post(url)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert TOTPDevice.objects.filter(user=member).exists()
+
+    assert admin_client.post(url).status_code == 302
+    assert not TOTPDevice.objects.filter(user=member).exists()
+    entry = ModelLogEntry.objects.get(action="altavoz.two_factor_reset", object_id=str(member.pk))
+    assert entry.user.username == "editor"  # the administrator (tests/conftest.py's superuser)
+    assert lost.get("/admin/")["Location"].startswith("/admin/two-factor/enrol/")
