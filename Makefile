@@ -23,20 +23,25 @@ install: $(STAMP)
 catalogs: install
 	$(MANAGE) compile_catalogs
 
+# The local demo signs in with a password only; production refuses to start
+# without two-factor sign-in (README, "Editors' accounts").
+DEMO_2FA := ALTAVOZ_ADMIN_2FA=0
+
 # Google TTS is tried first; with no internet the offline voice (espeak) reads.
 demo: install catalogs
 	mkdir -p var
 	$(MANAGE) migrate --noinput
-	$(MANAGE) load_demo --admin
+	$(DEMO_2FA) $(MANAGE) load_demo --admin
 	$(MANAGE) generate_audio --all --sync
 	$(MAKE) serve
 
 # The web server and the audio worker together; Ctrl-C stops both.
 serve: install
 	@echo "Serving http://127.0.0.1:$(PORT)/es/mixco/ with an audio worker (Ctrl-C stops both)."
+	@echo "Admin sign-in: password only (two-factor sign-in is off in the demo: $(DEMO_2FA))."
 	trap 'kill 0' INT TERM EXIT; \
-	$(MANAGE) audio_worker & \
-	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
+	$(DEMO_2FA) $(MANAGE) audio_worker & \
+	$(DEMO_2FA) $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
 
 # Production processes on this machine: gunicorn and the audio worker with the production
 # settings, configured only through the environment (README, "Running in production";

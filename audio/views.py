@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.log_actions import log
 from wagtail.models import Page
 
 from cms.models import GuidePage
@@ -40,7 +41,8 @@ def regenerate(request, page_id):
 
 def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
-    rows = [page_audio_status(guide) for guide in guides]
+    # Only guides the account may edit: a translator sees neither Spanish drafts nor another locale's.
+    rows = [page_audio_status(guide) for guide in guides if guide.permissions_for_user(request.user).can_edit()]
     return TemplateResponse(request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")})
 
 
@@ -69,6 +71,7 @@ def upload_or_delete_recording(request, page):
             existing.audio.delete(save=False)
             existing.delete()
             request_audio(page)
+            log(page, "altavoz.recording_delete", user=request.user, data={"section_id": section_id})
             messages.success(request, _("Grabación eliminada."))
         return redirect("altavoz_audio:recordings", page.pk)
 
@@ -97,6 +100,8 @@ def upload_or_delete_recording(request, page):
             existing.delete()
         recording.save()
         request_audio(page)
+        # Who recorded what: Wagtail's history of the page shows it (cms.accounts registers the action).
+        log(page, "altavoz.recording_upload", user=request.user, data={"section_id": section_id})
     if old_file:
         recording.audio.storage.delete(old_file)
     messages.success(request, _("Grabación guardada (%(seconds)s s).") % {"seconds": round(info.duration_seconds)})

@@ -31,5 +31,6 @@ def editor(db):
 
 @pytest.fixture
 def admin_client(client, editor):
-    client.force_login(editor)
-    return client
+    from tests.signing_in import sign_in
+
+    return sign_in(client, editor)

@@ -10,6 +10,8 @@ import gzip
 
 import pytest
 
+from tests.signing_in import sign_in
+
 pytestmark = pytest.mark.django_db
 
 # The policy the pages' meta tag used to carry, plus frame-ancestors.
@@ -120,7 +122,7 @@ def test_admin_sign_in_page_loads_with_x_frame_options_and_no_csp(client, editor
     assert permissions(response["Permissions-Policy"])["camera"] == "()"
     # No page caching or ETags for the admin: its pages carry sessions and CSRF tokens.
     assert not response.has_header("ETag")
-    client.force_login(editor)
+    sign_in(client, editor)
     dashboard = client.get("/admin/")
     assert dashboard.status_code == 200 and not dashboard.has_header("ETag")
 

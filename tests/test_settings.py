@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_python(*args, **env):
     """Run Python from the project root with ``env`` instead of any DJANGO_* variable of ours."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALTAVOZ_ADMIN_2FA"))}
     environment.update(env)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True)
 
@@ -31,6 +31,12 @@ def test_production_refuses_debug():
     result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="1")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be off" in result.stderr
+
+
+def test_production_refuses_the_admin_without_two_factor_sign_in():
+    result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_ADMIN_2FA="0")
+    assert result.returncode != 0
+    assert "ALTAVOZ_ADMIN_2FA must be on" in result.stderr
 
 
 def test_production_starts_with_a_real_secret_key():

@@ -6,17 +6,19 @@ Thin: feeds are built in ``feeds``, packages in ``downloads``/``packages``.
 import hashlib
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from wagtail.models import Locale
+from wagtail.log_actions import log
+from wagtail.models import Locale, Page
 
-from audio.views import editable_page
+from cms import visibility
 from cms.models import GuidePage
 
 from .downloads import current_package, request_package
@@ -94,14 +96,38 @@ def download(request, page_id):
         return redirect("radio_admin:package", page.pk)
     if built is None or built.state != RadioPackage.State.READY or not built.file.storage.exists(built.file.name):
         return redirect("radio_admin:package", page.pk)
+    log(page, "altavoz.radio_package_download", user=request.user, data={"package": built.key[:12]})
     return FileResponse(
         built.file.open("rb"), as_attachment=True, filename=f"{package_name(source)}.zip",
         content_type="application/zip",
     )
 
 
+def stations(request):
+    """Radio stations' starting point: every public guide, each linking to its package."""
+    if not can_download_packages(request.user):
+        raise PermissionDenied
+    guides = visibility.published_many(
+        visibility.public_pages(GuidePage.objects.order_by("locale__language_code", "path")).select_related("locale")
+    )
+    return TemplateResponse(request, "radio/admin/stations.html", {"guides": guides, "title": _("Paquetes para radio")})
+
+
+# Radio stations' accounts hold this and no page permission (setup_groups):
+# they get the packages of public guides, never a draft.
+DOWNLOAD_PERMISSION = "radio.view_radiopackage"
+
+
+def can_download_packages(user):
+    return user.has_perm(DOWNLOAD_PERMISSION)
+
+
 def _guide(request, page_id):
-    page = editable_page(request, page_id)
+    page = get_object_or_404(Page, pk=page_id).specific
+    if not page.permissions_for_user(request.user).can_edit():
+        if not (can_download_packages(request.user) and visibility.is_public(page)):
+            raise PermissionDenied
+        page = visibility.published(page)  # a station never sees a draft's title
     if not isinstance(page, GuidePage):
         raise Http404("Not a guide")
     return page

@@ -3,6 +3,7 @@
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
 from cms.models import GuidePage
@@ -10,6 +11,7 @@ from cms.models import GuidePage
 from . import views
 
 urlpatterns = [
+    path("", views.stations, name="stations"),
     path("pages/<int:page_id>/package/", views.package, name="package"),
     path("pages/<int:page_id>/package/download/", views.download, name="download"),
 ]
@@ -18,6 +20,16 @@ urlpatterns = [
 @hooks.register("register_admin_urls")
 def register_radio_urls():
     return [path("radio/", include((urlpatterns, "radio_admin"), namespace="radio_admin"))]
+
+
+class StationsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return views.can_download_packages(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_stations_menu_item():
+    return StationsMenuItem(_("Paquetes para radio"), reverse("radio_admin:stations"), icon_name="download", order=800)
 
 
 def _package_button(page, user, priority):

@@ -5,6 +5,7 @@ listed, with its default, in the README's configuration table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -406,3 +407,51 @@ ALTAVOZ_API_FRESHNESS_SECONDS = float(os.environ.get("ALTAVOZ_API_FRESHNESS_SECO
 # How long built API documents stay in the cache (they are keyed by content, so this only bounds memory).
 ALTAVOZ_API_CACHE_SECONDS = env_int("ALTAVOZ_API_CACHE_SECONDS", 24 * 3600)
 # --- end API ---------------------------------------------------------------
+
+# --- Editors' accounts (cms/accounts) ----------------------------------------
+# Two-factor sign-in (django-otp TOTP + recovery codes) for every admin account.
+# Production refuses to start with it off; `make demo` turns it off.
+ALTAVOZ_ADMIN_2FA = env_bool("ALTAVOZ_ADMIN_2FA", True)
+INSTALLED_APPS += [
+    "cms.accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE += [
+    # Unverified admin sessions go to the second factor; admin activity keeps a session alive.
+    "cms.accounts.middleware.AdminAccountMiddleware",
+    # Turns a lockout during sign-in into our message (cms.accounts.views.locked_out).
+    "axes.middleware.AxesMiddleware",
+]
+# Axes first: it refuses a locked-out account or client before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+OTP_TOTP_ISSUER = "Altavoz"
+
+# Lockout (django-axes): after this many failed sign-ins for one account, or from
+# one client, further attempts are refused until the cool-off has passed.
+AXES_FAILURE_LIMIT = env_int("ALTAVOZ_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ALTAVOZ_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cms.accounts.views.locked_out"
+# The same client address as the API's throttle: behind ALTAVOZ_API_TRUSTED_PROXIES proxies, X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "cms.accounts.clients.client_address"
+AXES_VERBOSE = False  # no log line per attempt: the records below are enough
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+# Sign-in records (failed attempts, successful sign-ins) are deleted after this many
+# days by the worker's hourly sweep (or `manage.py prune_sign_in_records`).
+ALTAVOZ_SIGN_IN_RECORDS_DAYS = env_int("ALTAVOZ_SIGN_IN_RECORDS_DAYS", 30, minimum=1)
+
+# Admin sessions end after this many hours without admin activity (each admin
+# request restarts the clock) and whenever the password changes (Django's session hash).
+ALTAVOZ_ADMIN_SESSION_HOURS = env_int("ALTAVOZ_ADMIN_SESSION_HOURS", 8, minimum=1)
+SESSION_COOKIE_AGE = ALTAVOZ_ADMIN_SESSION_HOURS * 3600
+# The admin talks to no one else either: no avatar lookups (an editor's e-mail hash
+# sent to Gravatar) and no update check to wagtail.org from editors' browsers.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# --- end accounts ------------------------------------------------------------

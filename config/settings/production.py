@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DEFAULT_SECRET_KEY, SECRET_KEY, env_bool, env_int
+from .base import ALTAVOZ_ADMIN_2FA, DEFAULT_SECRET_KEY, SECRET_KEY, env_bool, env_int
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 if DEBUG:
@@ -12,6 +12,10 @@ if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured(
         "Set DJANGO_SECRET_KEY to a random value of at least 32 characters."
     )
+
+# One guessed or reused password must not open the drafts and the recordings.
+if not ALTAVOZ_ADMIN_2FA:
+    raise ImproperlyConfigured("ALTAVOZ_ADMIN_2FA must be on in production (two-factor sign-in for the admin).")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

@@ -10,6 +10,8 @@ from audio.radio.models import RadioPackage, StationIdentification
 
 from .conftest import export, make_audio_file
 
+from tests.signing_in import sign_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -114,7 +116,7 @@ def test_editors_without_edit_permission_get_nothing(client, spanish_audio):
     group = Group.objects.create(name="Solo admin")
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     user.groups.add(group)
-    client.force_login(user)
+    sign_in(client, user)
     for url in (package_url(spanish_audio), reverse("radio_admin:download", args=[spanish_audio.pk])):
         response = client.get(url)
         # Wagtail answers a PermissionDenied in the admin with a redirect to the dashboard.

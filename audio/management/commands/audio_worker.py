@@ -8,7 +8,8 @@ are queued again and retired audio files past their grace period are deleted. On
 that starting stays quick): guides whose audio no longer matches their text
 are queued; cached clips and segments no rendition needs and nothing used
 for ALTAVOZ_AUDIO_CACHE_DAYS are evicted; stray rendition files are removed;
-records of tasks finished over ALTAVOZ_TASK_RESULTS_DAYS ago are pruned.
+records of tasks finished over ALTAVOZ_TASK_RESULTS_DAYS ago, and admin sign-in
+records older than ALTAVOZ_SIGN_IN_RECORDS_DAYS, are pruned.
 django-tasks-db itself never retries a task.
 """
 
@@ -24,6 +25,7 @@ from django.db import close_old_connections
 
 from audio.jobs import prune_task_results, queue_stale_audio, recover_stalled_jobs
 from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
+from cms.accounts.retention import prune_sign_in_records
 
 logger = logging.getLogger(__name__)
 EVICTION_INTERVAL_SECONDS = 3600
@@ -76,11 +78,12 @@ class Command(BaseCommand):
                 evicted = evict_cached_audio()
                 removed += remove_stray_rendition_files()
                 pruned = prune_task_results()
+                pruned += prune_sign_in_records()  # admin sign-in records, kept ALTAVOZ_SIGN_IN_RECORDS_DAYS
             if recovered or refreshed or removed or evicted or pruned:
                 logger.info(
                     "Re-queued %s stalled job(s); queued %s page(s) with stale audio; removed %s retired "
                     "rendition(s) and stray file(s); evicted %s cached clip(s)/segment(s); pruned %s "
-                    "finished task record(s).",
+                    "finished task or old sign-in record(s).",
                     len(recovered), len(refreshed), removed, evicted, pruned,
                 )
         except Exception:  # the sweep must never take the worker down

@@ -1,0 +1,19 @@
+"""Which client is signing in, for the lockout (django-axes' AXES_CLIENT_IP_CALLABLE)."""
+
+from django.conf import settings
+
+
+def client_address(request):
+    """The connection's address or, behind ``ALTAVOZ_API_TRUSTED_PROXIES`` reverse
+    proxies, the one the outermost of them saw (counted from the right of
+    X-Forwarded-For, so a client cannot choose its own address by sending the header).
+
+    Only asked during an admin sign-in: visitors' addresses are never looked at here.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = getattr(settings, "ALTAVOZ_API_TRUSTED_PROXIES", 0)
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    return address
