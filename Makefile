@@ -44,7 +44,7 @@ serve: install
 	$(DEMO_2FA) $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
 
 # Production processes on this machine: gunicorn and the audio worker with the production
-# settings, configured only through the environment (README, "Running in production";
+# settings, configured only through the environment (README, "Production";
 # docs/deploy/altavoz.env.example). Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 WEB_WORKERS ?= 2
 BIND ?= 127.0.0.1:$(PORT)
