@@ -62,7 +62,7 @@ serve-prod: install
 demo-check: install
 	$(PY) .ci/demo_check.py
 
-test: install
+test: install lint
 	$(MANAGE) compile_catalogs --check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
