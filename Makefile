@@ -10,7 +10,7 @@ PORT ?= 8000
 ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
 export ALTAVOZ_BASE_URL
 
-.PHONY: install demo demo-check serve test test-postgres messages catalogs clean chromium
+.PHONY: install demo demo-check serve test test-postgres messages catalogs clean chromium bench-smoke
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ chromium:
 # Same suite against the local PostgreSQL (CI runs this too).
 test-postgres: install
 	ALTAVOZ_REQUIRE_POSTGRES=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks' smoke runs (CI): one tap-to-sound run on emulated 2G, both variants.
+bench-smoke: install
+	$(PY) -m bench.bench_tap_to_sound --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install
