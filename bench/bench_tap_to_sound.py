@@ -114,6 +114,8 @@ def prepare(var_dir, env):
                          capture_output=True, text=True)
     files = {}
     for line in out.stdout.strip().splitlines():
+        if line.split(" ", 1)[0] not in VARIANTS:
+            continue  # the shell's own messages
         variant, size, duration, *mime = line.split()
         files[variant] = (int(size), float(duration), " ".join(mime))
     return files
