@@ -95,6 +95,7 @@ bench-smoke: install
 	$(PY) -m bench.bench_espeak_generation --smoke
 	$(PY) -m bench.bench_gtts_cache --smoke
 	$(PY) -m bench.bench_radio --smoke
+	$(PY) -m bench.bench_tap_to_sound --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install

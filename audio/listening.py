@@ -35,6 +35,21 @@ class ListeningAudio:
         main = self.main
         return {s["id"]: (s["start"], s["end"]) for s in main.sections} if main else {}
 
+    def stream_index(self, variant):
+        """"seconds:byte seconds:byte …": where each section's audio starts in a WebM file.
+
+        The player (listen.js) fetches a section from there when the listener
+        jumps to it; empty for files without byte offsets (MP3, older files).
+        """
+        rendition = self.renditions.get(variant)
+        if rendition is None or not all("offset" in s for s in rendition.sections):
+            return ""
+        return " ".join(f"{s['start']}:{s['offset']}" for s in rendition.sections)
+
+    @property
+    def lowdata_index(self):
+        return self.stream_index(LOW_DATA_VARIANT)
+
     def downloads(self):
         return [self.renditions[name] for name in (DEFAULT_VARIANT, LOW_DATA_VARIANT) if name in self.renditions]
 

@@ -84,7 +84,8 @@ from pyloudnorm.iirfilter import IIRfilter
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly, sosfilt
 
-from audio.variants import CODECS, Variant, encoder_options
+from audio import webm
+from audio.variants import CODECS, Variant, encoder_options, segment_format
 
 __all__ = [
     "ALLOWED_INPUT_FORMATS",
@@ -105,6 +106,7 @@ __all__ = [
     "chapters_json",
     "decode_audio",
     "header_samples",
+    "header_tolerance",
     "join_segments",
     "join_with_pauses",
     "joined_loudness",
@@ -1118,12 +1120,12 @@ def _encode_and_decode(pcm: np.ndarray, variant: Variant) -> tuple[bytes, np.nda
     return data, np.concatenate(chunks)
 
 
-def _encode(pcm: np.ndarray, variant: Variant) -> bytes:
-    """Encode mono samples at the variant's rate, duplicated to its channels."""
+def _encode(pcm: np.ndarray, variant: Variant, container: str | None = None) -> bytes:
+    """Encode mono samples at the variant's rate, duplicated to its channels (in `container`, else the variant's)."""
     codec_options, muxer_options = encoder_options(variant)
     return encode_samples(
         pcm.astype(np.float32, copy=False), variant.sample_rate, codec=variant.codec,
-        container=variant.container, channels=variant.channels, bitrate=variant.bitrate,
+        container=container or variant.container, channels=variant.channels, bitrate=variant.bitrate,
         codec_options=codec_options, muxer_options=muxer_options,
     )
 
@@ -1445,7 +1447,7 @@ def master_segment(
             variant.codec, _FIRST_GUESS_CODEC_GAIN_DB.get(variant.codec, 0.0)
         )
     fitted, encoded_lufs = _fit_loudness(_Source(x, rate), _target(variant) - expected, limit)
-    return EncodedSegment(_encode(fitted, variant), lead, len(body), len(x), encoded_lufs, limit)
+    return EncodedSegment(_encode(fitted, variant, segment_format(variant)["container"]), lead, len(body), len(x), encoded_lufs, limit)
 
 
 def segment_on_target(heard: Loudness, variant: Variant) -> bool:
@@ -1519,11 +1521,20 @@ def join_segments(segments: Sequence[EncodedSegment], variant: Variant) -> Joine
             position += sum(lengths)
         # The file ends as its last segment did alone: its padding trimmed.
         total = position - skip - parts[-1][3]
-        with av.open(buffer, mode="w", format=variant.container, options=muxer_options) as output:
+        if variant.container == "webm":
+            opened_output = webm.output(buffer, muxer_options)
+        else:
+            opened_output = av.open(buffer, mode="w", format=variant.container, options=muxer_options)
+        with opened_output as output:
             stream = output.add_stream_from_template(inputs[0][1])
             pts = -skip
-            for packets, _priming, lengths, _padding in parts:
-                for packet, length in zip(packets, lengths, strict=True):
+            last_part = len(parts) - 1
+            for number, (packets, _priming, lengths, _padding) in enumerate(parts):
+                for index, (packet, length) in enumerate(zip(packets, lengths, strict=True)):
+                    if variant.container == "webm":
+                        # Only the file's very last packet says to trim (WebM's DiscardPadding).
+                        final = number == last_part and index == len(packets) - 1
+                        packet = webm.packet_copy(packet, keep_end_trim=final)
                     packet.stream = stream
                     packet.time_base = time_base
                     packet.pts = packet.dts = pts
@@ -1628,6 +1639,7 @@ def header_samples(data: bytes) -> int:
 
     Ogg reports Opus's pre-skip in its granule positions: it is taken off
     here, so both formats count what a player plays. 0 if the header says nothing.
+    WebM's Duration is in milliseconds: it is right to ``header_tolerance``.
     """
     with _open_audio(data) as (container, stream):
         if container.duration is None:
@@ -1636,6 +1648,16 @@ def header_samples(data: bytes) -> int:
         if stream.codec_context.name in ("opus", "libopus"):
             samples -= _OPUS_PRE_SKIP.unpack_from(stream.codec_context.extradata, 10)[0]
     return samples
+
+
+def header_tolerance(variant: Variant) -> int:
+    """How far (samples) ``header_samples`` may be from the true length and still be right.
+
+    WebM (Matroska) counts time in milliseconds: its Duration lands within a
+    millisecond or two of the end (the last block's time, its length and the codec delay are rounded).
+    The samples played are still exact (DiscardPadding trims the end).
+    """
+    return 3 * variant.sample_rate // 1000 if variant.container == "webm" else 0
 
 
 # OpusHead (RFC 7845, 5.1): "OpusHead", version, channels, then pre-skip.
@@ -1657,6 +1679,12 @@ def _tag(data: bytes, variant: Variant, metadata: Metadata) -> bytes:
         return _id3_tag(metadata) + data
     if variant.container in ("ogg", "flac"):
         return _vorbis_tagged(data, variant.container, metadata)
+    if variant.container == "webm":
+        return webm.tagged(
+            data, metadata.title, metadata.language, metadata.chapters,
+            {"album": metadata.album, "artist": metadata.artist, "comment": metadata.comment,
+             "date": str(metadata.year) if metadata.year else ""},
+        )
     return data  # WAV: players ignore RIFF INFO chunks; nothing worth writing
 
 

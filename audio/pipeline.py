@@ -91,7 +91,10 @@ def generate_page_audio(page, force=False):
     variants = published_variants()
     current = live_renditions(page)
     if not force and all(
-        v.name in current and current[v.name].content_hash == speech_hash for v in variants
+        v.name in current
+        and current[v.name].content_hash == speech_hash
+        and current[v.name].mime_type == v.mime_type
+        for v in variants
     ):
         published, encoded = [], {}  # same clips, same variants: the live files are already right
     else:

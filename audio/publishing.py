@@ -45,11 +45,13 @@ from .mastering import (
     Metadata,
     can_join,
     chapters_json,
+    header_tolerance,
     join_with_pauses,
     master,
     tag,
     webvtt,
 )
+from . import webm
 from .models import MasteredSegment, Rendition, SectionClip
 from .segments import segmented_audio
 
@@ -122,7 +124,7 @@ def rendition_audios(clips, variants, refresh=False):
         made = segmented.get(variant.name)
         if made is not None:
             joined, heard = made.joined, made.heard
-            if heard.samples == joined.samples and _on_target(heard.loudness, variant):
+            if abs(heard.samples - joined.samples) <= header_tolerance(variant) and _on_target(heard.loudness, variant):
                 audios[variant.name] = RenditionAudio(
                     joined.data, joined.clip_seconds(), joined.duration_seconds, heard.loudness, made.keys, made.encoded
                 )
@@ -198,6 +200,10 @@ def publish_renditions(page, content, clips, variants, content_hash, engine_name
             sections, cues = timeline(clips, audio.clip_spans)
             chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
             data = tag(audio.data, variant, listener_metadata(page, content, chapters))
+            if variant.container == "webm":
+                # Where each section's cluster starts: the front fetches a section from there.
+                for section, offset in zip(sections, webm.section_offsets(data, [s["start"] for s in sections]), strict=True):
+                    section["offset"] = offset
             name = f"{base}-{variant.name}"
             new.append(
                 Rendition(

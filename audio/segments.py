@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from .mastering import MASTER_SAMPLE_RATE, EncodedSegment, SegmentReading, master_joined, segment_on_target
 from .models import MasteredSegment
-from .variants import encoder_options
+from .variants import encoder_options, segment_format
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,9 @@ def segment_key(clip_key, variant, *, pause_seconds, first, last):
     payload = json.dumps(
         {
             "clip": clip_key,
-            "variant": dataclasses.asdict(variant),
+            # The segment's own container, not the guide's: Ogg segments made
+            # when lowdata was Ogg are the same bytes now that it is WebM.
+            "variant": dataclasses.asdict(variant) | segment_format(variant),
             "encoder": encoder_options(variant),
             "mastering": MASTERING_VERSION,
             "pyav": av.__version__,
@@ -205,7 +207,7 @@ def _store(key, clip, variant, segment, reading):
         codec_change_lu=segment.codec_change_lu(reading.loudness, variant),
         **_reading_fields(reading),
     )
-    row.audio.save(f"{key}.{variant.extension}", ContentFile(segment.data), save=False)
+    row.audio.save(f"{key}.{segment_format(variant)['extension']}", ContentFile(segment.data), save=False)
     try:
         with transaction.atomic():
             # A refreshed or re-mastered segment replaces its row. Its old file

@@ -31,6 +31,7 @@ POSITION_MAX_DIGITS = 18
 PAST_ANY_FILE = 10**POSITION_MAX_DIGITS
 CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
+    ".webm": 'audio/webm; codecs="opus"',  # only audio renditions are served here
     ".opus": "audio/ogg; codecs=opus",
     ".ogg": "audio/ogg",
     ".m4a": "audio/mp4",

@@ -66,6 +66,7 @@ def page_audio_status(page):
             voice_key = (rendition.engine, rendition.voice)
             if voice_key not in hashes:
                 hashes[voice_key] = current_content_hash(page, *voice_key)
-            state = "ready" if hashes[voice_key] == rendition.content_hash else "stale"
+            same_file_type = rendition.mime_type == variant.mime_type  # e.g. Ogg before lowdata became WebM
+            state = "ready" if hashes[voice_key] == rendition.content_hash and same_file_type else "stale"
         status.variants.append(VariantStatus(variant.name, state, rendition))
     return status

@@ -23,8 +23,13 @@ Built-in variants:
   mono), so 24 kHz would carry no more sound, only more frames per second
   sharing the same 32 kbps. It is an MPEG-2 rate (576-sample frames), which
   every MP3 player decodes, and espeak's own output rate.
-- ``lowdata``: Opus 16 kbps mono in Ogg at 48 kHz (Opus codes internally at
+- ``lowdata``: Opus 16 kbps mono in WebM at 48 kHz (Opus codes internally at
   48 kHz and decoders always give 48 kHz back), -19 LUFS, true peak <= -1 dBTP.
+  WebM, not Ogg, because a phone browser can start it from its first bytes:
+  its header says how long it is and its index (Cues) is at the front, where
+  Ogg makes the browser read the end of the file first (issue #16). Its
+  segments are still cached as Ogg Opus (``segment_format``): joining them
+  into WebM copies the packets, so moving from Ogg re-encoded nothing.
 - ``radio``: MP3 128 kbps CBR, 44.1 kHz, stereo (both channels identical),
   -23 LUFS (EBU R128), true peak <= -1 dBTP. Not published by default: radio
   exports ask for it by name with ``get_variant("radio")``. 44.1 kHz stereo is
@@ -53,6 +58,7 @@ __all__ = [
     "get_variant",
     "load_variants",
     "published_variants",
+    "segment_format",
 ]
 
 SETTING_NAME = "ALTAVOZ_AUDIO_VARIANTS"
@@ -93,9 +99,9 @@ CODECS: Mapping[str, _CodecSpec] = {
     # libopus only accepts these input rates; players always decode at 48 kHz.
     # VBR by default: pauses cost fewer bits, which is the point of "lowdata".
     "libopus": _CodecSpec(
-        container="ogg",
-        extension="opus",
-        mime_type="audio/ogg; codecs=opus",
+        container="webm",
+        extension="webm",
+        mime_type='audio/webm; codecs="opus"',
         default_sample_rate=48000,
         sample_rates=(8000, 12000, 16000, 24000, 48000),
         lossy=True,
@@ -323,6 +329,24 @@ def encoder_options(variant: Variant) -> tuple[dict[str, str], dict[str, str]]:
             "compression_level": "8",
         }
     return codec_options, muxer_options
+
+
+# Cached segments of these codecs stay in the container they were first made
+# in: the join remuxes their packets into the variant's own container.
+_SEGMENT_FORMATS: Mapping[str, dict[str, str]] = {
+    "libopus": {"container": "ogg", "extension": "opus", "mime_type": "audio/ogg; codecs=opus"},
+}
+
+
+def segment_format(variant: Variant) -> dict[str, str]:
+    """Container, extension and MIME type of a variant's cached segments.
+
+    Opus segments are Ogg files whatever the guide's file is (WebM): the Ogg
+    demuxer gives each segment's pre-skip and end trim, and segments made
+    before the move to WebM keep their cache keys.
+    """
+    own = {"container": variant.container, "extension": variant.extension, "mime_type": variant.mime_type}
+    return own | dict(_SEGMENT_FORMATS.get(variant.codec, {}))
 
 
 def published_variants() -> list[Variant]:

@@ -98,7 +98,7 @@ if not Rendition.objects.filter(state="live").exists():
         content_hash = current_content_hash(page, "espeak", "es-419")
         base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
         for variant, mime, bitrate, ext in [("listen", "audio/mpeg", 32000, "mp3"),
-                                            ("lowdata", "audio/ogg; codecs=opus", 16000, "opus")]:
+                                            ("lowdata", 'audio/webm; codecs="opus"', 16000, "webm")]:
             Rendition.objects.create(
                 page=page, variant=variant, engine="espeak", voice="es-419", audio=f"{base}-{variant}.{ext}",
                 captions=f"{base}.vtt", chapters=f"{base}.chapters.json", mime_type=mime, bitrate=bitrate,

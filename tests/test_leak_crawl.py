@@ -36,6 +36,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import av
 import mutagen
 import pytest
 from django.conf import settings
@@ -468,7 +469,11 @@ def _strings(data):
 
 
 def audio_tags(body):
-    """Every tag of an audio file (ID3 frames with their chapters, Vorbis comments), as text."""
+    """Every tag of an audio file (ID3 frames with their chapters, Vorbis comments, WebM tags), as text."""
+    if body.startswith(b"\x1aE\xdf\xa3"):  # WebM (EBML): mutagen does not read it
+        with av.open(io.BytesIO(body)) as container:
+            chapters = [chapter["metadata"] for chapter in container.chapters()]
+            return repr([dict(container.metadata), dict(container.streams.audio[0].metadata), chapters])
     try:
         audio = mutagen.File(io.BytesIO(body))
     except Exception as error:  # noqa: BLE001 - a file mutagen cannot read is reported, not fatal
@@ -512,7 +517,7 @@ class Crawler:
         response = Response(url, raw.status_code, raw.get("Content-Type", ""), body, headers, raw.get("Location", ""))
         if getattr(raw, "exc_info", None):
             response.error = repr(raw.exc_info[1])
-        is_audio = response.content_type.startswith("audio/") or urlsplit(url).path.endswith((".mp3", ".opus"))
+        is_audio = response.content_type.startswith("audio/") or urlsplit(url).path.endswith((".mp3", ".opus", ".webm"))
         if raw.status_code in (200, 206) and is_audio:
             response.tags = audio_tags(body)
         return response
@@ -694,7 +699,7 @@ def test_the_crawl_reached_public_content(result):
     audio = responses.get(control["audio"])
     assert audio is not None and audio.status == 200 and audio.tags, control["audio"]
     assert f"{PUBLIC}controlcuerpo" in body(control["captions"])
-    assert any(url.endswith(".opus") and r.status == 200 for url, r in responses.items())
+    assert any(url.endswith(".webm") and r.status == 200 for url, r in responses.items())
     assert any(url.endswith(".json") and url.startswith("/media/") and r.status == 200 for url, r in responses.items())
 
 

@@ -20,7 +20,7 @@ PAGE_POLICY = {
     "script-src": ["'self'"],
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
-    "media-src": ["'self'"],
+    "media-src": ["'self'", "blob:"],  # the player's MediaSource (stream.js)
     "connect-src": ["'self'"],
     "worker-src": ["'self'"],
     "manifest-src": ["'self'"],

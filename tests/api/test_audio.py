@@ -65,7 +65,7 @@ def test_ready_status_agrees_with_the_admin_status(api, make_guide, make_renditi
     guide = make_guide()
     AudioJob.objects.filter(page=guide).update(state=AudioJob.State.READY)
     make_rendition(guide, content_hash=current_hash(guide))
-    make_rendition(guide, variant="lowdata", content_hash=current_hash(guide), mime_type="audio/ogg; codecs=opus")
+    make_rendition(guide, variant="lowdata", content_hash=current_hash(guide), mime_type='audio/webm; codecs="opus"')
     audio = get_json(api, f"/api/v2/guides/{guide.pk}/")["audio"]
     assert [(r["variant"], r["status"]) for r in audio["renditions"]] == [("listen", "ready"), ("lowdata", "ready")]
     assert {v.variant: v.state for v in page_audio_status(guide).variants} == {"listen": "ready", "lowdata": "ready"}

@@ -21,7 +21,7 @@ def add_guides(make_guide, make_rendition, count, start):
         spoken = speech_sections(guide)
         offsets = [{"id": s.id, "heading": s.heading, "start": n, "end": n + 1} for n, s in enumerate(spoken)]
         make_rendition(guide, sections=offsets)
-        make_rendition(guide, variant="lowdata", sections=offsets, mime_type="audio/ogg; codecs=opus")
+        make_rendition(guide, variant="lowdata", sections=offsets, mime_type='audio/webm; codecs="opus"')
 
 
 def cold_listing_queries(api):

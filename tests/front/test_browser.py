@@ -381,3 +381,81 @@ def test_big_type_big_targets_one_column_on_a_small_phone(phone, live_server, de
                  .filter(([, w, h]) => w < 48 || h < 48)"""
         )
         assert small == [], (path, small)
+
+
+# --- Tap to sound (issue #16): what a play asks of the network before the first sound ---
+
+# Set in the page before its scripts: when the audio started playing (a capturing
+# listener on the document hears it before the player's own) and first moved (polled).
+FIRST_SOUND_PROBE = """
+document.addEventListener('playing', () => { window.playingAt = window.playingAt || Date.now(); }, true);
+const poll = setInterval(() => {
+  const audio = document.getElementById('guide-audio');
+  if (audio && audio.currentTime > 0) { window.soundAt = Date.now(); clearInterval(poll); }
+}, 5);
+"""
+
+
+def play_and_log_requests(page, url):
+    """Tap play on `url`; returns (requests with their start times in ms, playingAt, soundAt)."""
+    page.add_init_script(FIRST_SOUND_PROBE)
+    requests = []
+    page.on("requestfinished", lambda request: requests.append(request))
+    page.goto(url)
+    page.wait_for_selector("#player:not([hidden])")
+    page.click("#play-pause")
+    page.wait_for_function("() => window.soundAt")
+    wait_for_time(page, 1.0)
+    page.wait_for_function("() => document.getElementById('guide-audio').textTracks[0].cues"
+                           " && document.getElementById('guide-audio').textTracks[0].cues.length")
+    playing_at, sound_at = page.evaluate("[window.playingAt, window.soundAt]")
+    return [(r, r.timing["startTime"]) for r in requests], playing_at, sound_at
+
+
+@pytest.mark.parametrize("query, variant", [("", "listen"), ("?datos=ahorro", "lowdata")])
+def test_a_play_asks_only_for_the_first_bytes_of_audio_and_captions_wait_for_the_sound(
+    phone, live_server, listening_site, query, variant
+):
+    from audio.models import Rendition
+
+    rendition = Rendition.objects.get(page=listening_site, variant=variant, state="live")
+    page = phone.new_page()
+    logged, playing_at, sound_at = play_and_log_requests(page, live_server.url + GUIDE + query)
+
+    audio = [(r, t) for r, t in logged if r.url.endswith(rendition.audio.url)]
+    before_sound = [r for r, t in audio if t < sound_at]
+    assert before_sound, "the sound came from this variant's file"
+    for request in before_sound:
+        first, _, last = request.headers["range"].removeprefix("bytes=").partition("-")
+        # One small request from the start: never the end of the file (Ogg's duration), never all of it.
+        assert int(first) == 0 and last and int(last) < 16 * 1024, request.headers["range"]
+    captions = [t for r, t in logged if r.url.endswith(rendition.captions.url)]
+    assert captions, "the captions load once it plays (sentence highlighting)"
+    assert min(captions) >= playing_at, "no caption request before the first sound"
+    assert page.evaluate("document.getElementById('guide-audio').src").startswith("blob:")  # fed by stream.js
+    assert audio_state(page)["error"] is None
+
+
+def test_the_low_data_file_plays_a_section_from_its_byte_offset(phone, live_server, listening_site):
+    from audio.models import Rendition
+
+    low = Rendition.objects.get(page=listening_site, variant="lowdata", state="live")
+    offsets = {s["id"]: s["offset"] for s in low.sections}
+    page = phone.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r) if r.url.endswith(low.audio.url) else None)
+    page.goto(live_server.url + GUIDE + "?datos=ahorro")
+    page.click(f'[data-section="{THIRD}"] .section-play')
+    wait_for_time(page, section_start(page, THIRD) + 0.5)
+    ranges = [r.headers.get("range", "") for r in requests]
+    assert any(r.startswith(f"bytes={offsets[THIRD]}-") for r in ranges), ranges
+    assert audio_state(page)["error"] is None
+
+
+def test_without_media_source_the_plain_audio_element_plays(phone, live_server, listening_site):
+    page = phone.new_page()
+    page.add_init_script("delete window.MediaSource; delete window.ManagedMediaSource;")
+    page.goto(live_server.url + GUIDE + "?datos=ahorro")
+    page.click("#play-pause")
+    wait_for_time(page, 0.5)
+    assert page.evaluate("document.getElementById('guide-audio').src").endswith(".webm")

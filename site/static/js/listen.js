@@ -18,6 +18,10 @@
   var sentenceMarks = player.getAttribute("data-cues-match") === "sentence";
   var pendingSeek = null;
   var started = false;
+  // The file being played: the element's src becomes a blob: URL while stream.js feeds it.
+  var fileSrc = audio.getAttribute("src");
+  var streamer = null;
+  var plainOnly = {};  // files stream.js gave up on: the plain src plays them from then on
   var lastSaved = 0;
   var userScrolledAt = 0;
   var currentSection = null;
@@ -61,7 +65,45 @@
     return index;
   }
 
+  // The first play of a file goes through stream.js (a small first request)
+  // where the phone can; otherwise, or when it gives up, the plain src plays.
+  function streamOptions() {
+    var kind = fileSrc === player.getAttribute("data-lowdata-src") ? "lowdata" : "listen";
+    var index = (player.getAttribute("data-" + kind + "-index") || "").split(" ").filter(Boolean).map(function (pair) {
+      var parts = pair.split(":");
+      return [parseFloat(parts[0]), parseInt(parts[1], 10)];
+    });
+    return {
+      src: fileSrc,
+      type: player.getAttribute("data-" + kind + "-type"),
+      bytes: parseInt(player.getAttribute("data-" + kind + "-bytes"), 10),
+      duration: parseFloat(player.getAttribute("data-" + kind + "-duration")),
+      index: index
+    };
+  }
+
+  function playPlainFile(time, playing) {
+    streamer = null;
+    plainOnly[fileSrc] = true;
+    audio.setAttribute("src", fileSrc);
+    audio.load();
+    if (time > 0) pendingSeek = time;
+    if (playing) play();
+  }
+
+  function startStreaming() {
+    var stream = window.altavozStream;
+    // ?flujo=simple: the plain <audio src>, for the benchmark's baseline.
+    if (streamer || plainOnly[fileSrc] || audio.readyState > 0 || !stream || /[?&]flujo=simple/.test(location.search)) return;
+    var options = streamOptions();
+    if (!options.bytes || !stream.supported(options.type)) return;
+    // Starting mid-file (resume, a section) needs byte offsets; without them (MP3) the plain src seeks better.
+    if (pendingSeek && !options.index.length) return;
+    streamer = stream.attach(audio, options, playPlainFile);
+  }
+
   function play() {
+    startStreaming();
     var promise = audio.play();
     if (promise && promise.catch) promise.catch(function () { showState(); });
   }
@@ -98,10 +140,14 @@
     else audio.pause();
   });
 
+  // The captions wait for the first sound: at the tap, only audio uses the line.
+  audio.addEventListener("playing", function () {
+    if (trackElement && trackElement.track && trackElement.track.mode === "disabled") startCaptions();
+  });
+
   audio.addEventListener("play", function () {
     if (!started) {
       started = true;
-      startCaptions();
       startMediaSession();
       document.body.classList.add("is-listening");
     }
@@ -251,14 +297,17 @@
   var toggle = document.getElementById("lowdata-toggle");
   var saveSize = document.querySelector(".save-size");
 
-  function usingLowData() { return !!lowSrc && audio.getAttribute("src") === lowSrc; }
+  function usingLowData() { return !!lowSrc && fileSrc === lowSrc; }
 
   function setLowData(low) {
     var src = low ? lowSrc : listenSrc;
     if (!src) return;
-    if (audio.getAttribute("src") !== src) {
+    if (fileSrc !== src) {
       var time = position();
       var playing = !audio.paused;
+      if (streamer) streamer.stop();
+      streamer = null;
+      fileSrc = src;
       audio.setAttribute("src", src);
       audio.load();
       if (time > 0) pendingSeek = time;
@@ -302,7 +351,7 @@
   function pageUrl() { return location.pathname; }
   function captionsUrl() { return trackElement ? trackElement.getAttribute("src") : null; }
   function pageFiles() {
-    var files = [pageUrl(), audio.getAttribute("src"), captionsUrl()];
+    var files = [pageUrl(), fileSrc, captionsUrl()];
     toArray(document.querySelectorAll('link[rel="stylesheet"], script[src]')).forEach(function (el) {
       files.push(el.getAttribute("href") || el.getAttribute("src"));
     });
@@ -318,7 +367,7 @@
   function checkSaved() {
     if (!canSave) return;
     window.caches.open(CACHE).then(function (cache) {
-      return Promise.all([cache.match(pageUrl()), cache.match(audio.getAttribute("src"))]);
+      return Promise.all([cache.match(pageUrl()), cache.match(fileSrc)]);
     }).then(function (hits) {
       var saved = !!(hits[0] && hits[1]);
       showSaved(saved);
@@ -400,7 +449,7 @@
   }
 
   function share() {
-    var src = audio.getAttribute("src");
+    var src = fileSrc;
     var title = player.getAttribute("data-title");
     if (preparedFile) {
       var file = preparedFile;
