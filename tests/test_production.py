@@ -3,23 +3,18 @@ settings serving static files itself (WhiteNoise) as `make serve-prod` runs it."
 
 import gzip
 import json
-import os
 import re
-import secrets
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import servers
+from tests.servers import ROOT
+
 TOKEN = "t" * 40
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}}
 
@@ -109,19 +104,6 @@ def test_an_unreachable_cache_is_not_ok_and_is_not_a_500(client, settings):
 # gunicorn + production settings, as `make serve-prod` starts them
 
 
-def database_url():
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def fetch(url, **headers):
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -137,42 +119,15 @@ def fetch(url, **headers):
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_with_production_settings_serves_health_and_compressed_hashed_static(tmp_path):
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url(),
-        ALTAVOZ_STATIC_ROOT=str(tmp_path / "static"),
-        ALTAVOZ_MEDIA_ROOT=str(tmp_path / "media"),
-    )
-    env.pop("ALTAVOZ_CACHE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, _, body = fetch(f"{base}/healthz")
-                break
-            except (ConnectionError, urllib.error.URLError):
-                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read().decode()
-                time.sleep(0.2)
-        manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
-        hashed = manifest["js/listen.js"]
+    static_root = servers.collect_static(tmp_path / "static")
+    env = servers.production_environment(ALTAVOZ_STATIC_ROOT=str(static_root))
+    with servers.gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=1) as base:
+        status, _, body = fetch(f"{base}/healthz")
+        hashed = json.loads((static_root / "staticfiles.json").read_text())["paths"]["js/listen.js"]
         static_status, static_headers, static_body = fetch(
             f"{base}/static/{hashed}", **{"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https"}
         )
         page_status, page_headers, _ = fetch(f"{base}/static/{hashed}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
     # Plain HTTP from a load balancer is answered, not redirected to https.
     assert status == 200 and json.loads(body) == {"status": "ok"}

@@ -11,9 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_python(*args, **env):
-    """Run Python from the project root with ``env`` instead of any DJANGO_* variable of ours."""
+    """Run Python from the project root with ``env`` instead of any DJANGO_* variable of ours
+    (a variable given as None is removed)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALTAVOZ_ADMIN_2FA"))}
     environment.update(env)
+    environment = {k: v for k, v in environment.items() if v is not None}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True)
 
 
@@ -68,7 +70,8 @@ def test_migrate_works_on_a_fresh_clone_without_var(tmp_path):
     """The default SQLite file's folder is made: `manage.py migrate` must not say "unable to open database file"."""
     var = tmp_path / "not-yet" / "var"
     result = run_python("manage.py", "migrate", "--noinput", "--plan",
-                        ALTAVOZ_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="config.settings.dev")
+                        ALTAVOZ_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="config.settings.dev",
+                        DATABASE_URL=None)  # the default SQLite file, even in the PostgreSQL run
     assert result.returncode == 0, result.stderr
     assert var.is_dir()
 
