@@ -8,11 +8,12 @@
 // Plain ES5; listen.js decides when to use it. No other origin.
 (function () {
   "use strict";
-  // The first request: the file's header and about two seconds of audio, enough to
+  // The first request: the file's header and one to two seconds of audio, enough to
   // start (MP3 32 kbit/s: 8 KB with its small ID3 tag; WebM: up to the first
-  // cluster, which the page gives as the first section's offset, then 4 KB of Opus).
+  // cluster, which the page gives as the first section's offset, then 2 KB: a second
+  // of Opus at 16 kbit/s, so that low data is never heavier at the tap than listen).
   var FIRST_MP3 = 8 * 1024;
-  var FIRST_AFTER_HEADER = 4 * 1024;
+  var FIRST_AFTER_HEADER = 2 * 1024;
   var NEXT = 24 * 1024;
   var CHUNK = 64 * 1024;
 
