@@ -70,19 +70,33 @@ def check_guides_and_audio(opener):
         # Listeners' safety, as served by the demo itself: no cookie, nothing from elsewhere.
         check("Set-Cookie" not in headers, f"{path} sets a cookie")
         csp = {part.strip() for part in headers.get("Content-Security-Policy", "").split(";")}
-        check({"default-src 'self'", "frame-ancestors 'none'"} <= csp, f"{path} has no Content-Security-Policy header")
-        check(not any("unsafe-inline" in part for part in csp), f"{path} allows inline script or style")
+        check(
+            {"default-src 'self'", "frame-ancestors 'none'"} <= csp,
+            f"{path} has no Content-Security-Policy header",
+        )
+        check(
+            not any("unsafe-inline" in part for part in csp),
+            f"{path} allows inline script or style",
+        )
         check(b'id="quick-exit"' in body, f"{path} has no quick exit")
     _status, _headers, body = fetch(opener, "/es/mixco/")
     sources = re.findall(rb'<audio[^>]*\ssrc="([^"]+\.mp3)', body)
     check(sources, "the Mixco guide has no audio player with an MP3")
     audio_path = urllib.parse.urlsplit(sources[0].decode()).path
     status, headers, audio = fetch(opener, audio_path)
-    check(status == 200 and headers["Content-Type"] == "audio/mpeg", f"{audio_path}: {status} {headers['Content-Type']}")
+    check(
+        status == 200 and headers["Content-Type"] == "audio/mpeg",
+        f"{audio_path}: {status} {headers['Content-Type']}",
+    )
     check(len(audio) > 100_000, f"{audio_path} is only {len(audio)} bytes")
     status, headers, part = fetch(opener, audio_path, headers={"Range": "bytes=0-999"})
-    check(status == 206 and len(part) == 1000, f"a range of {audio_path} answered {status} with {len(part)} bytes")
-    print(f"ok  guides served without cookies, with the CSP header and the quick exit; Mixco audio {len(audio) / 1e6:.1f} MB, ranges answered")
+    check(
+        status == 206 and len(part) == 1000,
+        f"a range of {audio_path} answered {status} with {len(part)} bytes",
+    )
+    print(
+        f"ok  guides served without cookies, with the CSP header and the quick exit; Mixco audio {len(audio) / 1e6:.1f} MB, ranges answered"
+    )
 
 
 def live_renditions(opener):
@@ -108,7 +122,11 @@ def check_admin_sign_in():
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
     check(token, "the admin sign-in page has no CSRF token")
     form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token.group(1).decode(), "username": "admin", "password": "altavoz-demo"}
+        {
+            "csrfmiddlewaretoken": token.group(1).decode(),
+            "username": "admin",
+            "password": "altavoz-demo",
+        }
     ).encode()
     fetch(opener, "/admin/login/", data=form, headers={"Referer": BASE + "/admin/login/"})
     status, _headers, body = fetch(opener, "/admin/audio/report/")
@@ -121,18 +139,35 @@ def check_worker(opener, env, renditions):
     rendition = renditions[0]
     before = rendition["generated_at"]
     queued = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "manage.py", "generate_audio", "--page", str(rendition["guide"]), "--force"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        [
+            str(ROOT / ".venv/bin/python"),
+            "manage.py",
+            "generate_audio",
+            "--page",
+            str(rendition["guide"]),
+            "--force",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     check(queued.returncode == 0, f"generate_audio failed: {queued.stderr}")
     deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline:
         time.sleep(3)
         for item in live_renditions(opener):
-            if item["id"] != rendition["id"] and item["guide"] == rendition["guide"] and item["variant"] == rendition["variant"] and item["generated_at"] > before:
+            if (
+                item["id"] != rendition["id"]
+                and item["guide"] == rendition["guide"]
+                and item["variant"] == rendition["variant"]
+                and item["generated_at"] > before
+            ):
                 print(f"ok  the worker re-made guide {rendition['guide']}'s audio")
                 return
-    raise CheckFailed(f"the worker did not re-make guide {rendition['guide']}'s audio in {WORKER_TIMEOUT} s")
+    raise CheckFailed(
+        f"the worker did not re-make guide {rendition['guide']}'s audio in {WORKER_TIMEOUT} s"
+    )
 
 
 def port_is_free():
@@ -145,18 +180,29 @@ def main():
         print(f"FAIL port {PORT} is in use; choose another with DEMO_CHECK_PORT")
         return 1
     var_dir = Path(tempfile.mkdtemp(prefix="altavoz-demo-check-"))
-    env = dict(os.environ, ALTAVOZ_VAR_DIR=str(var_dir), ALTAVOZ_BASE_URL=BASE, ALTAVOZ_API_MAX_AGE="0")
+    env = dict(
+        os.environ, ALTAVOZ_VAR_DIR=str(var_dir), ALTAVOZ_BASE_URL=BASE, ALTAVOZ_API_MAX_AGE="0"
+    )
     env.pop("DATABASE_URL", None)  # the demo's own embedded database
     log_path = var_dir / "demo.log"
     started = time.monotonic()
     with open(log_path, "w") as log:
-        demo = subprocess.Popen(["make", "demo", f"PORT={PORT}"], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        demo = subprocess.Popen(
+            ["make", "demo", f"PORT={PORT}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_for_server(demo)
         print(f"ok  `make demo` served {BASE} after {time.monotonic() - started:.0f} s")
         output = log_path.read_text()
-        check("user 'admin'" in output and BASE in output, "`make demo` did not print the admin sign-in")
+        check(
+            "user 'admin'" in output and BASE in output,
+            "`make demo` did not print the admin sign-in",
+        )
         opener = urllib.request.build_opener()
         check_guides_and_audio(opener)
         renditions = check_api(opener)

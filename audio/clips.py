@@ -20,7 +20,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .mastering import MASTER_SAMPLE_RATE, decode_audio, encode_samples, join_with_pauses, trim_silence
+from .mastering import (
+    MASTER_SAMPLE_RATE,
+    decode_audio,
+    encode_samples,
+    join_with_pauses,
+    trim_silence,
+)
 from .models import SectionClip
 from .text import NORMALIZER_VERSION, spoken_form
 
@@ -91,13 +97,17 @@ def section_clip(section, engine, language_code, lexicon):
     # spans keep the index of the displayed sentence they belong to.
     said = [(index, text) for index, text in enumerate(spoken) if text]
     with ThreadPoolExecutor(max_workers=SYNTHESIS_THREADS) as pool:
-        parts = list(pool.map(lambda item: trim_silence(decode_audio(engine.synthesize(item[1]).data)), said))
+        parts = list(
+            pool.map(lambda item: trim_silence(decode_audio(engine.synthesize(item[1]).data)), said)
+        )
     pcm, spans = join_with_pauses(parts, sentence_pauses(len(parts)))
     clip = SectionClip(
         key=key,
         engine=engine.name,
         voice=engine.voice,
-        sentence_spans=[[index, round(a, 3), round(b, 3)] for (index, _text), (a, b) in zip(said, spans)],
+        sentence_spans=[
+            [index, round(a, 3), round(b, 3)] for (index, _text), (a, b) in zip(said, spans)
+        ],
         duration=len(pcm) / MASTER_SAMPLE_RATE,
     )
     clip.audio.save(f"{key}.flac", ContentFile(encode_flac(pcm)), save=False)
@@ -130,7 +140,9 @@ def recorded_clip(section, recording):
         with recording.audio.open("rb") as file:
             pcm = trim_silence(decode_audio(file.read()))
         clip = SectionClip(
-            key=digest, engine="recorded", voice="human",
+            key=digest,
+            engine="recorded",
+            voice="human",
             sentence_spans=[[0, 0.0, round(len(pcm) / MASTER_SAMPLE_RATE, 3)]],
             duration=len(pcm) / MASTER_SAMPLE_RATE,
         )

@@ -64,10 +64,16 @@ def claim(page_id, worker=WORKER_ID):
         job = AudioJob.objects.select_for_update().filter(page_id=page_id).first()
         if job is None:
             return None
-        if job.state == AudioJob.State.RUNNING and job.heartbeat_at and job.heartbeat_at > stall_limit:
+        if (
+            job.state == AudioJob.State.RUNNING
+            and job.heartbeat_at
+            and job.heartbeat_at > stall_limit
+        ):
             return None  # another worker is on it and alive
-        if job.state in (AudioJob.State.READY, AudioJob.State.FAILED) and job.finished_at and (
-            job.finished_at >= job.requested_at
+        if (
+            job.state in (AudioJob.State.READY, AudioJob.State.FAILED)
+            and job.finished_at
+            and (job.finished_at >= job.requested_at)
         ):
             return None  # nothing was requested since the last run
         now = timezone.now()
@@ -179,9 +185,9 @@ def recover_stalled_jobs():
     its last heartbeat. Returns the page ids queued again.
     """
     limit = timezone.now() - timedelta(seconds=settings.ALTAVOZ_AUDIO_STALL_SECONDS)
-    stalled = (
-        Q(state=AudioJob.State.RUNNING, heartbeat_at__lt=limit) & ~Q(worker=WORKER_ID)
-    ) | Q(state=AudioJob.State.QUEUED, requested_at__lt=limit)
+    stalled = (Q(state=AudioJob.State.RUNNING, heartbeat_at__lt=limit) & ~Q(worker=WORKER_ID)) | Q(
+        state=AudioJob.State.QUEUED, requested_at__lt=limit
+    )
     recovered = []
     for page_id in AudioJob.objects.filter(stalled).values_list("page_id", flat=True):
         # Only if still stalled: a worker may have claimed it since.
@@ -212,8 +218,10 @@ def queue_stale_audio():
     for page in public_pages(GuidePage.objects.all()).select_related("locale"):
         status = page_audio_status(page)
         never_queued = status.job is None
-        stale = status.job is not None and status.job.state == AudioJob.State.READY and any(
-            variant.state == "stale" for variant in status.variants
+        stale = (
+            status.job is not None
+            and status.job.state == AudioJob.State.READY
+            and any(variant.state == "stale" for variant in status.variants)
         )
         if never_queued or stale:
             request_audio(page)
@@ -232,8 +240,8 @@ def prune_task_results(now=None):
     from django_tasks_db.models import DBTaskResult
 
     cutoff = (now or timezone.now()) - timedelta(days=settings.ALTAVOZ_TASK_RESULTS_DAYS)
-    old = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff) | DBTaskResult.objects.running().filter(
-        started_at__lt=cutoff
-    )
+    old = DBTaskResult.objects.finished().filter(
+        finished_at__lt=cutoff
+    ) | DBTaskResult.objects.running().filter(started_at__lt=cutoff)
     deleted, _by_model = old.delete()
     return deleted

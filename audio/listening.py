@@ -36,7 +36,7 @@ class ListeningAudio:
         return {s["id"]: (s["start"], s["end"]) for s in main.sections} if main else {}
 
     def stream_index(self, variant):
-        """"seconds:byte seconds:byte …": where each section's audio starts in a WebM file.
+        """ "seconds:byte seconds:byte …": where each section's audio starts in a WebM file.
 
         The player (listen.js) fetches a section from there when the listener
         jumps to it; empty for files without byte offsets (MP3, older files).
@@ -51,7 +51,11 @@ class ListeningAudio:
         return self.stream_index(LOW_DATA_VARIANT)
 
     def downloads(self):
-        return [self.renditions[name] for name in (DEFAULT_VARIANT, LOW_DATA_VARIANT) if name in self.renditions]
+        return [
+            self.renditions[name]
+            for name in (DEFAULT_VARIANT, LOW_DATA_VARIANT)
+            if name in self.renditions
+        ]
 
 
 def live_audio(page):
@@ -81,4 +85,6 @@ def listening_audio(page, low_data=False):
 
 def wants_low_data(request):
     """Save-Data header (Chrome's data saver) or the listener's own choice (?datos=ahorro)."""
-    return request.headers.get("Save-Data", "").lower() == "on" or request.GET.get("datos") == "ahorro"
+    return (
+        request.headers.get("Save-Data", "").lower() == "on" or request.GET.get("datos") == "ahorro"
+    )

@@ -667,7 +667,9 @@ def _k_weighting(rate: int) -> np.ndarray:
     return np.array([np.concatenate([f.b, f.a]) for f in (shelf, high_pass)])
 
 
-def _hop_energies(x: np.ndarray, rate: int, bounds: np.ndarray, weighted: bool = True) -> np.ndarray:
+def _hop_energies(
+    x: np.ndarray, rate: int, bounds: np.ndarray, weighted: bool = True
+) -> np.ndarray:
     """Sum of squares of the K-weighted signal (or, unweighted, of `x`) in each hop between `bounds`.
 
     Filtered a chunk at a time with the filter state carried over, which is
@@ -773,7 +775,10 @@ class _TruePeaks:
         # Each run's own samples, cut out of `joined`.
         begins = np.cumsum(highs - lows) - (highs - lows) + (starts - lows)
         values = np.concatenate(
-            [envelope[b : b + length] for b, length in zip(begins.tolist(), (stops - starts).tolist())]
+            [
+                envelope[b : b + length]
+                for b, length in zip(begins.tolist(), (stops - starts).tolist())
+            ]
         )
         return starts, stops, values
 
@@ -1124,9 +1129,14 @@ def _encode(pcm: np.ndarray, variant: Variant, container: str | None = None) -> 
     """Encode mono samples at the variant's rate, duplicated to its channels (in `container`, else the variant's)."""
     codec_options, muxer_options = encoder_options(variant)
     return encode_samples(
-        pcm.astype(np.float32, copy=False), variant.sample_rate, codec=variant.codec,
-        container=container or variant.container, channels=variant.channels, bitrate=variant.bitrate,
-        codec_options=codec_options, muxer_options=muxer_options,
+        pcm.astype(np.float32, copy=False),
+        variant.sample_rate,
+        codec=variant.codec,
+        container=container or variant.container,
+        channels=variant.channels,
+        bitrate=variant.bitrate,
+        codec_options=codec_options,
+        muxer_options=muxer_options,
     )
 
 
@@ -1340,14 +1350,23 @@ def master_joined(
     segments = list(made) if made is not None else [None] * count
     readings = list(readings) if readings is not None else [None] * count
     if len(segments) != count or len(readings) != count:
-        raise ValueError("master_joined() needs one made segment and one reading (or None) per clip")
+        raise ValueError(
+            "master_joined() needs one made segment and one reading (or None) per clip"
+        )
     readings = [r if s is not None else None for s, r in zip(segments, readings)]
 
-    def mastered(index: int, missed: tuple[EncodedSegment, Loudness] | None = None) -> EncodedSegment:
+    def mastered(
+        index: int, missed: tuple[EncodedSegment, Loudness] | None = None
+    ) -> EncodedSegment:
         clip = clips[index]
         return master_segment(
-            clip() if callable(clip) else clip, variant, pause_seconds=pause_seconds,
-            first=index == 0, last=index == count - 1, codec_change_lu=codec_change_lu, missed=missed,
+            clip() if callable(clip) else clip,
+            variant,
+            pause_seconds=pause_seconds,
+            first=index == 0,
+            last=index == count - 1,
+            codec_change_lu=codec_change_lu,
+            missed=missed,
         )
 
     fresh = {index for index, segment in enumerate(segments) if segment is None}
@@ -1370,7 +1389,9 @@ def master_joined(
         missed = [i for i, r in enumerate(readings) if not segment_on_target(r.loudness, variant)]
         if not missed or attempt == _READ_PASSES - 1:
             break
-        logger.info("%s: %d segment(s) read off target; mastering them again", variant.name, len(missed))
+        logger.info(
+            "%s: %d segment(s) read off target; mastering them again", variant.name, len(missed)
+        )
         for index in missed:
             segments[index] = mastered(index, missed=(segments[index], readings[index].loudness))
             readings[index] = None
@@ -1428,7 +1449,9 @@ def master_segment(
     x = np.zeros(max(lead + len(body) + tail, 1), dtype=np.float32)
     x[lead : lead + len(body)] = body
 
-    limit = variant.true_peak_dbtp - _SEGMENT_PEAK_RISE_DB.get(variant.codec, _LOSSLESS_PEAK_RISE_DB)
+    limit = variant.true_peak_dbtp - _SEGMENT_PEAK_RISE_DB.get(
+        variant.codec, _LOSSLESS_PEAK_RISE_DB
+    )
     if missed is not None:
         before, heard = missed
         codec_change_lu = before.codec_change_lu(heard, variant)
@@ -1447,7 +1470,14 @@ def master_segment(
             variant.codec, _FIRST_GUESS_CODEC_GAIN_DB.get(variant.codec, 0.0)
         )
     fitted, encoded_lufs = _fit_loudness(_Source(x, rate), _target(variant) - expected, limit)
-    return EncodedSegment(_encode(fitted, variant, segment_format(variant)["container"]), lead, len(body), len(x), encoded_lufs, limit)
+    return EncodedSegment(
+        _encode(fitted, variant, segment_format(variant)["container"]),
+        lead,
+        len(body),
+        len(x),
+        encoded_lufs,
+        limit,
+    )
 
 
 def segment_on_target(heard: Loudness, variant: Variant) -> bool:
@@ -1524,7 +1554,9 @@ def join_segments(segments: Sequence[EncodedSegment], variant: Variant) -> Joine
         if variant.container == "webm":
             opened_output = webm.output(buffer, muxer_options)
         else:
-            opened_output = av.open(buffer, mode="w", format=variant.container, options=muxer_options)
+            opened_output = av.open(
+                buffer, mode="w", format=variant.container, options=muxer_options
+            )
         with opened_output as output:
             stream = output.add_stream_from_template(inputs[0][1])
             pts = -skip
@@ -1681,9 +1713,16 @@ def _tag(data: bytes, variant: Variant, metadata: Metadata) -> bytes:
         return _vorbis_tagged(data, variant.container, metadata)
     if variant.container == "webm":
         return webm.tagged(
-            data, metadata.title, metadata.language, metadata.chapters,
-            {"album": metadata.album, "artist": metadata.artist, "comment": metadata.comment,
-             "date": str(metadata.year) if metadata.year else ""},
+            data,
+            metadata.title,
+            metadata.language,
+            metadata.chapters,
+            {
+                "album": metadata.album,
+                "artist": metadata.artist,
+                "comment": metadata.comment,
+                "date": str(metadata.year) if metadata.year else "",
+            },
         )
     return data  # WAV: players ignore RIFF INFO chunks; nothing worth writing
 

@@ -18,7 +18,9 @@ from wagtail.models import Locale, Page
 class PronunciationEntry(models.Model):
     """Written form → spoken form, applied before the built-in normalizer rules."""
 
-    locale = models.ForeignKey(Locale, on_delete=models.CASCADE, related_name="+", verbose_name=_("idioma"))
+    locale = models.ForeignKey(
+        Locale, on_delete=models.CASCADE, related_name="+", verbose_name=_("idioma")
+    )
     written = models.CharField(_("se escribe"), max_length=100)
     spoken = models.CharField(_("se dice"), max_length=200)
     note = models.CharField(_("nota"), max_length=200, blank=True)
@@ -28,7 +30,9 @@ class PronunciationEntry(models.Model):
         verbose_name_plural = _("pronunciaciones")
         ordering = ["locale", "written"]
         constraints = [
-            models.UniqueConstraint(fields=["locale", "written"], name="unique_pronunciation_per_locale")
+            models.UniqueConstraint(
+                fields=["locale", "written"], name="unique_pronunciation_per_locale"
+            )
         ]
 
     def __str__(self):
@@ -142,7 +146,9 @@ class Rendition(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["page", "variant"], condition=Q(state="live"), name="one_live_rendition_per_variant"
+                fields=["page", "variant"],
+                condition=Q(state="live"),
+                name="one_live_rendition_per_variant",
             )
         ]
         indexes = [models.Index(fields=["state", "generated_at"])]

@@ -46,8 +46,13 @@ def generate_page_audio(page, force=False):
     version = visibility.shown_version(page)
     if version is None:
         withdrawn = withdraw_renditions([page.pk])
-        return {"not_public": True, "withdrawn": withdrawn, "published": [], "duration": 0,
-                "seconds": round(time.monotonic() - started, 2)}
+        return {
+            "not_public": True,
+            "withdrawn": withdrawn,
+            "published": [],
+            "duration": 0,
+            "seconds": round(time.monotonic() - started, 2),
+        }
     content = version.object
     sections = speech_sections(content)
     errors = []

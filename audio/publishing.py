@@ -92,10 +92,19 @@ def timeline(clips, clip_spans):
     sections, cues = [], []
     for clip, (start, end) in zip(clips, clip_spans, strict=True):
         section = clip.section
-        sections.append({"id": section.id, "heading": section.heading, "start": round(start, 3), "end": round(end, 3)})
+        sections.append(
+            {
+                "id": section.id,
+                "heading": section.heading,
+                "start": round(start, 3),
+                "end": round(end, 3),
+            }
+        )
         for index, sentence_start, sentence_end in clip.clip.sentence_spans:
             text = section.sentences[index] if clip.clip.engine != "recorded" else section.heading
-            cues.append(Cue(start + sentence_start, start + sentence_end, text, id=f"{section.id}-{index}"))
+            cues.append(
+                Cue(start + sentence_start, start + sentence_end, text, id=f"{section.id}-{index}")
+            )
     return sections, cues
 
 
@@ -118,27 +127,46 @@ def rendition_audios(clips, variants, refresh=False):
     mastered again instead of read from the cache.
     """
     joinable = [variant for variant in variants if can_join(variant)]
-    segmented = segmented_audio(clips, joinable, pause_seconds=PAUSE_BETWEEN_SECTIONS, refresh=refresh) if joinable else {}
+    segmented = (
+        segmented_audio(clips, joinable, pause_seconds=PAUSE_BETWEEN_SECTIONS, refresh=refresh)
+        if joinable
+        else {}
+    )
     audios = {}
     for variant in variants:
         made = segmented.get(variant.name)
         if made is not None:
             joined, heard = made.joined, made.heard
-            if abs(heard.samples - joined.samples) <= header_tolerance(variant) and _on_target(heard.loudness, variant):
+            if abs(heard.samples - joined.samples) <= header_tolerance(variant) and _on_target(
+                heard.loudness, variant
+            ):
                 audios[variant.name] = RenditionAudio(
-                    joined.data, joined.clip_seconds(), joined.duration_seconds, heard.loudness, made.keys, made.encoded
+                    joined.data,
+                    joined.clip_seconds(),
+                    joined.duration_seconds,
+                    heard.loudness,
+                    made.keys,
+                    made.encoded,
                 )
                 continue
             logger.warning(
                 "%s: the joined file says it holds %d samples (expected %d) at %.2f LUFS / %.2f dBTP; "
                 "mastering the guide whole instead",
-                variant.name, heard.samples, joined.samples, heard.loudness.integrated_lufs,
+                variant.name,
+                heard.samples,
+                joined.samples,
+                heard.loudness.integrated_lufs,
                 heard.loudness.true_peak_dbtp,
             )
-        pcm, spans = join_with_pauses([clip.pcm() for clip in clips], [PAUSE_BETWEEN_SECTIONS] * (len(clips) - 1))
+        pcm, spans = join_with_pauses(
+            [clip.pcm() for clip in clips], [PAUSE_BETWEEN_SECTIONS] * (len(clips) - 1)
+        )
         mastered = master(pcm, variant)
         audios[variant.name] = RenditionAudio(
-            mastered.data, spans, mastered.duration_seconds, mastered.loudness,
+            mastered.data,
+            spans,
+            mastered.duration_seconds,
+            mastered.loudness,
             segments_encoded=made.encoded if made is not None else 0,
         )
     return audios
@@ -177,7 +205,9 @@ def listener_metadata(page, content, chapters):
     )
 
 
-def publish_renditions(page, content, clips, variants, content_hash, engine_name, voice_name, refresh=False):
+def publish_renditions(
+    page, content, clips, variants, content_hash, engine_name, voice_name, refresh=False
+):
     """Make every variant's files, store them, then make them live together.
 
     Returns (the new renditions, how many segments each variant encoded).
@@ -202,7 +232,11 @@ def publish_renditions(page, content, clips, variants, content_hash, engine_name
             data = tag(audio.data, variant, listener_metadata(page, content, chapters))
             if variant.container == "webm":
                 # Where each section's cluster starts: the front fetches a section from there.
-                for section, offset in zip(sections, webm.section_offsets(data, [s["start"] for s in sections]), strict=True):
+                for section, offset in zip(
+                    sections,
+                    webm.section_offsets(data, [s["start"] for s in sections]),
+                    strict=True,
+                ):
                     section["offset"] = offset
             name = f"{base}-{variant.name}"
             new.append(
@@ -213,7 +247,10 @@ def publish_renditions(page, content, clips, variants, content_hash, engine_name
                     voice=voice_name,
                     audio=store(f"{name}.{variant.extension}", data),
                     captions=store(f"{name}.vtt", webvtt(cues).encode("utf-8")),
-                    chapters=store(f"{name}.chapters.json", chapters_json(chapters, content.title).encode("utf-8")),
+                    chapters=store(
+                        f"{name}.chapters.json",
+                        chapters_json(chapters, content.title).encode("utf-8"),
+                    ),
                     mime_type=variant.mime_type,
                     bitrate=variant.bitrate,
                     duration=round(audio.duration_seconds, 3),
@@ -248,10 +285,16 @@ def cleanup_retired_renditions(now=None):
     limit = now - timedelta(seconds=settings.ALTAVOZ_AUDIO_GRACE_SECONDS)
     expired = list(Rendition.objects.filter(state=Rendition.State.RETIRED, retired_at__lt=limit))
     still_used = set()
-    for fields in Rendition.objects.exclude(pk__in=[r.pk for r in expired]).values_list("audio", "captions", "chapters"):
+    for fields in Rendition.objects.exclude(pk__in=[r.pk for r in expired]).values_list(
+        "audio", "captions", "chapters"
+    ):
         still_used.update(fields)
     for rendition in expired:
-        for name in {rendition.audio.name, rendition.captions.name, rendition.chapters.name} - still_used:
+        for name in {
+            rendition.audio.name,
+            rendition.captions.name,
+            rendition.chapters.name,
+        } - still_used:
             if name:
                 default_storage.delete(name)
         rendition.delete()
@@ -289,7 +332,9 @@ def evict_cached_audio(now=None):
     now = now or timezone.now()
     unused_since = now - timedelta(days=settings.ALTAVOZ_AUDIO_CACHE_DAYS)
     unused = {
-        model: list(model.objects.filter(used_at__lt=unused_since).values_list("pk", "key", "audio"))
+        model: list(
+            model.objects.filter(used_at__lt=unused_since).values_list("pk", "key", "audio")
+        )
         for model in (SectionClip, MasteredSegment)
     }
     evicted = 0
@@ -298,7 +343,10 @@ def evict_cached_audio(now=None):
         for model, rows in unused.items():
             for pk, key, name in rows:
                 # Deleted only if still unused: a job may have just taken it.
-                if key not in needed[model] and model.objects.filter(pk=pk, used_at__lt=unused_since).delete()[0]:
+                if (
+                    key not in needed[model]
+                    and model.objects.filter(pk=pk, used_at__lt=unused_since).delete()[0]
+                ):
                     evicted += 1
                     if name:
                         default_storage.delete(name)
@@ -335,7 +383,9 @@ def _delete_unnamed_files(folder, named, older_than):
     for file_name in files:
         name = f"{folder}/{file_name}"
         try:
-            unnamed_and_old = name not in named and default_storage.get_modified_time(name) < older_than
+            unnamed_and_old = (
+                name not in named and default_storage.get_modified_time(name) < older_than
+            )
         except (FileNotFoundError, NotImplementedError):
             continue  # gone meanwhile, or a storage that cannot say
         if unnamed_and_old:
@@ -360,12 +410,20 @@ def _clip_keys_of_older_rendition(rendition):
     page = rendition.page.specific
     sections = speech_sections(content_version(page).object)
     if rendition.engine == "recorded":
-        keys = [recording_clip_key(s.recording) for s in recording_statuses(page, sections) if s.recording]
+        keys = [
+            recording_clip_key(s.recording)
+            for s in recording_statuses(page, sections)
+            if s.recording
+        ]
     else:
         language = page.locale.language_code
         lexicon = lexicon_for(language)
         keys = [
-            clip_key(rendition.engine, rendition.voice, [spoken_form(t, language, lexicon) for t in s.sentences])
+            clip_key(
+                rendition.engine,
+                rendition.voice,
+                [spoken_form(t, language, lexicon) for t in s.sentences],
+            )
             for s in sections
         ]
     return keys if content_hash(keys) == rendition.content_hash else []

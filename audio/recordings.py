@@ -47,7 +47,8 @@ def recording_statuses(page, sections=None):
         SectionRecordingStatus(
             section,
             recordings.get(section.id),
-            stale=section.id in recordings and recordings[section.id].source_text_hash != hashes.get(section.id),
+            stale=section.id in recordings
+            and recordings[section.id].source_text_hash != hashes.get(section.id),
         )
         for section in sections
     ]

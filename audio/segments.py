@@ -37,7 +37,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .mastering import MASTER_SAMPLE_RATE, EncodedSegment, SegmentReading, master_joined, segment_on_target
+from .mastering import (
+    MASTER_SAMPLE_RATE,
+    EncodedSegment,
+    SegmentReading,
+    master_joined,
+    segment_on_target,
+)
 from .models import MasteredSegment
 from .variants import encoder_options, segment_format
 
@@ -95,18 +101,28 @@ def segmented_audio(clips, variants, *, pause_seconds, refresh=False):
     plans = []
     for variant in variants:
         keys = [
-            segment_key(c.clip.key, variant, pause_seconds=pause_seconds, first=i == 0, last=i == last)
+            segment_key(
+                c.clip.key, variant, pause_seconds=pause_seconds, first=i == 0, last=i == last
+            )
             for i, c in enumerate(clips)
         ]
         cached = [(None, None)] * len(keys) if refresh else _cached_segments(keys, variant)
         made, readings = [m for m, _r in cached], [r for _m, r in cached]
-        changes = _recent_codec_changes(variant, clips[0].clip) if any(m is None for m in made) else []
-        plans.append(_Plan(variant, keys, made, readings, statistics.median(changes) if changes else None))
+        changes = (
+            _recent_codec_changes(variant, clips[0].clip) if any(m is None for m in made) else []
+        )
+        plans.append(
+            _Plan(variant, keys, made, readings, statistics.median(changes) if changes else None)
+        )
 
     def master(plan):
         return master_joined(
-            [clip.pcm for clip in clips], plan.variant, pause_seconds=pause_seconds,
-            made=plan.made, readings=plan.readings, codec_change_lu=plan.codec_change_lu,
+            [clip.pcm for clip in clips],
+            plan.variant,
+            pause_seconds=pause_seconds,
+            made=plan.made,
+            readings=plan.readings,
+            codec_change_lu=plan.codec_change_lu,
         )
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(plans), os.cpu_count() or 1))) as pool:
@@ -118,9 +134,19 @@ def segmented_audio(clips, variants, *, pause_seconds, refresh=False):
             reading = result.readings[index]
             if index not in result.mastered:  # cached before readings were kept
                 _keep_reading(plan.keys[index], reading)
-            elif segment_on_target(reading.loudness, plan.variant):  # never cache one that reads wrong
-                _store(plan.keys[index], clips[index].clip, plan.variant, result.segments[index], reading)
-        audio[plan.variant.name] = SegmentedAudio(result.joined, result.heard, plan.keys, len(result.mastered))
+            elif segment_on_target(
+                reading.loudness, plan.variant
+            ):  # never cache one that reads wrong
+                _store(
+                    plan.keys[index],
+                    clips[index].clip,
+                    plan.variant,
+                    result.segments[index],
+                    reading,
+                )
+        audio[plan.variant.name] = SegmentedAudio(
+            result.joined, result.heard, plan.keys, len(result.mastered)
+        )
     return audio
 
 
@@ -159,14 +185,18 @@ def _cached(keys):
 
 def _from_row(row, data):
     encoded_lufs = row.encoded_lufs if row.encoded_lufs is not None else float("-inf")
-    return EncodedSegment(data, row.lead_samples, row.clip_samples, row.samples, encoded_lufs, row.limit_dbtp)
+    return EncodedSegment(
+        data, row.lead_samples, row.clip_samples, row.samples, encoded_lufs, row.limit_dbtp
+    )
 
 
 def _reading(row, variant):
     if row.hop_energies is None:
         return None
     peak = 10 ** (row.true_peak_dbtp / 20) if row.true_peak_dbtp is not None else 0.0
-    return SegmentReading(np.frombuffer(bytes(row.hop_energies), dtype="<f8"), peak, variant.sample_rate)
+    return SegmentReading(
+        np.frombuffer(bytes(row.hop_energies), dtype="<f8"), peak, variant.sample_rate
+    )
 
 
 def _reading_fields(reading):
@@ -185,7 +215,10 @@ def _keep_reading(key, reading):
 def _recent_codec_changes(variant, clip):
     return list(
         MasteredSegment.objects.filter(
-            variant=variant.name, engine=clip.engine, voice=clip.voice, codec_change_lu__isnull=False
+            variant=variant.name,
+            engine=clip.engine,
+            voice=clip.voice,
+            codec_change_lu__isnull=False,
         )
         .order_by("-created_at")
         .values_list("codec_change_lu", flat=True)[:_PRIOR_SEGMENTS]
@@ -207,7 +240,9 @@ def _store(key, clip, variant, segment, reading):
         codec_change_lu=segment.codec_change_lu(reading.loudness, variant),
         **_reading_fields(reading),
     )
-    row.audio.save(f"{key}.{segment_format(variant)['extension']}", ContentFile(segment.data), save=False)
+    row.audio.save(
+        f"{key}.{segment_format(variant)['extension']}", ContentFile(segment.data), save=False
+    )
     try:
         with transaction.atomic():
             # A refreshed or re-mastered segment replaces its row. Its old file

@@ -64,7 +64,11 @@ def resolve(path):
 
 
 def content_type(path):
-    return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return (
+        CONTENT_TYPES.get(path.suffix.lower())
+        or mimetypes.guess_type(path.name)[0]
+        or "application/octet-stream"
+    )
 
 
 def readable_by(request, path):
@@ -99,7 +103,9 @@ def editor_may_read(user, path):
     if path.startswith("radio/station-ids/"):
         return user.has_perm("radio.change_stationidentification")
     owners = [
-        *Rendition.objects.filter(Q(audio=path) | Q(captions=path) | Q(chapters=path)).select_related("page"),
+        *Rendition.objects.filter(
+            Q(audio=path) | Q(captions=path) | Q(chapters=path)
+        ).select_related("page"),
         *SectionRecording.objects.filter(audio=path).select_related("page"),
     ]
     return any(owner.page.permissions_for_user(user).can_edit() for owner in owners)
@@ -137,7 +143,9 @@ def serve_media(request, path):
     else:
         start, end = byte_range
         file.seek(start)
-        response = FileResponse(_limited(file, end - start + 1), status=206, content_type=content_type(target))
+        response = FileResponse(
+            _limited(file, end - start + 1), status=206, content_type=content_type(target)
+        )
         response["Content-Range"] = f"bytes {start}-{end}/{stat.st_size}"
         response["Content-Length"] = str(end - start + 1)
     for name, value in headers.items():
@@ -153,7 +161,9 @@ def accel_redirect(path, target, cache_control):
     directly); the README's production section shows the configuration.
     """
     response = HttpResponse(content_type=content_type(target))
-    response["X-Accel-Redirect"] = settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + quote(path)
+    response["X-Accel-Redirect"] = (
+        settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + quote(path)
+    )
     response["Cache-Control"] = cache_control
     return response
 

@@ -29,7 +29,10 @@ def follow_visibility(pages):
     from .publishing import withdraw_renditions
 
     guides = list(GuidePage.objects.filter(pk__in=[page.pk for page in pages]))
-    public = {page.pk for page in visibility.public_pages(GuidePage.objects.filter(pk__in=[g.pk for g in guides]))}
+    public = {
+        page.pk
+        for page in visibility.public_pages(GuidePage.objects.filter(pk__in=[g.pk for g in guides]))
+    }
     withdraw_renditions(guide.pk for guide in guides if guide.pk not in public)
     for guide in guides:
         if guide.pk in public and not guide.audio_renditions.filter(state="live").exists():
@@ -65,18 +68,30 @@ def connect():
     page_published.connect(queue_audio_on_publish, dispatch_uid="altavoz-audio-on-publish")
     # page_unpublished too, and for scheduled expiry (publish_scheduled).
     page_unpublished.connect(on_unpublish, dispatch_uid="altavoz-audio-on-unpublish")
-    post_save.connect(on_restriction_change, sender=PageViewRestriction, dispatch_uid="altavoz-audio-restricted")
-    post_delete.connect(on_restriction_change, sender=PageViewRestriction, dispatch_uid="altavoz-audio-unrestricted")
+    post_save.connect(
+        on_restriction_change, sender=PageViewRestriction, dispatch_uid="altavoz-audio-restricted"
+    )
+    post_delete.connect(
+        on_restriction_change, sender=PageViewRestriction, dispatch_uid="altavoz-audio-unrestricted"
+    )
     post_page_move.connect(on_move, dispatch_uid="altavoz-audio-on-move")
-    pre_save.connect(remember_stored_form, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-before-save")
-    post_save.connect(requeue_pages_using_entry, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-save")
-    post_delete.connect(requeue_pages_using_entry, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-delete")
+    pre_save.connect(
+        remember_stored_form, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-before-save"
+    )
+    post_save.connect(
+        requeue_pages_using_entry, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-save"
+    )
+    post_delete.connect(
+        requeue_pages_using_entry, sender=PronunciationEntry, dispatch_uid="altavoz-lexicon-delete"
+    )
 
 
 def remember_stored_form(sender, instance, **kwargs):
     """Before an entry is saved, note the written form (and locale) it had."""
     instance._stored_form = (
-        sender.objects.filter(pk=instance.pk).values_list("locale_id", "written").first() if instance.pk else None
+        sender.objects.filter(pk=instance.pk).values_list("locale_id", "written").first()
+        if instance.pk
+        else None
     )
 
 

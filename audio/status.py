@@ -43,11 +43,18 @@ def current_content_hash(page, engine_name, voice):
     """The content hash a rendition in this voice would have if made now."""
     sections = speech_sections(content_version(page).object)
     if engine_name == "recorded":
-        keys = [recording_clip_key(s.recording) for s in recording_statuses(page, sections) if s.recording]
+        keys = [
+            recording_clip_key(s.recording)
+            for s in recording_statuses(page, sections)
+            if s.recording
+        ]
     else:
         language = page.locale.language_code
         lexicon = lexicon_for(language)
-        keys = [clip_key(engine_name, voice, [spoken_form(t, language, lexicon) for t in s.sentences]) for s in sections]
+        keys = [
+            clip_key(engine_name, voice, [spoken_form(t, language, lexicon) for t in s.sentences])
+            for s in sections
+        ]
     return content_hash(keys)
 
 
@@ -61,12 +68,20 @@ def page_audio_status(page):
         if job and job.state in (AudioJob.State.QUEUED, AudioJob.State.RUNNING):
             state = job.state
         elif rendition is None:
-            state = AudioJob.State.FAILED if job and job.state == AudioJob.State.FAILED else "missing"
+            state = (
+                AudioJob.State.FAILED if job and job.state == AudioJob.State.FAILED else "missing"
+            )
         else:
             voice_key = (rendition.engine, rendition.voice)
             if voice_key not in hashes:
                 hashes[voice_key] = current_content_hash(page, *voice_key)
-            same_file_type = rendition.mime_type == variant.mime_type  # e.g. Ogg before lowdata became WebM
-            state = "ready" if hashes[voice_key] == rendition.content_hash and same_file_type else "stale"
+            same_file_type = (
+                rendition.mime_type == variant.mime_type
+            )  # e.g. Ogg before lowdata became WebM
+            state = (
+                "ready"
+                if hashes[voice_key] == rendition.content_hash and same_file_type
+                else "stale"
+            )
         status.variants.append(VariantStatus(variant.name, state, rendition))
     return status

@@ -13,7 +13,14 @@ from .mastering import AudioDecodeError, probe_audio
 CLAIMED_CONTAINERS = {".mp3": "mp3", ".m4a": "m4a", ".ogg": "ogg", ".opus": "ogg", ".wav": "wav"}
 RECORDING_EXTENSIONS = set(CLAIMED_CONTAINERS)
 # How editors know the containers FFmpeg may find (by the first name of the demuxer).
-CONTAINER_LABELS = {"mp3": "MP3", "mov": "M4A/MP4", "ogg": "OGG", "wav": "WAV", "flac": "FLAC", "matroska": "WebM/MKV"}
+CONTAINER_LABELS = {
+    "mp3": "MP3",
+    "mov": "M4A/MP4",
+    "ogg": "OGG",
+    "wav": "WAV",
+    "flac": "FLAC",
+    "matroska": "WebM/MKV",
+}
 
 
 def check_recording(uploaded_file):
@@ -21,7 +28,8 @@ def check_recording(uploaded_file):
     name = uploaded_file.name or ""
     if Path(name).suffix.lower() not in RECORDING_EXTENSIONS:
         raise ValidationError(
-            _("Suba un archivo de audio MP3, M4A, OGG/Opus o WAV (recibido: %(name)s).") % {"name": name}
+            _("Suba un archivo de audio MP3, M4A, OGG/Opus o WAV (recibido: %(name)s).")
+            % {"name": name}
         )
     if uploaded_file.size == 0:
         raise ValidationError(_("El archivo está vacío."))
@@ -34,7 +42,9 @@ def check_recording(uploaded_file):
     try:
         info = probe_audio(data)
     except AudioDecodeError as error:
-        raise ValidationError(_("No se puede leer como audio: %(error)s") % {"error": error}) from error
+        raise ValidationError(
+            _("No se puede leer como audio: %(error)s") % {"error": error}
+        ) from error
     check_container(name, info.container)
     if info.duration_seconds < 0.5:
         raise ValidationError(_("La grabación es demasiado corta."))
@@ -61,5 +71,9 @@ def check_container(name, container):
             "El contenido del archivo no corresponde a su extensión: %(name)s dice ser %(claimed)s "
             "pero es %(actual)s. Expórtelo de nuevo como MP3, M4A, OGG/Opus o WAV."
         )
-        % {"name": name, "claimed": suffix[1:].upper(), "actual": CONTAINER_LABELS.get(found, found.upper())}
+        % {
+            "name": name,
+            "claimed": suffix[1:].upper(),
+            "actual": CONTAINER_LABELS.get(found, found.upper()),
+        }
     )

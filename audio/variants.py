@@ -345,7 +345,11 @@ def segment_format(variant: Variant) -> dict[str, str]:
     demuxer gives each segment's pre-skip and end trim, and segments made
     before the move to WebM keep their cache keys.
     """
-    own = {"container": variant.container, "extension": variant.extension, "mime_type": variant.mime_type}
+    own = {
+        "container": variant.container,
+        "extension": variant.extension,
+        "mime_type": variant.mime_type,
+    }
     return own | dict(_SEGMENT_FORMATS.get(variant.codec, {}))
 
 

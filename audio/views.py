@@ -42,8 +42,14 @@ def regenerate(request, page_id):
 def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
     # Only guides the account may edit: a translator sees neither Spanish drafts nor another locale's.
-    rows = [page_audio_status(guide) for guide in guides if guide.permissions_for_user(request.user).can_edit()]
-    return TemplateResponse(request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")})
+    rows = [
+        page_audio_status(guide)
+        for guide in guides
+        if guide.permissions_for_user(request.user).can_edit()
+    ]
+    return TemplateResponse(
+        request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")}
+    )
 
 
 def recordings(request, page_id):
@@ -54,7 +60,11 @@ def recordings(request, page_id):
     return TemplateResponse(
         request,
         "audio/admin/recordings.html",
-        {"page": page, "statuses": statuses, "title": _("Grabaciones: %(title)s") % {"title": page.title}},
+        {
+            "page": page,
+            "statuses": statuses,
+            "title": _("Grabaciones: %(title)s") % {"title": page.title},
+        },
     )
 
 
@@ -71,7 +81,9 @@ def upload_or_delete_recording(request, page):
             existing.audio.delete(save=False)
             existing.delete()
             request_audio(page)
-            log(page, "altavoz.recording_delete", user=request.user, data={"section_id": section_id})
+            log(
+                page, "altavoz.recording_delete", user=request.user, data={"section_id": section_id}
+            )
             messages.success(request, _("Grabación eliminada."))
         return redirect("altavoz_audio:recordings", page.pk)
 
@@ -104,5 +116,8 @@ def upload_or_delete_recording(request, page):
         log(page, "altavoz.recording_upload", user=request.user, data={"section_id": section_id})
     if old_file:
         recording.audio.storage.delete(old_file)
-    messages.success(request, _("Grabación guardada (%(seconds)s s).") % {"seconds": round(info.duration_seconds)})
+    messages.success(
+        request,
+        _("Grabación guardada (%(seconds)s s).") % {"seconds": round(info.duration_seconds)},
+    )
     return redirect("altavoz_audio:recordings", page.pk)

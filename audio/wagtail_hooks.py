@@ -23,7 +23,9 @@ def register_audio_urls():
 
 @hooks.register("register_reports_menu_item")
 def register_audio_report():
-    return MenuItem(_("Audio de las guías"), reverse("altavoz_audio:report"), icon_name="media", order=900)
+    return MenuItem(
+        _("Audio de las guías"), reverse("altavoz_audio:report"), icon_name="media", order=900
+    )
 
 
 class PronunciationViewSet(SnippetViewSet):

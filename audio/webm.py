@@ -23,7 +23,16 @@ from fractions import Fraction
 
 import av
 
-__all__ = ["MUXER_OPTIONS", "Cluster", "clusters", "init_length", "output", "packet_copy", "section_offsets", "tagged"]
+__all__ = [
+    "MUXER_OPTIONS",
+    "Cluster",
+    "clusters",
+    "init_length",
+    "output",
+    "packet_copy",
+    "section_offsets",
+    "tagged",
+]
 
 # Cues before the first cluster (FFmpeg moves the data along once it knows
 # their size). Clusters of at most 5 s: a jump to a section fetches from at
@@ -31,7 +40,13 @@ __all__ = ["MUXER_OPTIONS", "Cluster", "clusters", "init_length", "output", "pac
 # stay small (~2.5 KB for a 14-minute guide; 2 s clusters made them 6 KB).
 MUXER_OPTIONS = {"cues_to_front": "1", "cluster_time_limit": "5000"}
 
-_SEGMENT, _CLUSTER, _TIMECODE, _INFO, _TIMESCALE = 0x18538067, 0x1F43B675, 0xE7, 0x1549A966, 0x2AD7B1
+_SEGMENT, _CLUSTER, _TIMECODE, _INFO, _TIMESCALE = (
+    0x18538067,
+    0x1F43B675,
+    0xE7,
+    0x1549A966,
+    0x2AD7B1,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +56,9 @@ class Cluster:
 
 
 @contextmanager
-def output(buffer: io.BytesIO, options: dict[str, str] | None = None) -> Iterator[av.container.OutputContainer]:
+def output(
+    buffer: io.BytesIO, options: dict[str, str] | None = None
+) -> Iterator[av.container.OutputContainer]:
     """A WebM muxer whose file ends up in `buffer` once the block ends.
 
     It writes to a temporary file: moving the Cues to the front makes FFmpeg
@@ -49,7 +66,9 @@ def output(buffer: io.BytesIO, options: dict[str, str] | None = None) -> Iterato
     """
     with tempfile.TemporaryDirectory(prefix="altavoz-webm-") as folder:
         path = os.path.join(folder, "audio.webm")
-        with av.open(path, "w", format="webm", options={**MUXER_OPTIONS, **(options or {})}) as muxer:
+        with av.open(
+            path, "w", format="webm", options={**MUXER_OPTIONS, **(options or {})}
+        ) as muxer:
             yield muxer
         with open(path, "rb") as file:
             buffer.write(file.read())
@@ -67,7 +86,9 @@ def packet_copy(packet: av.Packet, *, keep_end_trim: bool) -> av.Packet:
     return av.Packet(bytes(packet))
 
 
-def tagged(data: bytes, title: str, language: str, chapters, extra: dict[str, str] | None = None) -> bytes:
+def tagged(
+    data: bytes, title: str, language: str, chapters, extra: dict[str, str] | None = None
+) -> bytes:
     """The WebM file remuxed with a title, language and chapters (no re-encode)."""
     buffer = io.BytesIO()
     with av.open(io.BytesIO(data)) as source, output(buffer) as muxer:
@@ -77,17 +98,26 @@ def tagged(data: bytes, title: str, language: str, chapters, extra: dict[str, st
             stream.metadata["language"] = language
         muxer.metadata.update({k: v for k, v in {"title": title, **(extra or {})}.items() if v})
         if chapters:
-            muxer.set_chapters([
-                {"id": number, "start": round(c.start * 1000), "end": round(c.end * 1000),
-                 "time_base": _MILLISECOND, "metadata": {"title": c.title}}
-                for number, c in enumerate(chapters, start=1)
-            ])
+            muxer.set_chapters(
+                [
+                    {
+                        "id": number,
+                        "start": round(c.start * 1000),
+                        "end": round(c.end * 1000),
+                        "time_base": _MILLISECOND,
+                        "metadata": {"title": c.title},
+                    }
+                    for number, c in enumerate(chapters, start=1)
+                ]
+            )
         packets = [packet for packet in source.demux(stream_in) if packet.size]
         # A block has no length in WebM: the demuxer guesses the last one's as a
         # whole frame. It ends where the file said, so the Duration stays right.
         # (The muxer adds the codec delay back to every timestamp; Duration counts it.)
         pre_skip = int.from_bytes(stream_in.codec_context.extradata[10:12], "little")
-        end = (Fraction(source.duration, 1_000_000) - Fraction(pre_skip, 48000)) / stream_in.time_base
+        end = (
+            Fraction(source.duration, 1_000_000) - Fraction(pre_skip, 48000)
+        ) / stream_in.time_base
         packets[-1].duration = max(1, round(end) - packets[-1].pts)
         for packet in packets:
             packet.stream = stream
@@ -161,4 +191,3 @@ def section_offsets(data: bytes, starts: list[float]) -> list[int]:
         before = [c.offset for c in found if c.seconds <= start + 1e-6]
         offsets.append(before[-1] if before else found[0].offset)
     return offsets
-

@@ -22,14 +22,20 @@ def plain_encode(pcm, rate, variant):
     layout = "mono" if variant.channels == 1 else "stereo"
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=variant.container, options=muxer_options) as output:
-        stream = output.add_stream(variant.codec, rate=variant.sample_rate, layout=layout, options=codec_options)
+        stream = output.add_stream(
+            variant.codec, rate=variant.sample_rate, layout=layout, options=codec_options
+        )
         if variant.bitrate:
             stream.bit_rate = variant.bitrate
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=variant.sample_rate)
         for start in range(0, len(pcm) + 1, rate):  # a second at a time, then the resampler's flush
             frame = None
             if start < len(pcm):
-                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(pcm[None, start : start + rate]), format="flt", layout="mono")
+                frame = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(pcm[None, start : start + rate]),
+                    format="flt",
+                    layout="mono",
+                )
                 frame.sample_rate = rate
             for converted in resampler.resample(frame):
                 converted.pts = None

@@ -61,23 +61,27 @@ ENDPOINTS = [
 
 def server_environment(var_dir):
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "ALTAVOZ_VAR_DIR": str(var_dir),
-        "ALTAVOZ_API_ANON_RATE": "1000000000/minute",
-        "ALTAVOZ_LOG_LEVEL": "WARNING",
-        # Plain HTTP on loopback, as behind a TLS-terminating proxy (no redirect to https).
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "ALTAVOZ_VAR_DIR": str(var_dir),
+            "ALTAVOZ_API_ANON_RATE": "1000000000/minute",
+            "ALTAVOZ_LOG_LEVEL": "WARNING",
+            # Plain HTTP on loopback, as behind a TLS-terminating proxy (no redirect to https).
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+        }
+    )
     env.pop("DATABASE_URL", None)
     env.pop("ALTAVOZ_CACHE_URL", None)
     return env
 
 
 def manage(env, *args):
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 SEED_RENDITIONS = """
@@ -116,8 +120,12 @@ def prepare(var_dir, env):
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", SEED_RENDITIONS], cwd=ROOT, env=env, check=True,
-        capture_output=True, text=True,
+        [PYTHON, "manage.py", "shell", "-c", SEED_RENDITIONS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return int(out.stdout.strip().splitlines()[-1])
 
@@ -139,10 +147,26 @@ class Server:
     def start(self):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
-             "--keep-alive", "10", "--log-level", "warning"],
-            cwd=ROOT, env=self.env,
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(self.threads),
+                "--keep-alive",
+                "10",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -157,7 +181,9 @@ class Server:
 
     def cpu_seconds(self):
         """CPU time (user + system) used so far by the server's worker processes."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        children = (
+            Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        )
         ticks = 0
         for pid in children:
             try:
@@ -214,11 +240,21 @@ class _Client(asyncio.Protocol):
                 head = bytes(self.buffer[:end]).lower()
                 self.status = int(head[9:12])
                 index = head.find(b"content-length:")
-                length = int(head[index + 15:head.find(b"\r\n", index) if head.find(b"\r\n", index) > 0 else None]) if index >= 0 else 0
+                length = (
+                    int(
+                        head[
+                            index + 15 : head.find(b"\r\n", index)
+                            if head.find(b"\r\n", index) > 0
+                            else None
+                        ]
+                    )
+                    if index >= 0
+                    else 0
+                )
                 self.expected = end + 4 + length
             if len(self.buffer) < self.expected:
                 return
-            del self.buffer[:self.expected]
+            del self.buffer[: self.expected]
             self.expected = None
             self.latencies.append(time.perf_counter() - self.started)
             if self.status != 200:
@@ -251,7 +287,9 @@ def load(port, path, seconds, connections=None):
         for _ in range(connections):
             done = loop.create_future()
             await loop.create_connection(
-                lambda done=done: _Client(request, deadline, latencies, failures, done), "127.0.0.1", port
+                lambda done=done: _Client(request, deadline, latencies, failures, done),
+                "127.0.0.1",
+                port,
             )
             waiters.append(done)
         await asyncio.gather(*waiters)
@@ -297,7 +335,9 @@ def row(rate, latencies, failures):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="warm measurement per endpoint")
-    parser.add_argument("--var-dir", type=Path, help="use (and fill if empty) this var dir instead of a new one")
+    parser.add_argument(
+        "--var-dir", type=Path, help="use (and fill if empty) this var dir instead of a new one"
+    )
     parser.add_argument("--identity", action="store_true", help="ask for uncompressed responses")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
@@ -319,13 +359,17 @@ def main():
             for kind, who, path in endpoints:
                 server.start()
                 first = one_request(server.port, path)
-                results[("cold", kind, who)] = dict(measured(server, path, COLD_SECONDS), first=first * 1000)
+                results[("cold", kind, who)] = dict(
+                    measured(server, path, COLD_SECONDS), first=first * 1000
+                )
                 server.stop()
 
         print("Warm ...", flush=True)
         server.start()
         for kind, who, path in endpoints:
-            load(server.port, path, min(2.0, args.seconds))  # warm-up: every worker has built its caches
+            load(
+                server.port, path, min(2.0, args.seconds)
+            )  # warm-up: every worker has built its caches
             results[("warm", kind, who)] = measured(server, path, args.seconds)
     finally:
         server.stop()
@@ -340,11 +384,15 @@ def main():
 def report(results, endpoints, seconds):
     load1, load5, _ = os.getloadavg()
     print()
-    print(f"{LOAD['connections']} connections, Accept-Encoding: {ACCEPT_ENCODING['value']}, "
-          f"gunicorn 2 workers × 2 threads, SQLite, local-memory cache; "
-          f"warm runs {seconds:g} s, cold runs {COLD_SECONDS:g} s; load average {load1:.1f}/{load5:.1f}")
+    print(
+        f"{LOAD['connections']} connections, Accept-Encoding: {ACCEPT_ENCODING['value']}, "
+        f"gunicorn 2 workers × 2 threads, SQLite, local-memory cache; "
+        f"warm runs {seconds:g} s, cold runs {COLD_SECONDS:g} s; load average {load1:.1f}/{load5:.1f}"
+    )
     print()
-    print("| run | endpoint | URL | req/s | p50 ms | p99 ms | server CPU ms/req | first request ms | non-200 |")
+    print(
+        "| run | endpoint | URL | req/s | p50 ms | p99 ms | server CPU ms/req | first request ms | non-200 |"
+    )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for phase in ("warm", "cold"):
         for kind, who, path in endpoints:
@@ -352,8 +400,10 @@ def report(results, endpoints, seconds):
             if r is None:
                 continue
             first = f"{r['first']:.0f}" if "first" in r else ""
-            print(f"| {phase} | {kind}, {who} | `{path}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
-                  f"| {r['cpu_ms']:.2f} | {first} | {r['failures']} |")
+            print(
+                f"| {phase} | {kind}, {who} | `{path}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
+                f"| {r['cpu_ms']:.2f} | {first} | {r['failures']} |"
+            )
     print()
     passed = True
     for kind in ("listing", "detail"):
@@ -361,8 +411,10 @@ def report(results, endpoints, seconds):
         ratio = ours["rps"] / stock["rps"]
         ok = ratio >= TARGET_RATIO and ours["p99"] <= TARGET_P99_MS and ours["failures"] == 0
         passed &= ok
-        print(f"{kind}: ours/stock = {ratio:.1f}× (target ≥ {TARGET_RATIO:.0f}×), ours p99 {ours['p99']:.1f} ms "
-              f"(target ≤ {TARGET_P99_MS:.0f} ms): {'PASS' if ok else 'FAIL'}")
+        print(
+            f"{kind}: ours/stock = {ratio:.1f}× (target ≥ {TARGET_RATIO:.0f}×), ours p99 {ours['p99']:.1f} ms "
+            f"(target ≤ {TARGET_P99_MS:.0f} ms): {'PASS' if ok else 'FAIL'}"
+        )
         cpu = stock["cpu_ms"] / ours["cpu_ms"]
         print(f"{kind}: server CPU per request, stock/ours = {cpu:.0f}×")
         if ("cold", kind, "ours") in results:

@@ -118,7 +118,9 @@ def guide_sections():
         title=data["title"],
         summary=data.get("summary", ""),
         sections=[
-            SimpleNamespace(id=s["id"], value={k: s.get(k, "") for k in ("heading", "key_point", "body")})
+            SimpleNamespace(
+                id=s["id"], value={k: s.get(k, "") for k in ("heading", "key_point", "body")}
+            )
             for s in data["sections"]
         ],
     )
@@ -154,11 +156,19 @@ def pipeline(sections, spoken, engine, variants, timer):
     clips = [synthesized_clip(section, spoken, engine, timer, "b.") for section in sections]
     with timer("b. decode clips"):
         samples = [decode_audio(flac) for _s, flac, _spans in clips]
-    with timer("b. master + measure + join, variants side by side"), ThreadPoolExecutor(len(variants)) as pool:
-        made = dict(zip(
-            (v.name for v in variants),
-            pool.map(lambda v: master_joined(samples, v, pause_seconds=PAUSE_BETWEEN_SECTIONS), variants),
-        ))
+    with (
+        timer("b. master + measure + join, variants side by side"),
+        ThreadPoolExecutor(len(variants)) as pool,
+    ):
+        made = dict(
+            zip(
+                (v.name for v in variants),
+                pool.map(
+                    lambda v: master_joined(samples, v, pause_seconds=PAUSE_BETWEEN_SECTIONS),
+                    variants,
+                ),
+            )
+        )
     outputs = {v.name: publish(clips, made[v.name].joined, v, timer, "b.") for v in variants}
     return outputs, clips, made
 
@@ -170,7 +180,10 @@ def synthesized_clip(section, spoken, engine, timer, stage):
         return trim_silence(decode_audio(engine.synthesize(text).data))
 
     said = [(index, text) for index, text in enumerate(spoken[section.id]) if text]
-    with timer(f"{stage} synthesize + decode + trim"), ThreadPoolExecutor(SYNTHESIS_THREADS) as pool:
+    with (
+        timer(f"{stage} synthesize + decode + trim"),
+        ThreadPoolExecutor(SYNTHESIS_THREADS) as pool,
+    ):
         parts = list(pool.map(sentence_audio, [text for _index, text in said]))
     with timer(f"{stage} join + FLAC-encode clips"):
         pcm, spans = join_with_pauses(parts, sentence_pauses(len(parts)))
@@ -191,7 +204,12 @@ def publish(clips, joined, variant, timer, stage):
         webvtt(cues)
         chapters_json(chapters, clips[0][0].heading)
         metadata = Metadata(
-            title=clips[0][0].heading, album="Altavoz", artist="Altavoz", language="spa", year=2026, chapters=chapters,
+            title=clips[0][0].heading,
+            album="Altavoz",
+            artist="Altavoz",
+            language="spa",
+            year=2026,
+            chapters=chapters,
         )
         data = tag(joined.data, variant, metadata)
     return SimpleNamespace(data=data, seconds=joined.duration_seconds)
@@ -209,16 +227,23 @@ def edit(sections, spoken, engine, variants, clips, made, timer, index=3):
 
     def remaster(variant):
         before = made[variant.name]
-        changes = [s.codec_change_lu(heard, variant) for s, heard in zip(before.segments, before.heard.segments)]
+        changes = [
+            s.codec_change_lu(heard, variant)
+            for s, heard in zip(before.segments, before.heard.segments)
+        ]
         return master_joined(
-            [pcm if i == index else None for i in range(len(clips))], variant,
+            [pcm if i == index else None for i in range(len(clips))],
+            variant,
             pause_seconds=PAUSE_BETWEEN_SECTIONS,
             made=[None if i == index else s for i, s in enumerate(before.segments)],
             readings=[None if i == index else r for i, r in enumerate(before.readings)],
             codec_change_lu=statistics.median(c for c in changes if c is not None),
         )
 
-    with timer("c. master + measure + join, variants side by side"), ThreadPoolExecutor(len(variants)) as pool:
+    with (
+        timer("c. master + measure + join, variants side by side"),
+        ThreadPoolExecutor(len(variants)) as pool,
+    ):
         results = list(pool.map(remaster, variants))
     for variant, result in zip(variants, results):
         assert result.mastered == result.read == {index}, (result.mastered, result.read)
@@ -265,14 +290,20 @@ def main(argv=None):
         f"\nratio pipeline/baseline: {ratio:.2f}x wall (CPU {cpu_ratio:.2f}x); "
         f"target <= {RATIO_TARGET:.1f}x: {verdict}"
     )
-    print(f"one-section edit / pipeline: {edit_wall / pipe_wall:.1%} wall (CPU {edit_cpu / pipe_cpu:.1%})\n")
+    print(
+        f"one-section edit / pipeline: {edit_wall / pipe_wall:.1%} wall (CPU {edit_cpu / pipe_cpu:.1%})\n"
+    )
 
-    print("| variant | duration s | size KiB | LUFS (target) | dBTP (ceiling) | loudness | true peak |")
+    print(
+        "| variant | duration s | size KiB | LUFS (target) | dBTP (ceiling) | loudness | true peak |"
+    )
     print("|---|---:|---:|---:|---:|---|---|")
     for variant in variants:
         result = outputs[variant.name]
         lufs, dbtp, seconds = independent_measure(result.data)
-        tolerance = BROADCAST_TOLERANCE_LU if variant.loudness_lufs <= -23 else LOUDNESS_TOLERANCE_LU
+        tolerance = (
+            BROADCAST_TOLERANCE_LU if variant.loudness_lufs <= -23 else LOUDNESS_TOLERANCE_LU
+        )
         loudness_ok = "PASS" if abs(lufs - variant.loudness_lufs) <= tolerance else "MISS"
         peak_ok = "PASS" if dbtp <= variant.true_peak_dbtp else "MISS"
         print(

@@ -54,13 +54,19 @@ EDIT_SHARE_TARGET = 0.15
 def one_second_mp3():
     """A bare MPEG-2 layer III stream like Google's (no ID3 tag)."""
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp3", options={"id3v2_version": "0", "write_xing": "0"}) as output:
+    with av.open(
+        buffer, "w", format="mp3", options={"id3v2_version": "0", "write_xing": "0"}
+    ) as output:
         stream = output.add_stream("libmp3lame", rate=24000, layout="mono")
         stream.bit_rate = 32000
         t = np.arange(24000) / 24000
-        samples = (0.3 * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)) * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+        samples = (
+            0.3 * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)) * np.sin(2 * np.pi * 220 * t)
+        ).astype(np.float32)
         for start in range(0, len(samples), 1152):
-            frame = av.AudioFrame.from_ndarray(samples[start:start + 1152].reshape(1, -1), format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                samples[start : start + 1152].reshape(1, -1), format="fltp", layout="mono"
+            )
             frame.sample_rate = 24000
             for packet in stream.encode(frame):
                 output.mux(packet)
@@ -94,7 +100,11 @@ class FakeGoogle(BaseHTTPRequestHandler):
 def google_reply(mp3):
     import base64
 
-    line = '[["wrb.fr","jQ1olc","[\\"' + base64.b64encode(mp3).decode() + '\\"]",null,null,null,"generic"]]'
+    line = (
+        '[["wrb.fr","jQ1olc","[\\"'
+        + base64.b64encode(mp3).decode()
+        + '\\"]",null,null,null,"generic"]]'
+    )
     return f")]}}'\n\n{len(line)}\n{line}\n".encode()
 
 
@@ -123,7 +133,14 @@ def main(argv=None):
     # measure the limiter, not the cache.
     settings.ALTAVOZ_ENGINE_OPTIONS = {
         **settings.ALTAVOZ_ENGINE_OPTIONS,
-        "gtts": {"es": {"lang": "es", "tld": "com.mx", "endpoint": endpoint, "requests_per_second": 1000.0}},
+        "gtts": {
+            "es": {
+                "lang": "es",
+                "tld": "com.mx",
+                "endpoint": endpoint,
+                "requests_per_second": 1000.0,
+            }
+        },
     }
     reset_failures()
     guide = GuidePage.objects.get(slug="mixco", locale__language_code="es")
@@ -139,32 +156,64 @@ def main(argv=None):
     guide.save_revision().publish()
     edited_id = raw[3]["id"]
     edited = next(s for s in speech_sections(guide) if s.id == edited_id)
-    expected_calls = sum(len(gTTS(spoken_form(s, "es", {}), lang="es", tld="com.mx")._prepare_requests()) for s in edited.sentences)
+    expected_calls = sum(
+        len(gTTS(spoken_form(s, "es", {}), lang="es", tld="com.mx")._prepare_requests())
+        for s in edited.sentences
+    )
     edit, edit_calls, edit_seconds = measured(lambda: generate_page_audio(guide))
 
-    whole_text = " ".join(spoken_form(s, "es", {}) for section in speech_sections(guide) for s in section.sentences)
+    whole_text = " ".join(
+        spoken_form(s, "es", {}) for section in speech_sections(guide) for s in section.sentences
+    )
     original_url = gtts_tts._translate_url
     gtts_tts._translate_url = lambda tld="com", path="": f"{endpoint}/{path}"
     try:
         _b, baseline_calls, baseline_seconds = measured(
-            lambda: gTTS(whole_text, lang="es", tld="com.mx").save(os.path.join(WORKDIR, "baseline.mp3"))
+            lambda: gTTS(whole_text, lang="es", tld="com.mx").save(
+                os.path.join(WORKDIR, "baseline.mp3")
+            )
         )
     finally:
         gtts_tts._translate_url = original_url
     server.shutdown()
 
     def encoded(summary):
-        return ", ".join(f"{n} {variant}" for variant, n in summary.get("segments_encoded", {}).items()) or "none"
+        return (
+            ", ".join(
+                f"{n} {variant}" for variant, n in summary.get("segments_encoded", {}).items()
+            )
+            or "none"
+        )
 
     rows = [
-        ("full generation (empty cache)", full_calls, full_seconds,
-         f"{full['synthesized']} of {full['sections']} sections synthesized; segments encoded: {encoded(full)}"),
-        ("unchanged re-publish", same_calls, same_seconds, f"{_same['synthesized']} synthesized; segments encoded: {encoded(_same)}"),
-        ("one-section edit", edit_calls, edit_seconds,
-         f"{edit['synthesized']} synthesized (that section needs {expected_calls} calls); segments encoded: {encoded(edit)}"),
-        ("baseline: gTTS save() of whole text", baseline_calls, baseline_seconds, f"{len(whole_text)} characters"),
+        (
+            "full generation (empty cache)",
+            full_calls,
+            full_seconds,
+            f"{full['synthesized']} of {full['sections']} sections synthesized; segments encoded: {encoded(full)}",
+        ),
+        (
+            "unchanged re-publish",
+            same_calls,
+            same_seconds,
+            f"{_same['synthesized']} synthesized; segments encoded: {encoded(_same)}",
+        ),
+        (
+            "one-section edit",
+            edit_calls,
+            edit_seconds,
+            f"{edit['synthesized']} synthesized (that section needs {expected_calls} calls); segments encoded: {encoded(edit)}",
+        ),
+        (
+            "baseline: gTTS save() of whole text",
+            baseline_calls,
+            baseline_seconds,
+            f"{len(whole_text)} characters",
+        ),
     ]
-    print(f"\nFake Google endpoint: {DELAY_SECONDS * 1000:.0f} ms per request, 1 s of MP3 per reply\n")
+    print(
+        f"\nFake Google endpoint: {DELAY_SECONDS * 1000:.0f} ms per request, 1 s of MP3 per reply\n"
+    )
     print(f"| {'run':38} | {'engine calls':>12} | {'wall s':>7} | notes")
     print(f"|{'-' * 40}|{'-' * 14}|{'-' * 9}|------")
     for name, calls, seconds, note in rows:
@@ -175,9 +224,17 @@ def main(argv=None):
     functional = [
         ("unchanged re-publish makes 0 engine calls", same_calls == 0),
         ("one-section edit makes only that section's calls", edit_calls == expected_calls),
-        ("one-section edit re-encodes only that section's segments", set(edit["segments_encoded"].values()) == {1}),
+        (
+            "one-section edit re-encodes only that section's segments",
+            set(edit["segments_encoded"].values()) == {1},
+        ),
     ]
-    timing = [(f"one-section edit ≤ {EDIT_SHARE_TARGET:.0%} of full wall time", share <= EDIT_SHARE_TARGET)]
+    timing = [
+        (
+            f"one-section edit ≤ {EDIT_SHARE_TARGET:.0%} of full wall time",
+            share <= EDIT_SHARE_TARGET,
+        )
+    ]
     for name, ok in functional + timing:
         print(f"{'PASS' if ok else 'MISS'}  {name}")
     # A smoke run judges no timing, but a cache that stopped working is broken.

@@ -58,13 +58,19 @@ def smoke_demo():
     load_demo_database()
     page = GuidePage.objects.get(slug="mixco", locale__language_code="es")
     generate_page_audio(shorten_guide(page))
+
+
 LOUDNESS_TOLERANCE_LU = 1.0  # EBU R128
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=None, help="mastering processes (default: one per CPU)")
-    parser.add_argument("--serial", action="store_true", help="also time the packages with one process")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="mastering processes (default: one per CPU)"
+    )
+    parser.add_argument(
+        "--serial", action="store_true", help="also time the packages with one process"
+    )
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args(argv)
     if args.smoke:
@@ -102,37 +108,51 @@ def main(argv=None):
                 serial_dir = os.path.join(out, "serial")
                 os.makedirs(serial_dir, exist_ok=True)
                 started = time.perf_counter()
-                build_package(source, serial_dir, PackageOptions(station_ids=False, workers=1), StationIds())
+                build_package(
+                    source, serial_dir, PackageOptions(station_ids=False, workers=1), StationIds()
+                )
                 serial = time.perf_counter() - started
             minutes = len(program) / MASTER_SAMPLE_RATE / 60
-            rows.append((source.page.slug, minutes, len(source.clips), gathered, baseline, package, serial))
+            rows.append(
+                (source.page.slug, minutes, len(source.clips), gathered, baseline, package, serial)
+            )
             with zipfile.ZipFile(built.path) as archive:
                 for name in archive.namelist():
                     if name.endswith((".mp3", ".wav")):
                         files.append((name, archive.read(name)))
 
-    print(f"{os.cpu_count()} CPUs; {variant.codec} {variant.bitrate // 1000} kbps {variant.sample_rate} Hz "
-          f"x{variant.channels}; target {variant.loudness_lufs:g} LUFS / {variant.true_peak_dbtp:g} dBTP\n")
-    print("| guide | audio min | spots | gather s | (a) encode once s | (b) package s | ratio b/a |"
-          + (" serial s |" if args.serial else ""))
+    print(
+        f"{os.cpu_count()} CPUs; {variant.codec} {variant.bitrate // 1000} kbps {variant.sample_rate} Hz "
+        f"x{variant.channels}; target {variant.loudness_lufs:g} LUFS / {variant.true_peak_dbtp:g} dBTP\n"
+    )
+    print(
+        "| guide | audio min | spots | gather s | (a) encode once s | (b) package s | ratio b/a |"
+        + (" serial s |" if args.serial else "")
+    )
     print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if args.serial else ""))
     for slug, minutes, spots, gathered, baseline, package, serial in rows:
-        print(f"| {slug} | {minutes:.1f} | {spots} | {gathered:.2f} | {baseline:.1f} | {package:.1f} | "
-              f"{package / baseline:.2f}x |" + (f" {serial:.1f} |" if serial is not None else ""))
+        print(
+            f"| {slug} | {minutes:.1f} | {spots} | {gathered:.2f} | {baseline:.1f} | {package:.1f} | "
+            f"{package / baseline:.2f}x |" + (f" {serial:.1f} |" if serial is not None else "")
+        )
     total_a = sum(r[4] for r in rows)
     total_b = sum(r[5] for r in rows)
-    print(f"| **both** | {sum(r[1] for r in rows):.1f} | {sum(r[2] for r in rows)} | {sum(r[3] for r in rows):.2f} | "
-          f"{total_a:.1f} | {total_b:.1f} | {total_b / total_a:.2f}x |"
-          + (f" {sum(r[6] for r in rows):.1f} |" if args.serial else ""))
+    print(
+        f"| **both** | {sum(r[1] for r in rows):.1f} | {sum(r[2] for r in rows)} | {sum(r[3] for r in rows):.2f} | "
+        f"{total_a:.1f} | {total_b:.1f} | {total_b / total_a:.2f}x |"
+        + (f" {sum(r[6] for r in rows):.1f} |" if args.serial else "")
+    )
 
     measured = [(name, *independent_measure(data)) for name, data in files]
     lufs = [m[1] for m in measured]
     peaks = [m[2] for m in measured]
     loud_ok = all(abs(value - variant.loudness_lufs) <= LOUDNESS_TOLERANCE_LU for value in lufs)
     peak_ok = all(value <= variant.true_peak_dbtp for value in peaks)
-    print(f"\n{len(measured)} files measured independently: loudness {min(lufs):.2f} to {max(lufs):.2f} LUFS "
-          f"({'PASS' if loud_ok else 'MISS'} {variant.loudness_lufs:g} ±{LOUDNESS_TOLERANCE_LU:g}), "
-          f"true peak at most {max(peaks):.2f} dBTP ({'PASS' if peak_ok else 'MISS'} <= {variant.true_peak_dbtp:g})")
+    print(
+        f"\n{len(measured)} files measured independently: loudness {min(lufs):.2f} to {max(lufs):.2f} LUFS "
+        f"({'PASS' if loud_ok else 'MISS'} {variant.loudness_lufs:g} ±{LOUDNESS_TOLERANCE_LU:g}), "
+        f"true peak at most {max(peaks):.2f} dBTP ({'PASS' if peak_ok else 'MISS'} <= {variant.true_peak_dbtp:g})"
+    )
     return 0
 
 

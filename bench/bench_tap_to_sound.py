@@ -48,9 +48,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 CHROMIUM = os.environ.get("ALTAVOZ_CHROMIUM") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-                 "--mute-audio"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+]
 NETWORKS = {
     "2G": {"latency": 300, "downloadThroughput": 250_000 / 8, "uploadThroughput": 50_000 / 8},
     "slow 3G": {"latency": 400, "downloadThroughput": 500_000 / 8, "uploadThroughput": 500_000 / 8},
@@ -81,12 +88,14 @@ TAP = """() => new Promise(resolve => {
 
 def server_environment(var_dir):
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "ALTAVOZ_VAR_DIR": str(var_dir),
-        "ALTAVOZ_VOICES_ES": "espeak",  # offline: no request to Google
-        "ALTAVOZ_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            "ALTAVOZ_VAR_DIR": str(var_dir),
+            "ALTAVOZ_VOICES_ES": "espeak",  # offline: no request to Google
+            "ALTAVOZ_LOG_LEVEL": "WARNING",
+        }
+    )
     env.pop("DATABASE_URL", None)
     env.pop("ALTAVOZ_MEDIA_ROOT", None)
     return env
@@ -109,9 +118,17 @@ def prepare(var_dir, env):
     var_dir.mkdir(parents=True, exist_ok=True)
     print(f"Preparing the demo and the Mixco guide's audio in {var_dir} ...", flush=True)
     for args in (["migrate", "--noinput"], ["load_demo"]):
-        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run([PYTHON, "manage.py", "shell", "-c", PREPARE], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True)
+        subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", PREPARE],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     files = {}
     for line in out.stdout.strip().splitlines():
         if line.split(" ", 1)[0] not in VARIANTS:
@@ -129,8 +146,12 @@ def free_port():
 
 def serve(env, port):
     process = subprocess.Popen(
-        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     for _ in range(200):
         try:
@@ -158,7 +179,10 @@ def one_run(browser, url, network, baseline):
         clock.setdefault("offset", event["wallTime"] - event["timestamp"])
 
     cdp.on("Network.requestWillBeSent", sent)
-    cdp.on("Network.dataReceived", lambda e: received.append((e["timestamp"], e.get("encodedDataLength") or e["dataLength"])))
+    cdp.on(
+        "Network.dataReceived",
+        lambda e: received.append((e["timestamp"], e.get("encodedDataLength") or e["dataLength"])),
+    )
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {"offline": False, **NETWORKS[network]})
     result = page.evaluate(TAP)
@@ -180,7 +204,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="one run of each, 2G only (CI)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--var-dir", type=Path, help="an existing ALTAVOZ_VAR_DIR (default: a new temporary one)")
+    parser.add_argument(
+        "--var-dir", type=Path, help="an existing ALTAVOZ_VAR_DIR (default: a new temporary one)"
+    )
     args = parser.parse_args(argv)
     runs = 1 if args.smoke else args.runs
     networks = ["2G"] if args.smoke else list(NETWORKS)
@@ -203,12 +229,18 @@ def main(argv=None):
                 for network in networks:
                     for variant, query in VARIANTS.items():
                         for mode in ("baseline", "now"):
-                            rows = [one_run(browser, url + query, network, mode == "baseline") for _ in range(runs)]
+                            rows = [
+                                one_run(browser, url + query, network, mode == "baseline")
+                                for _ in range(runs)
+                            ]
                             results[network, variant, mode] = rows
                             median, worst, bytes_median, bytes_worst = summarize(rows)
-                            print(f"{network:8} {variant:8} {mode:8} median {median:6.0f} ms  worst {worst:6.0f} ms  "
-                                  f"bytes median {bytes_median / 1024:5.1f} KiB  worst {bytes_worst / 1024:5.1f} KiB  "
-                                  f"({'blob' if rows[0][3].startswith('blob:') else 'plain src'})", flush=True)
+                            print(
+                                f"{network:8} {variant:8} {mode:8} median {median:6.0f} ms  worst {worst:6.0f} ms  "
+                                f"bytes median {bytes_median / 1024:5.1f} KiB  worst {bytes_worst / 1024:5.1f} KiB  "
+                                f"({'blob' if rows[0][3].startswith('blob:') else 'plain src'})",
+                                flush=True,
+                            )
                 browser.close()
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -218,14 +250,21 @@ def main(argv=None):
 
 def report(results, networks, files):
     print()
-    print("| network | variant | baseline median / worst ms | now median / worst ms | ratio (median) "
-          "| baseline KiB tap→sound | now KiB tap→sound |")
+    print(
+        "| network | variant | baseline median / worst ms | now median / worst ms | ratio (median) "
+        "| baseline KiB tap→sound | now KiB tap→sound |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for network in networks:
         for variant in VARIANTS:
-            base, now = summarize(results[network, variant, "baseline"]), summarize(results[network, variant, "now"])
-            print(f"| {network} | {variant} | {base[0]:.0f} / {base[1]:.0f} | {now[0]:.0f} / {now[1]:.0f} "
-                  f"| {base[0] / now[0]:.2f}x | {base[3] / 1024:.1f} | {now[3] / 1024:.1f} |")
+            base, now = (
+                summarize(results[network, variant, "baseline"]),
+                summarize(results[network, variant, "now"]),
+            )
+            print(
+                f"| {network} | {variant} | {base[0]:.0f} / {base[1]:.0f} | {now[0]:.0f} / {now[1]:.0f} "
+                f"| {base[0] / now[0]:.2f}x | {base[3] / 1024:.1f} | {now[3] / 1024:.1f} |"
+            )
     print()
     listen, low = (summarize(results["2G", v, "now"]) for v in VARIANTS)
     played = {v: max(r[2] for r in results["2G", v, "now"]) for v in VARIANTS}
@@ -234,9 +273,17 @@ def report(results, networks, files):
         ("2G median ≤ 1.0 s, listen", listen[0] <= TARGET_MEDIAN_MS),
         ("2G median ≤ 1.0 s, low data", low[0] <= TARGET_MEDIAN_MS),
         ("2G worst ≤ 1.5 s, both", max(listen[1], low[1]) <= TARGET_WORST_MS),
-        ("2G bytes tap→sound ≤ 16 KB beyond the audio played, both", all(
-            summarize(results["2G", v, "now"])[3] <= TARGET_EXTRA_BYTES + played[v] * bitrate[v] for v in VARIANTS)),
-        ("low data never slower than listen (median and worst)", low[0] <= listen[0] and low[1] <= listen[1]),
+        (
+            "2G bytes tap→sound ≤ 16 KB beyond the audio played, both",
+            all(
+                summarize(results["2G", v, "now"])[3] <= TARGET_EXTRA_BYTES + played[v] * bitrate[v]
+                for v in VARIANTS
+            ),
+        ),
+        (
+            "low data never slower than listen (median and worst)",
+            low[0] <= listen[0] and low[1] <= listen[1],
+        ),
         ("low data never heavier than listen (bytes, worst)", low[3] <= listen[3]),
     ]
     for name, ok in checks:

@@ -41,7 +41,9 @@ class _BodyChecker(HTMLParser):
         if tag == "br":
             return
         if not self.open_tags or self.open_tags[-1] != tag:
-            self.problems.append(_("El texto tiene etiquetas mal cerradas (</%(tag)s>).") % {"tag": tag})
+            self.problems.append(
+                _("El texto tiene etiquetas mal cerradas (</%(tag)s>).") % {"tag": tag}
+            )
             return
         self.open_tags.pop()
 
@@ -53,8 +55,10 @@ class _BodyChecker(HTMLParser):
             # Draftail drops javascript: and similar URLs, leaving an <a> with
             # no href: an editor must hear about it rather than lose the link.
             self.problems.append(
-                _("Un enlace no tiene una dirección válida. Use una dirección que empiece "
-                  "por https://, http://, mailto: o tel:.")
+                _(
+                    "Un enlace no tiene una dirección válida. Use una dirección que empiece "
+                    "por https://, http://, mailto: o tel:."
+                )
             )
 
 

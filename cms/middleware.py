@@ -69,7 +69,13 @@ class PublicGZipMiddleware(GZipMiddleware):
     after SecurityMiddleware so it compresses the final body.
     """
 
-    COMPRESSIBLE_TYPES = ("text/html", "text/css", "text/javascript", "application/javascript", "application/json")
+    COMPRESSIBLE_TYPES = (
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+    )
 
     def process_response(self, request, response):
         if (
@@ -159,7 +165,10 @@ class PublicRedirectMiddleware(RedirectMiddleware):
             redirect = get_redirect(request, path_without_query)
         if redirect is None:
             return response
-        if redirect.redirect_page_id is not None and visibility.shown_version(redirect.redirect_page.specific) is None:
+        if (
+            redirect.redirect_page_id is not None
+            and visibility.shown_version(redirect.redirect_page.specific) is None
+        ):
             return response
         link = redirect.link
         if link is None:

@@ -36,7 +36,23 @@ from audio.text.speech import (
 logger = logging.getLogger(__name__)
 
 # Markup that may sit inside a highlighted block without breaking it.
-INLINE_TAGS = {"a", "b", "strong", "i", "em", "u", "s", "small", "sub", "sup", "code", "mark", "span", "abbr", "br"}
+INLINE_TAGS = {
+    "a",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "s",
+    "small",
+    "sub",
+    "sup",
+    "code",
+    "mark",
+    "span",
+    "abbr",
+    "br",
+}
 VOID_TAGS = {"br", "wbr", "img", "hr"}
 
 
@@ -88,7 +104,7 @@ def _wrap_sentences(raw, ids):
             match = re.compile(pattern).search(raw, position)
             if match is None:
                 break
-            parts.append(escape(raw[position:match.start()], quote=False))
+            parts.append(escape(raw[position : match.start()], quote=False))
             parts.append(f'<span data-cue="{cue}">{escape(match.group(), quote=False)}</span>')
             position = match.end()
         else:
@@ -168,7 +184,9 @@ class _RunParser(_BlockTextParser):
 
 
 def _render_tokens(tokens):
-    return "".join(escape(raw, quote=False) if kind == "data" else raw for kind, raw, _tag in tokens)
+    return "".join(
+        escape(raw, quote=False) if kind == "data" else raw for kind, raw, _tag in tokens
+    )
 
 
 def _inline_and_balanced(tokens):
@@ -192,9 +210,17 @@ def _mark_run(run, ids, output):
     tokens = list(run.tokens)
     # Whitespace and list containers around the text (a nested <ul>) stay as they are.
     head, tail = [], []
-    while tokens and (tokens[0][0] != "data" or not tokens[0][1].strip()) and tokens[0][2] not in INLINE_TAGS:
+    while (
+        tokens
+        and (tokens[0][0] != "data" or not tokens[0][1].strip())
+        and tokens[0][2] not in INLINE_TAGS
+    ):
         head.append(tokens.pop(0))
-    while tokens and (tokens[-1][0] != "data" or not tokens[-1][1].strip()) and tokens[-1][2] not in INLINE_TAGS:
+    while (
+        tokens
+        and (tokens[-1][0] != "data" or not tokens[-1][1].strip())
+        and tokens[-1][2] not in INLINE_TAGS
+    ):
         tail.insert(0, tokens.pop())
     if not ids:
         return _render_tokens(run.tokens)
@@ -239,7 +265,12 @@ def mark_guide(page):
     summary, intro_count = mark_text(getattr(page, "summary", ""), INTRO_ID, after_title)
     intro = MarkedIntro(mark_safe(title), mark_safe(summary))
     if INTRO_ID in read and intro_count != len(read[INTRO_ID].sentences):
-        logger.warning("Intro of page %s: %s sentences marked, %s read", page.pk, intro_count, len(read[INTRO_ID].sentences))
+        logger.warning(
+            "Intro of page %s: %s sentences marked, %s read",
+            page.pk,
+            intro_count,
+            len(read[INTRO_ID].sentences),
+        )
 
     sections = {}
     for block in page.sections:
@@ -259,12 +290,17 @@ def _mark_section(section_id, value, spoken):
             mark_safe(rendered),
         )
     heading, index = mark_text(value["heading"], section_id, 0)
-    key_html, body_start = mark_text(key_point, section_id, index) if clean_text(key_point) else ("", index)
+    key_html, body_start = (
+        mark_text(key_point, section_id, index) if clean_text(key_point) else ("", index)
+    )
     body, index, blocks = mark_rich_text(rendered, section_id, body_start)
     ids = [cue_id(section_id, i) for i in range(len(spoken.sentences))]
     if index != len(spoken.sentences) or blocks != rich_text_blocks(source):
         # The rendered body does not split as the source did: let the whole body
         # light up while any of its sentences is read.
-        logger.warning("Section %s: sentence marks do not match what is read; marking the body whole", section_id)
+        logger.warning(
+            "Section %s: sentence marks do not match what is read; marking the body whole",
+            section_id,
+        )
         body = f'<div data-cues="{" ".join(ids[body_start:])}">{rendered}</div>'
     return MarkedSection(section_id, mark_safe(heading), mark_safe(key_html), mark_safe(body), ids)

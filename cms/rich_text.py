@@ -36,7 +36,9 @@ class PublicPageLinkHandler(PageLinkHandler):
     def expand_db_attributes_many(cls, attrs_list):
         # Wagtail links to the live translation in the active language (``localized``)
         # when there is one; that translation must be public too, else the page itself.
-        candidates = [(page.localized, page) if page is not None else () for page in cls.get_many(attrs_list)]
+        candidates = [
+            (page.localized, page) if page is not None else () for page in cls.get_many(attrs_list)
+        ]
         urls = public_page_urls([page for pair in candidates for page in pair])
         tags = []
         for pair in candidates:

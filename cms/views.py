@@ -15,7 +15,11 @@ def service_worker(request):
     """/sw.js: at the root so its scope can be the whole site (saved pages of every language)."""
     script = render_to_string(
         "front/sw.js",
-        {"cache_name": OFFLINE_CACHE, "media_url": settings.MEDIA_URL, "static_url": settings.STATIC_URL},
+        {
+            "cache_name": OFFLINE_CACHE,
+            "media_url": settings.MEDIA_URL,
+            "static_url": settings.STATIC_URL,
+        },
     )
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"

@@ -87,7 +87,11 @@ def published(page):
     if getattr(page, "_altavoz_published", False):
         return page
     if page.has_unpublished_changes and page.live_revision_id:
-        revision = Revision.objects.filter(pk=page.live_revision_id).values_list("content", flat=True).first()
+        revision = (
+            Revision.objects.filter(pk=page.live_revision_id)
+            .values_list("content", flat=True)
+            .first()
+        )
         if revision is not None:
             page = _with_live_content(page, revision)
     page._altavoz_published = True
@@ -97,10 +101,16 @@ def published(page):
 def published_many(pages):
     """``published`` for many pages, with one query for all their revisions."""
     pages = list(pages)
-    drafted = {page.live_revision_id: page for page in pages if page.has_unpublished_changes and page.live_revision_id}
+    drafted = {
+        page.live_revision_id: page
+        for page in pages
+        if page.has_unpublished_changes and page.live_revision_id
+    }
     replaced = {}
     if drafted:
-        for revision_id, content in Revision.objects.filter(pk__in=drafted).values_list("pk", "content"):
+        for revision_id, content in Revision.objects.filter(pk__in=drafted).values_list(
+            "pk", "content"
+        ):
             page = drafted[revision_id]
             replaced[page.pk] = _with_live_content(page, content)
     result = [replaced.get(page.pk, page) for page in pages]

@@ -28,7 +28,9 @@ urlpatterns = [
     # Guides: listing (with sync), detail by id, detail by locale and slug.
     path("v2/guides/", GuideListView.as_view(), name="api-guides"),
     path("v2/guides/<int:pk>/", GuideDetailView.as_view(), name="api-guide"),
-    path("v2/guides/<str:locale>/<slug:slug>/", GuideBySlugView.as_view(), name="api-guide-by-slug"),
+    path(
+        "v2/guides/<str:locale>/<slug:slug>/", GuideBySlugView.as_view(), name="api-guide-by-slug"
+    ),
     # Audio renditions of every public guide (sync listing for radios and offline apps).
     path("v2/renditions/", RenditionListView.as_view(), name="api-renditions"),
     # Wagtail's stock pages endpoint (listing, detail, find).

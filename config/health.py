@@ -66,7 +66,9 @@ def check_queue() -> str:
         return "not a database queue: not checked"
     from django_tasks_db.models import DBTaskResult  # only installed with the database queue
 
-    oldest = DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True)
+    oldest = (
+        DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True)
+    )
     enqueued_at = oldest.first()
     if enqueued_at is None:
         return "empty"
@@ -110,7 +112,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body: dict = {"status": "ok" if healthy else "unavailable"}
     if may_see_details(request):
         body["checks"] = {
-            result.name: {"ok": result.ok, "ms": round(result.seconds * 1000, 1), "detail": result.detail}
+            result.name: {
+                "ok": result.ok,
+                "ms": round(result.seconds * 1000, 1),
+                "detail": result.detail,
+            }
             for result in results
         }
     return JsonResponse(body, status=200 if healthy else 503)

@@ -56,11 +56,18 @@ def production_environment(**extra: str) -> dict[str, str]:
 def collect_static(static_root: Path) -> Path:
     """What each deploy does before starting gunicorn: pages name hashed static files."""
     env = production_environment(ALTAVOZ_STATIC_ROOT=str(static_root))
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     return static_root
 
 
-def wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+def wait_until_answering(
+    url: str, process: subprocess.Popen, log: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -91,9 +98,23 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 2, threads: int = 2)
     port = free_port()
     with log.open("wb") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--threads", str(threads)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -107,10 +128,14 @@ def nginx_configuration(upstream: str, port: int, prefix: Path) -> str:
     """docs/deploy/nginx.conf's HTTPS server, on plain HTTP and a free port, for loopback."""
     shipped = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
     # Its locations, as shipped: a test of another configuration would prove nothing.
-    locations = shipped[shipped.index("    # No request log"):shipped.rindex("}")]
-    locations = re.sub(r"alias /srv/altavoz/var/media/;", f"alias {settings.MEDIA_ROOT}/;", locations)
+    locations = shipped[shipped.index("    # No request log") : shipped.rindex("}")]
+    locations = re.sub(
+        r"alias /srv/altavoz/var/media/;", f"alias {settings.MEDIA_ROOT}/;", locations
+    )
     assert f"alias {settings.MEDIA_ROOT}/;" in locations
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the test's private media folder
+    user = (
+        "user root;" if os.geteuid() == 0 else ""
+    )  # workers must read the test's private media folder
     return f"""
 {user}
 worker_processes 1;
@@ -144,7 +169,9 @@ def nginx(upstream: str, prefix: Path):
     configuration.write_text(nginx_configuration(upstream, port, prefix))
     process = subprocess.Popen(
         [NGINX, "-c", str(configuration), "-p", str(prefix)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -11,7 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def enrolled_device(user):
-    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "app"})
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "app"}
+    )
     return device
 
 

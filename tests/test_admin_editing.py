@@ -22,7 +22,17 @@ def guide_form(slug="nueva-guia", heading="¿Qué hacer?", body="<p>Texto claro.
         "last_reviewed": "2026-11-01",
         "discreet_title": "Notas",
         "sections": streamfield(
-            [("section", {"heading": heading, "body": rich_text(body), "key_point": "", "pictogram": "health"})]
+            [
+                (
+                    "section",
+                    {
+                        "heading": heading,
+                        "body": rich_text(body),
+                        "key_point": "",
+                        "pictogram": "health",
+                    },
+                )
+            ]
         ),
         "organizations": streamfield([]),
         "action-publish": "publish",
@@ -50,7 +60,9 @@ def test_editor_publishes_a_valid_guide(admin_client, client):
     assert "Texto claro." in client.get("/es/nueva-guia/").content.decode()
 
 
-@pytest.mark.parametrize("heading, message", [("", "Este campo es necesario."), ("   ", "Este campo es necesario.")])
+@pytest.mark.parametrize(
+    "heading, message", [("", "Este campo es necesario."), ("   ", "Este campo es necesario.")]
+)
 def test_empty_section_heading_is_refused(admin_client, heading, message):
     pages_before = Page.objects.count()
     response = add_guide(admin_client, heading=heading)

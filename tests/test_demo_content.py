@@ -16,9 +16,13 @@ PHONE_LIKE = re.compile(r"\d{7,}|\d{3,4}[ -]\d{4}")
 
 def snapshot():
     return {
-        "pages": list(Page.objects.order_by("pk").values_list("pk", "title", "live", "latest_revision_id")),
+        "pages": list(
+            Page.objects.order_by("pk").values_list("pk", "title", "live", "latest_revision_id")
+        ),
         "revisions": Revision.objects.count(),
-        "organizations": list(Organization.objects.order_by("pk").values_list("pk", "name", "locale_id")),
+        "organizations": list(
+            Organization.objects.order_by("pk").values_list("pk", "name", "locale_id")
+        ),
         "translations": Translation.objects.count(),
         "strings": StringTranslation.objects.count(),
     }
@@ -35,7 +39,9 @@ def test_loading_the_demo_twice_changes_nothing():
 @pytest.mark.django_db
 def test_each_guide_exists_in_spanish_english_and_kaqchikel():
     for slug in ["mixco", "patzun"]:
-        languages = set(GuidePage.objects.filter(slug=slug).values_list("locale__language_code", flat=True))
+        languages = set(
+            GuidePage.objects.filter(slug=slug).values_list("locale__language_code", flat=True)
+        )
         assert languages == {"es", "en", "cak"}
 
 

@@ -45,20 +45,30 @@ LONG_DIGITS = repeated("0123456789", 12_000, fewest=500)  # from 500 to 96,000 d
 DIGITS = st.one_of(st.text("0123456789", max_size=25), LONG_DIGITS)
 QVALUE = st.builds(
     "{}{}".format,
-    st.one_of(st.sampled_from(["0", "1", "0.5", "0.000", "1.000", "2", "-1", ".5", "abc"]), DIGITS.map("0.".__add__)),
-    st.sampled_from(["", " ", "x", ";level=1"]),  # what follows a long qvalue made the old regex backtrack
+    st.one_of(
+        st.sampled_from(["0", "1", "0.5", "0.000", "1.000", "2", "-1", ".5", "abc"]),
+        DIGITS.map("0.".__add__),
+    ),
+    st.sampled_from(
+        ["", " ", "x", ";level=1"]
+    ),  # what follows a long qvalue made the old regex backtrack
 )
 ACCEPT_ENCODING = st.one_of(
     TEXT,
     LONG_TEXT,
     st.lists(
-        st.tuples(st.sampled_from(["gzip", "GZIP", "*", "identity", "br", "deflate", "zstd", ""]), st.none() | QVALUE),
+        st.tuples(
+            st.sampled_from(["gzip", "GZIP", "*", "identity", "br", "deflate", "zstd", ""]),
+            st.none() | QVALUE,
+        ),
         max_size=8,
     ).map(lambda codings: ", ".join(c if q is None else f"{c};q={q}" for c, q in codings)),
     # A long qvalue, then junk: what made the old regex backtrack (long by construction,
     # since Hypothesis favours short repetitions).
     st.builds(
-        "{}{}{}".format, st.sampled_from(["gzip;q=0.", "*;q=."]), repeated("123456789", 20_000, fewest=10_000),
+        "{}{}{}".format,
+        st.sampled_from(["gzip;q=0.", "*;q=."]),
+        repeated("123456789", 20_000, fewest=10_000),
         st.sampled_from(["x", " ;", "\t"]),
     ),
 )
@@ -66,7 +76,9 @@ RANGE = st.one_of(
     TEXT,
     LONG_TEXT,
     st.builds("bytes={}-{}".format, DIGITS, DIGITS),
-    st.lists(st.builds("{}-{}".format, DIGITS, DIGITS), min_size=1, max_size=4).map(lambda r: "bytes=" + ",".join(r)),
+    st.lists(st.builds("{}-{}".format, DIGITS, DIGITS), min_size=1, max_size=4).map(
+        lambda r: "bytes=" + ",".join(r)
+    ),
 )
 ETAG = st.one_of(
     st.just("*"),
@@ -146,7 +158,9 @@ PATHOLOGICAL = {
 @FUZZ
 @given(headers=HEADERS, method=METHOD, which=st.integers(min_value=0))
 @example(headers=PATHOLOGICAL, method="get", which=1)
-def test_the_api_answers_any_header_without_a_server_error(client, api_urls, headers, method, which):
+def test_the_api_answers_any_header_without_a_server_error(
+    client, api_urls, headers, method, which
+):
     url = api_urls[which % len(api_urls)]
     response, seconds = timed_request(client, method, url, headers)
     assert response.status_code < 500, (url, headers, response.content[:300])
@@ -156,7 +170,10 @@ def test_the_api_answers_any_header_without_a_server_error(client, api_urls, hea
 @FUZZ
 @given(headers=HEADERS, method=METHOD)
 @example(headers={"HTTP_RANGE": PATHOLOGICAL["HTTP_RANGE"]}, method="get")
-@example(headers={"HTTP_RANGE": "bytes=0-" + "9" * 5_000, "HTTP_IF_NONE_MATCH": '"x", W/"y"'}, method="get")
+@example(
+    headers={"HTTP_RANGE": "bytes=0-" + "9" * 5_000, "HTTP_IF_NONE_MATCH": '"x", W/"y"'},
+    method="get",
+)
 def test_media_answers_any_header_without_a_server_error(client, public_audio_url, headers, method):
     response, seconds = timed_request(client, method, public_audio_url, headers)
     assert response.status_code in {200, 206, 304, 412, 416}, (headers, response.status_code)

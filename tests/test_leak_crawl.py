@@ -54,7 +54,17 @@ LOCALES = ("es", "en", "cak")
 # by whether the word may be seen, and no word is a substring of another.
 SECRET, SECRET_EN = "secretoxq", "secretenxq"
 PUBLIC, PUBLIC_EN = "publicoxq", "publicenxq"
-FIELDS = ("titulo", "resumen", "discreto", "encabezado", "clave", "cuerpo", "slug", "org", "orgoferta")
+FIELDS = (
+    "titulo",
+    "resumen",
+    "discreto",
+    "encabezado",
+    "clave",
+    "cuerpo",
+    "slug",
+    "org",
+    "orgoferta",
+)
 SECRET_RE = re.compile(rf"(?:{SECRET}|{SECRET_EN})[a-z]+")
 MAX_FETCHES = 3000
 FEEDS = ("podcast.xml", "radio.xml")  # listeners' discreet feed, stations' feed
@@ -84,7 +94,9 @@ class Built:
     page_paths: set = field(default_factory=set)  # every page URL, hidden or not
     page_ids: set = field(default_factory=set)
     api_slugs: set = field(default_factory=set)  # (locale, slug)
-    missing_paths: dict = field(default_factory=dict)  # URL of a hidden, unrestricted page → state: must be a 404
+    missing_paths: dict = field(
+        default_factory=dict
+    )  # URL of a hidden, unrestricted page → state: must be a 404
     redirect_paths: set = field(default_factory=set)  # old URLs Wagtail redirects from
     control: dict = field(default_factory=dict)  # what must be reached
 
@@ -112,7 +124,9 @@ def organization(w):
     from cms.models import Organization
 
     return Organization.objects.create(
-        locale=Locale.objects.get(language_code="es"), name=f"Colectivo {w['org']}", offers=f"Ofrece {w['orgoferta']}.",
+        locale=Locale.objects.get(language_code="es"),
+        name=f"Colectivo {w['org']}",
+        offers=f"Ofrece {w['orgoferta']}.",
     )
 
 
@@ -160,7 +174,9 @@ def translate(page, language, convert=None, publish=True):
         if convert is not None:
             strings = {e.msgid: convert(e.msgid) for e in translation.export_po() if not e.obsolete}
             fill_translation(translation, strings, publish=publish)
-    return GuidePage.objects.get(translation_key=page.translation_key, locale__language_code=language), translation
+    return GuidePage.objects.get(
+        translation_key=page.translation_key, locale__language_code=language
+    ), translation
 
 
 def record(page):
@@ -172,7 +188,10 @@ def record(page):
     tone = make_audio_file(0.6)
     for status in recording_statuses(page):
         recording = SectionRecording(
-            page=page, section_id=status.section.id, duration=0.6, source_text_hash=hashes.get(status.section.id, ""),
+            page=page,
+            section_id=status.section.id,
+            duration=0.6,
+            source_text_hash=hashes.get(status.section.id, ""),
         )
         recording.audio.save(f"{page.pk}-{status.section.id}.wav", ContentFile(tone), save=False)
         recording.save()
@@ -265,8 +284,12 @@ def build():
     never = add_guide(es_home, words(SECRET, "nuncapublicada"), publish=False)
     never.save_revision(user=editor)
     built.hide("programada")
-    scheduled = add_guide(es_home, words(SECRET, "programada"), publish=False,
-                          go_live_at=timezone.now() + timedelta(days=30))
+    scheduled = add_guide(
+        es_home,
+        words(SECRET, "programada"),
+        publish=False,
+        go_live_at=timezone.now() + timedelta(days=30),
+    )
     scheduled.save_revision(user=editor).publish()
     built.hide("moderacion")
     moderated = add_guide(es_home, words(SECRET, "moderacion"), publish=False)
@@ -277,8 +300,20 @@ def build():
     workflow.start(moderated, editor)
 
     # The control: public in every language, with rich-text links to hidden pages and one public page.
-    link_targets = [never, by_password, under_private, expired, scheduled, moderated, unpublished, by_group, by_login]
-    links = "".join(f' Vea <a linktype="page" id="{page.pk}">más datos</a>.' for page in link_targets)
+    link_targets = [
+        never,
+        by_password,
+        under_private,
+        expired,
+        scheduled,
+        moderated,
+        unpublished,
+        by_group,
+        by_login,
+    ]
+    links = "".join(
+        f' Vea <a linktype="page" id="{page.pk}">más datos</a>.' for page in link_targets
+    )
     links += f' Y <a linktype="page" id="{drafted.pk}">{PUBLIC}controlenlace</a>.'
     control = add_guide(es_home, words(PUBLIC, "control"), links=links)
     control_en, _translation = translate(control, "en", english)
@@ -287,11 +322,26 @@ def build():
     make_audio(control, control_en, control_cak)
 
     # URLs that must answer as if there were no page (a restricted page may ask for a password or sign-in).
-    for state, pages in [*hidden_pages.items(), ("nuncapublicada", [never]), ("programada", [scheduled]),
-                         ("moderacion", [moderated])]:
+    for state, pages in [
+        *hidden_pages.items(),
+        ("nuncapublicada", [never]),
+        ("programada", [scheduled]),
+        ("moderacion", [moderated]),
+    ]:
         for page in pages:
-            if state in ("despublicada", "caducada", "borrada", "traduccioncaducada", "nuncapublicada",
-                         "programada", "moderacion") or page.locale.language_code != "es":
+            if (
+                state
+                in (
+                    "despublicada",
+                    "caducada",
+                    "borrada",
+                    "traduccioncaducada",
+                    "nuncapublicada",
+                    "programada",
+                    "moderacion",
+                )
+                or page.locale.language_code != "es"
+            ):
                 built.missing_paths[page.get_url(None)] = state
 
     # Every page URL and id, taken while all the pages still exist.
@@ -305,13 +355,18 @@ def build():
 
     # Hide them.
     unpublished.unpublish()
-    PageViewRestriction.objects.create(page=by_password, restriction_type=PageViewRestriction.PASSWORD,
-                                       password="clave-secreta")
-    group_restriction = PageViewRestriction.objects.create(page=by_group, restriction_type=PageViewRestriction.GROUPS)
+    PageViewRestriction.objects.create(
+        page=by_password, restriction_type=PageViewRestriction.PASSWORD, password="clave-secreta"
+    )
+    group_restriction = PageViewRestriction.objects.create(
+        page=by_group, restriction_type=PageViewRestriction.GROUPS
+    )
     group_restriction.groups.add(Group.objects.create(name="Equipo (leak crawl)"))
     PageViewRestriction.objects.create(page=by_login, restriction_type=PageViewRestriction.LOGIN)
     PageViewRestriction.objects.create(page=folder, restriction_type=PageViewRestriction.LOGIN)
-    GuidePage.objects.filter(pk__in=[expired.pk, en_expired.pk]).update(expire_at=timezone.now() - timedelta(minutes=5))
+    GuidePage.objects.filter(pk__in=[expired.pk, en_expired.pk]).update(
+        expire_at=timezone.now() - timedelta(minutes=5)
+    )
     for name in files_of(hidden_pages["borrada"]):
         built.hidden_files[name] = "borrada"
     deleted.delete()
@@ -323,7 +378,9 @@ def build():
     built.hide("borradortraduccion", SECRET_EN)
     # Slug included: wagtail-localize saves a draft's slug into the page row too.
     draft_strings = {
-        entry.msgid: english(entry.msgid, SECRET_EN) for entry in en_translation.export_po() if not entry.obsolete
+        entry.msgid: english(entry.msgid, SECRET_EN)
+        for entry in en_translation.export_po()
+        if not entry.obsolete
     }
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert fill_translation(en_translation, draft_strings, publish=False)
@@ -368,7 +425,9 @@ def build():
 def _editor():
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_superuser("leak-crawl-editor", "leak@example.invalid", "pw")
+    return get_user_model().objects.create_superuser(
+        "leak-crawl-editor", "leak@example.invalid", "pw"
+    )
 
 
 # --- The crawl --------------------------------------------------------------------
@@ -415,16 +474,26 @@ ORIGINS = ("http://testserver", "https://testserver")
 def same_origin(value, base=None):
     """The path (and query) of ``value`` if it is one of our URLs, else None."""
     value = html.unescape(value.strip())
-    for origin in (*ORIGINS, settings.ALTAVOZ_API_BASE_URL.rstrip("/"), settings.WAGTAILADMIN_BASE_URL.rstrip("/")):
+    for origin in (
+        *ORIGINS,
+        settings.ALTAVOZ_API_BASE_URL.rstrip("/"),
+        settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
+    ):
         if value.startswith(origin + "/"):
-            value = value[len(origin):]
+            value = value[len(origin) :]
             break
-    if base is not None and not value.startswith("/") and not re.match(r"^[a-z][a-z0-9+.-]*:", value):
+    if (
+        base is not None
+        and not value.startswith("/")
+        and not re.match(r"^[a-z][a-z0-9+.-]*:", value)
+    ):
         value = urljoin(base, value)  # relative (e.g. "?datos=ahorro")
     if not value.startswith("/") or value.startswith("//"):
         return None
     parts = urlsplit(value)
-    if parts.path.startswith(("/admin/", "/static/")):  # not public surfaces (static files are not content)
+    if parts.path.startswith(
+        ("/admin/", "/static/")
+    ):  # not public surfaces (static files are not content)
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
@@ -439,7 +508,9 @@ def links_in(response):
     if "html" in kind:
         parser = _Attributes()
         parser.feed(text)
-        found = [same_origin(value, response.url if is_url else None) for is_url, value in parser.values]
+        found = [
+            same_origin(value, response.url if is_url else None) for is_url, value in parser.values
+        ]
     elif "json" in kind:
         try:
             found = [same_origin(value) for value in _strings(json.loads(text))]
@@ -453,7 +524,9 @@ def links_in(response):
                 found.append(same_origin(element.text or ""))
         except ET.ParseError:
             pass
-    found += [same_origin(m) for m in re.findall(r"""["'(](/[^"'\s)<>]+|https?://[^"'\s)<>]+)""", text)]
+    found += [
+        same_origin(m) for m in re.findall(r"""["'(](/[^"'\s)<>]+|https?://[^"'\s)<>]+)""", text)
+    ]
     return [url for url in found if url]
 
 
@@ -473,7 +546,9 @@ def audio_tags(body):
     if body.startswith(b"\x1aE\xdf\xa3"):  # WebM (EBML): mutagen does not read it
         with av.open(io.BytesIO(body)) as container:
             chapters = [chapter["metadata"] for chapter in container.chapters()]
-            return repr([dict(container.metadata), dict(container.streams.audio[0].metadata), chapters])
+            return repr(
+                [dict(container.metadata), dict(container.streams.audio[0].metadata), chapters]
+            )
     try:
         audio = mutagen.File(io.BytesIO(body))
     except Exception as error:  # noqa: BLE001 - a file mutagen cannot read is reported, not fatal
@@ -514,10 +589,19 @@ class Crawler:
         # by hand would send request_finished, which closes the connection mid-transaction).
         body = b"".join(raw.streaming_content) if raw.streaming else raw.content
         headers = "\n".join(f"{name}: {value}" for name, value in raw.items())
-        response = Response(url, raw.status_code, raw.get("Content-Type", ""), body, headers, raw.get("Location", ""))
+        response = Response(
+            url,
+            raw.status_code,
+            raw.get("Content-Type", ""),
+            body,
+            headers,
+            raw.get("Location", ""),
+        )
         if getattr(raw, "exc_info", None):
             response.error = repr(raw.exc_info[1])
-        is_audio = response.content_type.startswith("audio/") or urlsplit(url).path.endswith((".mp3", ".opus", ".webm"))
+        is_audio = response.content_type.startswith("audio/") or urlsplit(url).path.endswith(
+            (".mp3", ".opus", ".webm")
+        )
         if raw.status_code in (200, 206) and is_audio:
             response.tags = audio_tags(body)
         return response
@@ -529,15 +613,26 @@ def seeds(built):
     for locale in LOCALES:
         urls.append(f"/{locale}/")
         urls += [f"/feeds/{locale}/{feed}" for feed in FEEDS]
-        urls += [f"/api/v2/guides/?locale={locale}&fields=*&limit=200", f"/api/v2/pages/?locale={locale}"]
+        urls += [
+            f"/api/v2/guides/?locale={locale}&fields=*&limit=200",
+            f"/api/v2/pages/?locale={locale}",
+        ]
     urls += [
-        "/api/v2/guides/", "/api/v2/guides/?fields=*&limit=200",
+        "/api/v2/guides/",
+        "/api/v2/guides/?fields=*&limit=200",
         "/api/v2/guides/?changed_since=2000-01-01T00:00:00Z&fields=*&limit=200",
-        "/api/v2/renditions/?limit=200", "/api/schema/", "/api/docs/",
+        "/api/v2/renditions/?limit=200",
+        "/api/schema/",
+        "/api/docs/",
     ]
     for offset in range(0, len(built.page_ids) + 20, 20):
-        for query in ("", "&type=cms.GuidePage&fields=*", "&type=cms.GuidePage&fields=*&rich_text_format=html",
-                      "&type=cms.GuidePage&fields=*&rich_text_format=markdown", "&type=cms.HomePage&fields=*"):
+        for query in (
+            "",
+            "&type=cms.GuidePage&fields=*",
+            "&type=cms.GuidePage&fields=*&rich_text_format=html",
+            "&type=cms.GuidePage&fields=*&rich_text_format=markdown",
+            "&type=cms.HomePage&fields=*",
+        ):
             urls.append(f"/api/v2/pages/?limit=20&offset={offset}{query}")
     for path in sorted(built.redirect_paths):
         urls += [path, path.rstrip("/") + "/"]
@@ -545,9 +640,12 @@ def seeds(built):
         urls.append(path)
         urls.append("/api/v2/pages/find/?" + urlencode({"html_path": path}))
     for page_id in sorted(built.page_ids):
-        urls += [f"/api/v2/guides/{page_id}/", f"/api/v2/pages/{page_id}/",
-                 f"/api/v2/pages/{page_id}/?fields=*&rich_text_format=html",
-                 f"/api/v2/pages/{page_id}/?fields=*&rich_text_format=markdown"]
+        urls += [
+            f"/api/v2/guides/{page_id}/",
+            f"/api/v2/pages/{page_id}/",
+            f"/api/v2/pages/{page_id}/?fields=*&rich_text_format=html",
+            f"/api/v2/pages/{page_id}/?fields=*&rich_text_format=markdown",
+        ]
     for locale, slug in sorted(built.api_slugs):
         urls.append(f"/api/v2/guides/{locale}/{slug}/")
     return urls
@@ -560,10 +658,18 @@ def oracle_probes(built):
         if word.endswith(("titulo", "cuerpo", "resumen")):
             probes.append(("/api/v2/pages/?" + urlencode({"search": word}), word))
         if word.endswith("titulo"):
-            probes.append(("/api/v2/pages/?" + urlencode({"type": "cms.GuidePage", "title": f"Guía {word}"}), word))
+            probes.append(
+                (
+                    "/api/v2/pages/?"
+                    + urlencode({"type": "cms.GuidePage", "title": f"Guía {word}"}),
+                    word,
+                )
+            )
         if word.endswith("slug"):
             probes.append(("/api/v2/guides/?" + urlencode({"slug": word}), word))
-            probes.append(("/api/v2/pages/?" + urlencode({"type": "cms.GuidePage", "slug": word}), word))
+            probes.append(
+                ("/api/v2/pages/?" + urlencode({"type": "cms.GuidePage", "slug": word}), word)
+            )
     return probes
 
 
@@ -578,12 +684,19 @@ class CrawlResult:
     seconds: float
 
     def leaks_under(self, *prefixes, exclude=()):
-        return [leak for leak in self.leaks if leak.url.startswith(prefixes) and not leak.url.startswith(exclude)]
+        return [
+            leak
+            for leak in self.leaks
+            if leak.url.startswith(prefixes) and not leak.url.startswith(exclude)
+        ]
 
 
 def find_leaks(response, secrets):
     lowered_url = response.url.lower()
-    places = {"body": response.body.decode("utf-8", "replace").lower(), "headers": response.headers.lower()}
+    places = {
+        "body": response.body.decode("utf-8", "replace").lower(),
+        "headers": response.headers.lower(),
+    }
     if response.tags:
         places["audio tags"] = response.tags.lower()
     leaks = []
@@ -591,7 +704,9 @@ def find_leaks(response, secrets):
         for word in set(SECRET_RE.findall(text)):
             if word in lowered_url:
                 continue  # the requested URL echoed back (a login redirect's ?next=, a password form)
-            state = secrets.get(word) or next((s for w, s in secrets.items() if word.startswith(w)), "?")
+            state = secrets.get(word) or next(
+                (s for w, s in secrets.items() if word.startswith(w)), "?"
+            )
             leaks.append(Leak(response.url, word, state, where))
     return leaks
 
@@ -638,7 +753,10 @@ def reset_api_caches():
 def result(django_db_setup, django_db_blocker):
     media_before = _media_files()
     started = time.monotonic()
-    with django_db_blocker.unblock(), override_settings(ALTAVOZ_API_ANON_RATE="", ALTAVOZ_API_FRESHNESS_SECONDS=0):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(ALTAVOZ_API_ANON_RATE="", ALTAVOZ_API_FRESHNESS_SECONDS=0),
+    ):
         reset_api_caches()
         try:
             with transaction.atomic():
@@ -665,8 +783,10 @@ def report(leaks):
     grouped = {}
     for leak in leaks:
         grouped.setdefault((leak.url, leak.where, leak.state), set()).add(leak.word)
-    lines = [f"{url}  [{where}]  state {state}: {', '.join(sorted(found))}"
-             for (url, where, state), found in sorted(grouped.items())]
+    lines = [
+        f"{url}  [{where}]  state {state}: {', '.join(sorted(found))}"
+        for (url, where, state), found in sorted(grouped.items())
+    ]
     return f"{len(leaks)} leaks\n" + "\n".join(lines)
 
 
@@ -689,18 +809,25 @@ def test_the_crawl_reached_public_content(result):
     assert f"{PUBLIC}controlorg" in body(control["es"])  # its organization
     assert f"{PUBLIC_EN}controltitulo" in body(control["en"])
     assert f"{PUBLIC}controltitulo" in body(control["cak"])  # Kaqchikel not translated: the Spanish
-    assert f"{PUBLIC}borradorvivotitulo" in body(control["drafted"])  # the live version of a drafted page
+    assert f"{PUBLIC}borradorvivotitulo" in body(
+        control["drafted"]
+    )  # the live version of a drafted page
     assert f"{PUBLIC_EN}borradortraducciontitulo" in body(control["translated"])
     assert f"{PUBLIC}cambiosmoderaciontitulo" in body(control["moderated"])
     assert f"{PUBLIC}controltitulo" in body("/api/v2/guides/?fields=*&limit=200")
     assert f"{PUBLIC}controltitulo" in body("/feeds/es/radio.xml")  # stations' feed: real titles
-    assert control["audio"] in body("/feeds/es/podcast.xml")  # listeners' feed: discreet titles, same audio
+    assert control["audio"] in body(
+        "/feeds/es/podcast.xml"
+    )  # listeners' feed: discreet titles, same audio
     # Media were found by following links (not seeded): the control's audio, read by mutagen, and its captions.
     audio = responses.get(control["audio"])
     assert audio is not None and audio.status == 200 and audio.tags, control["audio"]
     assert f"{PUBLIC}controlcuerpo" in body(control["captions"])
     assert any(url.endswith(".webm") and r.status == 200 for url, r in responses.items())
-    assert any(url.endswith(".json") and url.startswith("/media/") and r.status == 200 for url, r in responses.items())
+    assert any(
+        url.endswith(".json") and url.startswith("/media/") and r.status == 200
+        for url, r in responses.items()
+    )
 
 
 def test_no_secret_in_the_api(result):
@@ -714,7 +841,8 @@ def test_no_hidden_page_is_found_by_searching_or_filtering_the_api(result):
 
 def test_no_secret_in_front_pages(result):
     leaks = [
-        leak for leak in result.leaks
+        leak
+        for leak in result.leaks
         if not leak.url.startswith(("/api/", "/feeds/", settings.MEDIA_URL))
     ]
     assert not leaks, report(leaks)
@@ -748,13 +876,15 @@ def test_no_file_of_a_hidden_page_is_served(result):
     )
     served = [
         f"{settings.MEDIA_URL}{name}  [{status}]  (state: {built.hidden_files[name]})"
-        for name, status in result.hidden_file_statuses.items() if status != 404
+        for name, status in result.hidden_file_statuses.items()
+        if status != 404
     ]
     # And none was reached through a link either (with any status but 404).
     served += [
-        f"{url}  [{response.status}]  (state: {built.hidden_files[url[len(settings.MEDIA_URL):]]}, linked)"
+        f"{url}  [{response.status}]  (state: {built.hidden_files[url[len(settings.MEDIA_URL) :]]}, linked)"
         for url, response in result.responses.items()
-        if url.startswith(settings.MEDIA_URL) and url[len(settings.MEDIA_URL):] in built.hidden_files
+        if url.startswith(settings.MEDIA_URL)
+        and url[len(settings.MEDIA_URL) :] in built.hidden_files
         and response.status != 404
     ]
     assert not served, "\n" + "\n".join(sorted(set(served)))
@@ -764,6 +894,7 @@ def test_no_public_surface_fails(result):
     """A server error is no leak, but it hides what the surface would have shown: the crawl must see it all."""
     failed = [
         f"{url}  [{response.status}]  {response.error}"
-        for url, response in result.responses.items() if response.status >= 500
+        for url, response in result.responses.items()
+        if response.status >= 500
     ]
     assert not failed, "\n" + "\n".join(sorted(failed))

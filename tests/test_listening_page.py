@@ -45,7 +45,9 @@ def test_save_data_gets_the_low_bandwidth_variant(client, small_guide):
     assert f'src="{lowdata.audio.url}"' in html
 
 
-def test_kaqchikel_page_without_recordings_offers_spanish_audio_labelled_spanish(client, small_guide, kaqchikel_guide):
+def test_kaqchikel_page_without_recordings_offers_spanish_audio_labelled_spanish(
+    client, small_guide, kaqchikel_guide
+):
     run_job(small_guide.pk)
     run_job(kaqchikel_guide.pk)
     listen = Rendition.objects.get(page=small_guide, variant="listen", state="live")
@@ -63,8 +65,17 @@ def test_big_controls_wait_for_javascript_and_saving_says_what_it_costs(client, 
     # Without JavaScript these stay hidden and the native players above do the work.
     assert '<div class="player" id="player" hidden' in html
     assert '<div class="keep" id="keep" hidden>' in html
-    assert len(re.findall(r'<button type="button" class="section-play" data-start="[\d.]+" hidden', html)) == 2
-    save = re.search(r'<button type="button" class="wide" id="save-offline">(.*?)</button>', html, re.DOTALL).group(1)
+    assert (
+        len(
+            re.findall(
+                r'<button type="button" class="section-play" data-start="[\d.]+" hidden', html
+            )
+        )
+        == 2
+    )
+    save = re.search(
+        r'<button type="button" class="wide" id="save-offline">(.*?)</button>', html, re.DOTALL
+    ).group(1)
     assert "Guardar para escuchar sin internet" in save
     assert f'<span class="save-size">{file_size(listen.size_bytes)}</span>' in save
 
@@ -77,7 +88,9 @@ def test_low_data_is_a_plain_link_without_javascript(client, small_guide):
     assert '<a href="?" id="lowdata-toggle" class="is-on">' in html
 
 
-def test_sentences_light_up_only_when_the_audio_reads_the_text_shown(client, small_guide, kaqchikel_guide):
+def test_sentences_light_up_only_when_the_audio_reads_the_text_shown(
+    client, small_guide, kaqchikel_guide
+):
     run_job(small_guide.pk)
     assert 'data-cues-match="sentence"' in client.get("/es/guia-corta/").content.decode()
     # The Kaqchikel page shows the Spanish text and plays the Spanish audio: same sentences.
@@ -93,13 +106,19 @@ def test_public_pages_load_nothing_from_elsewhere_and_run_no_inline_script(clien
         policy = {part.strip() for part in response["Content-Security-Policy"].split(";")}
         assert {"default-src 'self'", "script-src 'self'"} <= policy
         scripts = re.findall(r"<script([^>]*)>", html)
-        assert scripts and all(re.search(r' src="/static/js/[\w-]+\.js"', attrs) for attrs in scripts), url
+        assert scripts and all(
+            re.search(r' src="/static/js/[\w-]+\.js"', attrs) for attrs in scripts
+        ), url
         assert "<style" not in html and " style=" not in html and " on" + "click=" not in html
-        for attribute in re.findall(r'<(?:link|script|audio|track|img|source)\b[^>]*?\s(?:src|href)="([^"]*)"', html):
+        for attribute in re.findall(
+            r'<(?:link|script|audio|track|img|source)\b[^>]*?\s(?:src|href)="([^"]*)"', html
+        ):
             assert attribute.startswith(("/", "data:")), (url, attribute)
 
 
-def test_kaqchikel_recordings_that_are_missing_or_stale_are_said_plainly(admin_client, client, small_guide, kaqchikel_guide):
+def test_kaqchikel_recordings_that_are_missing_or_stale_are_said_plainly(
+    admin_client, client, small_guide, kaqchikel_guide
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 

@@ -16,7 +16,9 @@ from tests import servers
 from tests.servers import ROOT
 
 TOKEN = "t" * 40
-DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}}
+DATABASE_QUEUE = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}
+}
 
 
 def health(client, **headers):
@@ -70,7 +72,9 @@ def test_a_job_waiting_too_long_means_no_worker_and_not_ok(client, settings):
 
     result = generate_page_audio_task.enqueue(123456)
     fresh, _ = health(client)
-    DBTaskResult.objects.filter(id=result.id).update(enqueued_at=timezone.now() - timedelta(minutes=11))
+    DBTaskResult.objects.filter(id=result.id).update(
+        enqueued_at=timezone.now() - timedelta(minutes=11)
+    )
 
     stale, anonymous = health(client)
     _, detailed = health(client, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
@@ -88,11 +92,13 @@ def test_an_unreachable_cache_is_not_ok_and_is_not_a_500(client, settings):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{port}/0",
-        "OPTIONS": {"socket_connect_timeout": 1},
-    }}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
 
     response, body = health(client, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
 
@@ -134,6 +140,8 @@ def test_gunicorn_with_production_settings_serves_health_and_compressed_hashed_s
     assert re.fullmatch(r"js/listen\.[0-9a-f]{12}\.js", hashed)
     assert static_status == 200 and static_headers["Content-Encoding"] == "gzip"
     assert "immutable" in static_headers["Cache-Control"]
-    assert gzip.decompress(static_body) == (ROOT / "site" / "static" / "js" / "listen.js").read_bytes()
+    assert (
+        gzip.decompress(static_body) == (ROOT / "site" / "static" / "js" / "listen.js").read_bytes()
+    )
     # Everything else still goes to https (static files included) unless the TLS proxy says so.
     assert page_status == 301 and page_headers["Location"].startswith("https://")

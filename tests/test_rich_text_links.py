@@ -15,11 +15,24 @@ pytestmark = pytest.mark.django_db
 
 def guide(slug, publish=True, body="<p>Texto.</p>"):
     home = HomePage.objects.get(locale__language_code="es")
-    page = home.add_child(instance=GuidePage(
-        live=False, title=slug, slug=slug, place_name="Mixco", department="Guatemala", summary="Resumen.",
-        last_reviewed="2026-11-01", discreet_title="Notas",
-        sections=[{"type": "section", "value": {"heading": "Parte", "body": body, "key_point": "", "pictogram": ""}}],
-    ))
+    page = home.add_child(
+        instance=GuidePage(
+            live=False,
+            title=slug,
+            slug=slug,
+            place_name="Mixco",
+            department="Guatemala",
+            summary="Resumen.",
+            last_reviewed="2026-11-01",
+            discreet_title="Notas",
+            sections=[
+                {
+                    "type": "section",
+                    "value": {"heading": "Parte", "body": body, "key_point": "", "pictogram": ""},
+                }
+            ],
+        )
+    )
     if publish:
         page.save_revision().publish()
     return GuidePage.objects.get(pk=page.pk)
@@ -34,13 +47,21 @@ def targets():
     """One page per way of not being public, and one public page."""
     draft = guide("enlace-borrador", publish=False)
     private = guide("enlace-privado")
-    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    PageViewRestriction.objects.create(
+        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
     expired = guide("enlace-caducado")
     GuidePage.objects.filter(pk=expired.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
     unpublished = guide("enlace-despublicado")
     unpublished.unpublish()
     public = guide("enlace-publico")
-    return {"draft": draft, "private": private, "expired": expired, "unpublished": unpublished, "public": public}
+    return {
+        "draft": draft,
+        "private": private,
+        "expired": expired,
+        "unpublished": unpublished,
+        "public": public,
+    }
 
 
 HIDDEN = ("enlace-borrador", "enlace-privado", "enlace-caducado", "enlace-despublicado")
@@ -73,7 +94,9 @@ def test_a_link_is_not_localized_to_a_translation_that_falls_back_to_a_private_s
     private = guide("enlace-privado-cak")
     with django_capture():
         submit_translation(private, "cak")
-    assert GuidePage.objects.get(translation_key=private.translation_key, locale__language_code="cak").live
+    assert GuidePage.objects.get(
+        translation_key=private.translation_key, locale__language_code="cak"
+    ).live
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
     with translation.override("cak"):
         html = expand_db_html(f"<p>{link(private)}</p>")

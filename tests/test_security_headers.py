@@ -64,7 +64,10 @@ def test_the_csp_forbids_framing_and_inline_script():
 
     policy = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     assert policy["frame-ancestors"] == ["'none'"]
-    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert (
+        "'unsafe-inline'" not in policy["script-src"]
+        and "'unsafe-eval'" not in policy["script-src"]
+    )
 
 
 @pytest.mark.parametrize("url, status", PUBLIC_PAGES)
@@ -72,9 +75,20 @@ def test_pages_allow_only_sharing_and_copying_the_link_among_browser_features(cl
     response = client.get(url)
     policy = permissions(response["Permissions-Policy"])
     assert policy["web-share"] == "(self)" and policy["clipboard-write"] == "(self)"
-    for feature in ("camera", "microphone", "geolocation", "autoplay", "payment", "clipboard-read", "usb"):
+    for feature in (
+        "camera",
+        "microphone",
+        "geolocation",
+        "autoplay",
+        "payment",
+        "clipboard-read",
+        "usb",
+    ):
         assert policy[feature] == "()", feature
-    assert {feature for feature, allowed in policy.items() if allowed != "()"} == {"web-share", "clipboard-write"}
+    assert {feature for feature, allowed in policy.items() if allowed != "()"} == {
+        "web-share",
+        "clipboard-write",
+    }
 
 
 @pytest.mark.parametrize("url, status", PUBLIC_PAGES)
@@ -127,7 +141,15 @@ def test_admin_sign_in_page_loads_with_x_frame_options_and_no_csp(client, editor
     assert dashboard.status_code == 200 and not dashboard.has_header("ETag")
 
 
-@pytest.mark.parametrize("url", ["/api/schema/", "/api/v2/guides/?locale=es", "/api/no-such-endpoint/", "/feeds/es/podcast.xml"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/schema/",
+        "/api/v2/guides/?locale=es",
+        "/api/no-such-endpoint/",
+        "/feeds/es/podcast.xml",
+    ],
+)
 def test_api_and_feeds_are_data_whose_policy_allows_nothing(client, url):
     response = client.get(url)
     assert directives(response["Content-Security-Policy"]) == DATA_POLICY

@@ -13,10 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_python(*args, **env):
     """Run Python from the project root with ``env`` instead of any DJANGO_* variable of ours
     (a variable given as None is removed)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALTAVOZ_ADMIN_2FA"))}
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALTAVOZ_ADMIN_2FA"))
+    }
     environment.update(env)
     environment = {k: v for k, v in environment.items() if v is not None}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
 
 
 def import_production_settings(**env):
@@ -49,8 +53,12 @@ def test_production_starts_with_a_real_secret_key():
 def test_production_passes_the_deployment_checks():
     """HTTPS redirect, HSTS, secure cookies...: `check --deploy` warns only of per-domain choices."""
     result = run_python(
-        "manage.py", "check", "--deploy", DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="altavoz.example",
+        "manage.py",
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="altavoz.example",
     )
     assert result.returncode == 0, result.stderr
     warnings = set(re.findall(r"\((\w+\.\w\d+)\)", result.stdout + result.stderr))
@@ -61,7 +69,9 @@ def test_production_passes_the_deployment_checks():
 def test_database_url_selects_the_database(tmp_path):
     db = tmp_path / "other.sqlite3"
     result = run_python(
-        "-c", "import config.settings.base as s; print(s.DATABASES['default']['NAME'])", DATABASE_URL=f"sqlite:///{db}"
+        "-c",
+        "import config.settings.base as s; print(s.DATABASES['default']['NAME'])",
+        DATABASE_URL=f"sqlite:///{db}",
     )
     assert result.stdout.strip() == str(db)
 
@@ -69,15 +79,23 @@ def test_database_url_selects_the_database(tmp_path):
 def test_migrate_works_on_a_fresh_clone_without_var(tmp_path):
     """The default SQLite file's folder is made: `manage.py migrate` must not say "unable to open database file"."""
     var = tmp_path / "not-yet" / "var"
-    result = run_python("manage.py", "migrate", "--noinput", "--plan",
-                        ALTAVOZ_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="config.settings.dev",
-                        DATABASE_URL=None)  # the default SQLite file, even in the PostgreSQL run
+    result = run_python(
+        "manage.py",
+        "migrate",
+        "--noinput",
+        "--plan",
+        ALTAVOZ_VAR_DIR=str(var),
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        DATABASE_URL=None,
+    )  # the default SQLite file, even in the PostgreSQL run
     assert result.returncode == 0, result.stderr
     assert var.is_dir()
 
 
 def test_a_malformed_number_stops_start_up_naming_the_variable():
-    result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_AUDIO_GRACE_SECONDS="24h")
+    result = import_production_settings(
+        DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_AUDIO_GRACE_SECONDS="24h"
+    )
     assert result.returncode != 0
     assert "ALTAVOZ_AUDIO_GRACE_SECONDS must be a whole number" in result.stderr
     result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_TASK_RESULTS_DAYS="-1")
@@ -86,7 +104,9 @@ def test_a_malformed_number_stops_start_up_naming_the_variable():
 
 def test_an_empty_number_means_its_default():
     result = run_python(
-        "-c", "import config.settings.base as s; print(s.ALTAVOZ_AUDIO_CACHE_DAYS)", ALTAVOZ_AUDIO_CACHE_DAYS=" "
+        "-c",
+        "import config.settings.base as s; print(s.ALTAVOZ_AUDIO_CACHE_DAYS)",
+        ALTAVOZ_AUDIO_CACHE_DAYS=" ",
     )
     assert result.stdout.strip() == "30", result.stderr
 
@@ -104,7 +124,15 @@ def api_rate_setting(value):
 
 def test_a_malformed_api_rate_stops_start_up_naming_the_variable():
     """A typo would otherwise make every API request a 500."""
-    for typo in ("600 per minute", "600/fortnight", "six/minute", "600/", "/minute", "0/minute", "600/minute/2"):
+    for typo in (
+        "600 per minute",
+        "600/fortnight",
+        "six/minute",
+        "600/",
+        "/minute",
+        "0/minute",
+        "600/minute/2",
+    ):
         result = import_production_settings(DJANGO_SECRET_KEY="x" * 50, ALTAVOZ_API_ANON_RATE=typo)
         assert result.returncode != 0, typo
         assert "ALTAVOZ_API_ANON_RATE must be" in result.stderr, (typo, result.stderr)
@@ -112,8 +140,14 @@ def test_a_malformed_api_rate_stops_start_up_naming_the_variable():
 
 
 def test_api_rates_are_read_per_second_minute_hour_or_day():
-    expected = {"30/second": (30, 1), "600/minute": (600, 60), " 600 / min ": (600, 60), "5000/hour": (5000, 3600),
-                "100000/d": (100000, 86400), "1000000000/minute": (1000000000, 60)}
+    expected = {
+        "30/second": (30, 1),
+        "600/minute": (600, 60),
+        " 600 / min ": (600, 60),
+        "5000/hour": (5000, 3600),
+        "100000/d": (100000, 86400),
+        "1000000000/minute": (1000000000, 60),
+    }
     for value, rate in expected.items():
         result = api_rate_setting(value)
         assert result.stdout.strip() == str(rate), (value, result.stderr)

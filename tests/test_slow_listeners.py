@@ -25,8 +25,13 @@ from tests.audio.fixtures import rendition_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 if servers.NGINX is None:
-    pytestmark = [pytestmark, pytest.mark.skipif(
-        not os.environ.get("ALTAVOZ_REQUIRE_NGINX"), reason="nginx is not installed (CI installs it)")]
+    pytestmark = [
+        pytestmark,
+        pytest.mark.skipif(
+            not os.environ.get("ALTAVOZ_REQUIRE_NGINX"),
+            reason="nginx is not installed (CI installs it)",
+        ),
+    ]
 
 GUNICORN_THREADS = 2 * 2  # workers x threads, as bench_api and make serve-prod
 SLOW_PHONES = GUNICORN_THREADS + 2
@@ -40,7 +45,9 @@ def home_page(transactional_db):
     from cms.site_setup import ensure_home_page, ensure_locales
 
     ensure_locales()
-    return HomePage.objects.filter(locale__language_code="es").first() or ensure_home_page("Inicio")[0]
+    return (
+        HomePage.objects.filter(locale__language_code="es").first() or ensure_home_page("Inicio")[0]
+    )
 
 
 @pytest.fixture
@@ -65,7 +72,10 @@ def stack(tmp_path, static_root):
         ALTAVOZ_MEDIA_ACCEL_REDIRECT="/protected-media/",
         ALTAVOZ_STATIC_ROOT=str(static_root),
     )
-    with servers.gunicorn(env, tmp_path / "gunicorn.log") as app, servers.nginx(app, tmp_path / "nginx") as front:
+    with (
+        servers.gunicorn(env, tmp_path / "gunicorn.log") as app,
+        servers.nginx(app, tmp_path / "nginx") as front,
+    ):
         yield app, front
 
 
@@ -95,11 +105,15 @@ class SlowPhone(threading.Thread):
 
 
 def get(url, **headers):
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=20) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, headers=headers), timeout=20
+    ) as response:
         return response.status, response.headers, response.read()
 
 
-def test_pages_answer_while_more_phones_download_than_gunicorn_has_threads(live_audio, stack, small_guide):
+def test_pages_answer_while_more_phones_download_than_gunicorn_has_threads(
+    live_audio, stack, small_guide
+):
     name, _ = live_audio
     _, front = stack
     phones = [SlowPhone(front, f"/media/{name}") for _ in range(SLOW_PHONES)]

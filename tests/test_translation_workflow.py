@@ -21,7 +21,9 @@ def fill_po_with_marked_text(po_text):
     return po
 
 
-def test_kaqchikel_po_round_trip_through_the_admin(admin_client, client, django_capture_on_commit_callbacks):
+def test_kaqchikel_po_round_trip_through_the_admin(
+    admin_client, client, django_capture_on_commit_callbacks
+):
     guide = GuidePage.objects.get(slug="mixco", locale__language_code="es")
     translation = translation_for(guide, "cak")
     assert translation.get_progress()[1] < translation.get_progress()[0]
@@ -49,7 +51,9 @@ def test_kaqchikel_po_round_trip_through_the_admin(admin_client, client, django_
     assert f"[cak] {first_heading}" in html
 
 
-def test_changed_source_section_falls_back_to_spanish_until_translated_again(client, django_capture_on_commit_callbacks):
+def test_changed_source_section_falls_back_to_spanish_until_translated_again(
+    client, django_capture_on_commit_callbacks
+):
     guide = GuidePage.objects.get(slug="mixco", locale__language_code="es")
     translation = translation_for(guide, "cak")
     translation.import_po(fill_po_with_marked_text(str(translation.export_po())))
@@ -70,6 +74,10 @@ def test_changed_source_section_falls_back_to_spanish_until_translated_again(cli
 def test_english_po_download_is_complete_for_the_demo(admin_client):
     guide = GuidePage.objects.get(slug="patzun", locale__language_code="es")
     translation = translation_for(guide, "en")
-    po = polib.pofile(admin_client.get(f"/admin/localize/translate/{translation.id}/pofile/download/").content.decode())
+    po = polib.pofile(
+        admin_client.get(
+            f"/admin/localize/translate/{translation.id}/pofile/download/"
+        ).content.decode()
+    )
     untranslated = [e.msgid for e in po if not e.obsolete and not e.msgstr]
     assert untranslated == []

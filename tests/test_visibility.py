@@ -26,7 +26,12 @@ DRAFT_WORD = "Borradorsecreto"
 
 
 def files_of(renditions):
-    return [name for r in renditions for name in (r.audio.name, r.captions.name, r.chapters.name) if name]
+    return [
+        name
+        for r in renditions
+        for name in (r.audio.name, r.captions.name, r.chapters.name)
+        if name
+    ]
 
 
 def get_media(client, name):
@@ -48,7 +53,9 @@ def english_guide(small_guide, django_capture_on_commit_callbacks):
     translation.import_po(po)
     with django_capture_on_commit_callbacks(execute=True):  # wagtail-localize publishes on commit
         translation.save_target(publish=True)
-    return GuidePage.objects.get(translation_key=small_guide.translation_key, locale__language_code="en")
+    return GuidePage.objects.get(
+        translation_key=small_guide.translation_key, locale__language_code="en"
+    )
 
 
 def save_translation_draft(page, word):
@@ -115,12 +122,16 @@ def test_a_translation_draft_with_a_new_slug_keeps_the_public_url_until_publishe
     assert gone.status_code == 404 and "Location" not in gone
 
 
-def test_a_translation_is_hidden_when_its_fallback_source_is_private(client, kaqchikel_guide, small_guide):
+def test_a_translation_is_hidden_when_its_fallback_source_is_private(
+    client, kaqchikel_guide, small_guide
+):
     request_audio(small_guide)
     run_job(small_guide.pk)
     assert client.get("/cak/guia-corta/").status_code == 200  # falls back to the public Spanish
 
-    PageViewRestriction.objects.create(page=small_guide, restriction_type="password", password="clave")
+    PageViewRestriction.objects.create(
+        page=small_guide, restriction_type="password", password="clave"
+    )
     spanish = client.get("/es/guia-corta/")
     assert "Una guía de prueba." not in spanish.content.decode()  # Wagtail asks for the password
     kaqchikel = client.get("/cak/guia-corta/")
@@ -141,17 +152,23 @@ def test_files_of_a_hidden_page_are_404_at_once(client, small_guide, hide):
     if hide == "unpublish":
         small_guide.unpublish()
     elif hide == "password":
-        PageViewRestriction.objects.create(page=small_guide, restriction_type="password", password="clave")
+        PageViewRestriction.objects.create(
+            page=small_guide, restriction_type="password", password="clave"
+        )
     elif hide == "parent_login":
         PageViewRestriction.objects.create(page=small_guide.get_parent(), restriction_type="login")
     elif hide == "delete":
         small_guide.delete()
     elif hide == "expire":
-        GuidePage.objects.filter(pk=small_guide.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
+        GuidePage.objects.filter(pk=small_guide.pk).update(
+            expire_at=timezone.now() - timedelta(minutes=1)
+        )
 
     assert [get_media(client, name) for name in names] == [404] * len(names)
     if hide in ("unpublish", "password", "parent_login"):
-        assert not Rendition.objects.filter(page_id=small_guide.pk, state="live").exists()  # withdrawn
+        assert not Rendition.objects.filter(
+            page_id=small_guide.pk, state="live"
+        ).exists()  # withdrawn
 
 
 def test_behind_nginx_the_check_comes_first_and_nginx_sends_the_file(client, small_guide, settings):
@@ -202,19 +219,27 @@ def test_a_document_in_a_private_collection_is_not_readable(client):
     from wagtail.models import CollectionViewRestriction
 
     private = Collection.get_first_root_node().add_child(name="Interno")
-    CollectionViewRestriction.objects.create(collection=private, restriction_type="password", password="clave")
+    CollectionViewRestriction.objects.create(
+        collection=private, restriction_type="password", password="clave"
+    )
     document = Document.objects.create(
-        title="Lista interna", collection=private, file=ContentFile(b"nombres y telefonos", name="interno.txt")
+        title="Lista interna",
+        collection=private,
+        file=ContentFile(b"nombres y telefonos", name="interno.txt"),
     )
     assert get_media(client, document.file.name) == 404
     response = client.get(document.url)
-    assert b"nombres y telefonos" not in b"".join(getattr(response, "streaming_content", [response.content]))
+    assert b"nombres y telefonos" not in b"".join(
+        getattr(response, "streaming_content", [response.content])
+    )
 
 
 def test_an_expired_page_is_hidden_before_the_sweep_and_unpublished_by_it(client, small_guide):
     request_audio(small_guide)
     run_job(small_guide.pk)
-    GuidePage.objects.filter(pk=small_guide.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
+    GuidePage.objects.filter(pk=small_guide.pk).update(
+        expire_at=timezone.now() - timedelta(minutes=1)
+    )
     assert client.get("/es/guia-corta/").status_code == 404
     assert "/es/guia-corta/" not in client.get("/es/").content.decode()
 
@@ -272,7 +297,9 @@ def test_a_radio_package_is_refused_for_a_private_guide(small_guide):
         plan_source(GuidePage.objects.get(pk=small_guide.pk))
 
 
-def test_removing_a_restriction_queues_the_audio_again(small_guide, task_backend, django_capture_on_commit_callbacks):
+def test_removing_a_restriction_queues_the_audio_again(
+    small_guide, task_backend, django_capture_on_commit_callbacks
+):
     from tests.audio.fixtures import audio_tasks_for
 
     request_audio(small_guide)
@@ -308,7 +335,11 @@ def test_moving_a_guide_under_a_private_parent_withdraws_its_audio(client, small
     run_job(small_guide.pk)
     names = files_of(live(small_guide).values())
     root = Page.get_first_root_node()
-    private = root.add_child(instance=HomePage(title="Interno", slug="interno", locale=Locale.objects.get(language_code="es")))
+    private = root.add_child(
+        instance=HomePage(
+            title="Interno", slug="interno", locale=Locale.objects.get(language_code="es")
+        )
+    )
     PageViewRestriction.objects.create(page=private, restriction_type="login")
 
     small_guide.move(private, pos="last-child")

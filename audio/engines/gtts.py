@@ -269,7 +269,12 @@ class GoogleTTSEngine(SpeechEngine):
                 delay = self._backoff_delay(attempt, failure.retry_after)
                 log.warning(
                     "Google TTS %s: part %d/%d, attempt %d failed (%s); retrying in %.2f s",
-                    self.voice, position, total, attempt, failure.reason, delay,
+                    self.voice,
+                    position,
+                    total,
+                    attempt,
+                    failure.reason,
+                    delay,
                 )
                 self._sleep(delay)
 

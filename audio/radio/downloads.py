@@ -52,15 +52,23 @@ def request_package(page):
     _source, key, _existing = current_package(page)
     stalled = timezone.now() - STALLED_AFTER
     with transaction.atomic():
-        package, created = RadioPackage.objects.select_for_update().get_or_create(key=key, defaults={"page": page})
-        retry = package.state == RadioPackage.State.FAILED or (
-            package.state == RadioPackage.State.READY and not _file_exists(package)
-        ) or (
-            package.state in (RadioPackage.State.QUEUED, RadioPackage.State.BUILDING)
-            and package.requested_at < stalled
+        package, created = RadioPackage.objects.select_for_update().get_or_create(
+            key=key, defaults={"page": page}
+        )
+        retry = (
+            package.state == RadioPackage.State.FAILED
+            or (package.state == RadioPackage.State.READY and not _file_exists(package))
+            or (
+                package.state in (RadioPackage.State.QUEUED, RadioPackage.State.BUILDING)
+                and package.requested_at < stalled
+            )
         )
         if retry:
-            package.state, package.error, package.requested_at = RadioPackage.State.QUEUED, "", timezone.now()
+            package.state, package.error, package.requested_at = (
+                RadioPackage.State.QUEUED,
+                "",
+                timezone.now(),
+            )
             package.save()
     if created or retry:
         transaction.on_commit(lambda: _enqueue(package.pk))
@@ -85,9 +93,15 @@ def build_requested_package(package_id):
         with tempfile.TemporaryDirectory(prefix="altavoz-radio-") as directory:
             built = build_package(gather_clips(source), directory, options, station_ids)
             with open(built.path, "rb") as file:
-                package.file.save(f"{package_name(source)}-{package.key[:12]}.zip", File(file), save=False)
+                package.file.save(
+                    f"{package_name(source)}-{package.key[:12]}.zip", File(file), save=False
+                )
         package.size_bytes = package.file.size
-        package.state, package.error, package.finished_at = RadioPackage.State.READY, "", timezone.now()
+        package.state, package.error, package.finished_at = (
+            RadioPackage.State.READY,
+            "",
+            timezone.now(),
+        )
         package.save()
     except Exception as error:  # the admin shows why; the next request retries
         logger.exception("Radio package %s failed", package_id)

@@ -118,7 +118,8 @@ def radio_feed(locale, absolute_url, feed_url):
     with translation.override(language):
         language_name = dict(settings.LANGUAGES).get(language, language)
         title = _("%(site)s: guías en audio (%(language)s)") % {
-            "site": settings.WAGTAIL_SITE_NAME, "language": language_name,
+            "site": settings.WAGTAIL_SITE_NAME,
+            "language": language_name,
         }
         description = _(
             "Guías de reducción de daños en audio, para escuchar y para retransmitir en radios comunitarias."
@@ -129,7 +130,14 @@ def radio_feed(locale, absolute_url, feed_url):
 def podcast_feed(locale, absolute_url, feed_url):
     """The listeners' RSS document (bytes, UTF-8): discreet titles only (see module docstring)."""
     with translation.override(locale.language_code):
-        return _rss(locale, absolute_url, feed_url, settings.WAGTAIL_SITE_NAME, _("Notas en audio."), _listener_item)
+        return _rss(
+            locale,
+            absolute_url,
+            feed_url,
+            settings.WAGTAIL_SITE_NAME,
+            _("Notas en audio."),
+            _listener_item,
+        )
 
 
 def _rss(locale, absolute_url, feed_url, title, description, write_item):
@@ -143,7 +151,13 @@ def _rss(locale, absolute_url, feed_url, title, description, write_item):
     _sub(channel, "description", description)
     _sub(channel, "language", language)
     _sub(channel, "generator", site)
-    _sub(channel, f"{{{NAMESPACES['atom']}}}link", href=feed_url, rel="self", type="application/rss+xml")
+    _sub(
+        channel,
+        f"{{{NAMESPACES['atom']}}}link",
+        href=feed_url,
+        rel="self",
+        type="application/rss+xml",
+    )
     if episodes:
         _sub(channel, "lastBuildDate", _rfc822(max(e.listen.generated_at for e in episodes)))
     _sub(channel, _itunes("author"), site)
@@ -151,7 +165,11 @@ def _rss(locale, absolute_url, feed_url, title, description, write_item):
     _sub(channel, _itunes("explicit"), "false")
     _sub(channel, _itunes("type"), "episodic")
     _sub(channel, _itunes("category"), text="Health & Fitness")
-    _sub(channel, _podcast("guid"), str(uuid.uuid5(PODCAST_GUID_NAMESPACE, _without_scheme(feed_url))))
+    _sub(
+        channel,
+        _podcast("guid"),
+        str(uuid.uuid5(PODCAST_GUID_NAMESPACE, _without_scheme(feed_url))),
+    )
     for episode in episodes:
         write_item(channel, episode, absolute_url)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
@@ -163,7 +181,12 @@ def _radio_item(channel, episode, absolute_url):
     item = _item(channel, episode, absolute_url, content.title, summary)
     _transcript(item, episode, absolute_url)
     if listen.chapters:
-        _sub(item, _podcast("chapters"), url=absolute_url(listen.chapters.url), type="application/json+chapters")
+        _sub(
+            item,
+            _podcast("chapters"),
+            url=absolute_url(listen.chapters.url),
+            type="application/json+chapters",
+        )
     _alternates(item, episode, absolute_url)
 
 
@@ -193,7 +216,13 @@ def _item(channel, episode, absolute_url, title, description):
         _sub(item, "description", description)
     _sub(item, "guid", episode.guid, isPermaLink="false")
     _sub(item, "pubDate", _rfc822(listen.generated_at))
-    _sub(item, "enclosure", url=absolute_url(listen.audio.url), length=str(listen.size_bytes), type=listen.mime_type)
+    _sub(
+        item,
+        "enclosure",
+        url=absolute_url(listen.audio.url),
+        length=str(listen.size_bytes),
+        type=listen.mime_type,
+    )
     _sub(item, _itunes("title"), title)
     _sub(item, _itunes("duration"), str(round(listen.duration)))
     _sub(item, _itunes("episodeType"), "full")
@@ -210,8 +239,12 @@ def _transcript(item, episode, absolute_url):
     captions = episode.listen.captions
     if captions:
         _sub(
-            item, _podcast("transcript"), url=absolute_url(captions.url), type="text/vtt",
-            language=episode.text_language, rel="captions",
+            item,
+            _podcast("transcript"),
+            url=absolute_url(captions.url),
+            type="text/vtt",
+            language=episode.text_language,
+            rel="captions",
         )
 
 

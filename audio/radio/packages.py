@@ -96,18 +96,35 @@ class PackageOptions:
     def variant(self):
         """The ``radio`` variant at these settings; ValueError if they are out of range."""
         if self.format not in FORMATS:
-            raise ValueError(_("Formato desconocido %(format)r: use mp3 o wav.") % {"format": self.format})
+            raise ValueError(
+                _("Formato desconocido %(format)r: use mp3 o wav.") % {"format": self.format}
+            )
         variant = get_variant("radio")
         if self.format == "wav":
             # Broadcast WAV is 16-bit at 48 kHz (EBU Tech 3285); the MP3 keeps 44.1 kHz.
             variant = replace(
-                variant, codec="pcm_s16le", container="wav", extension="wav",
-                mime_type="audio/wav", bitrate=None, sample_rate=48000, cbr=False,
+                variant,
+                codec="pcm_s16le",
+                container="wav",
+                extension="wav",
+                mime_type="audio/wav",
+                bitrate=None,
+                sample_rate=48000,
+                cbr=False,
             )
-        return replace(variant, loudness_lufs=float(self.loudness_lufs), true_peak_dbtp=float(self.true_peak_dbtp))
+        return replace(
+            variant,
+            loudness_lufs=float(self.loudness_lufs),
+            true_peak_dbtp=float(self.true_peak_dbtp),
+        )
 
     def key_data(self):
-        return {"format": self.format, "lufs": self.loudness_lufs, "dbtp": self.true_peak_dbtp, "ids": self.station_ids}
+        return {
+            "format": self.format,
+            "lufs": self.loudness_lufs,
+            "dbtp": self.true_peak_dbtp,
+            "ids": self.station_ids,
+        }
 
 
 @dataclass(frozen=True)
@@ -263,13 +280,24 @@ def _package_files(source, options, variant, station_ids, name):
         "artist": settings.WAGTAIL_SITE_NAME,
         "language": ISO_639_3.get(source.language, source.language),
         "year": reviewed.year if reviewed else None,
-        "comment": _("%(url)s — revisada el %(date)s") % {"url": url, "date": reviewed.isoformat() if reviewed else "—"},
+        "comment": _("%(url)s — revisada el %(date)s")
+        % {"url": url, "date": reviewed.isoformat() if reviewed else "—"},
     }
-    chapters = [Chapter(s["id"], s["heading"], s["start"] + offset, s["end"] + offset) for s in sections]
-    jobs = [(f"programa/{PROGRAM_STEM}.{ext}", program_pcm, Metadata(title=content.title, chapters=chapters, **common))]
+    chapters = [
+        Chapter(s["id"], s["heading"], s["start"] + offset, s["end"] + offset) for s in sections
+    ]
+    jobs = [
+        (
+            f"programa/{PROGRAM_STEM}.{ext}",
+            program_pcm,
+            Metadata(title=content.title, chapters=chapters, **common),
+        )
+    ]
     for clip, stem in zip(clips, stems, strict=True):
         spot_pcm, _offset = station_ids.frame(clip.pcm())
-        jobs.append((f"cunas/{stem}.{ext}", spot_pcm, Metadata(title=clip.section.heading, **common)))
+        jobs.append(
+            (f"cunas/{stem}.{ext}", spot_pcm, Metadata(title=clip.section.heading, **common))
+        )
     mastered = master_all(jobs, variant, options.workers)
 
     audio_files = {}
@@ -289,7 +317,9 @@ def _package_files(source, options, variant, station_ids, name):
             "loudness_lufs": _rounded(mastered[path].loudness.integrated_lufs),
             "true_peak_dbtp": _rounded(mastered[path].loudness.true_peak_dbtp),
         }
-        for number, ((path, _pcm, _meta), clip) in enumerate(zip(jobs[1:], clips, strict=True), start=1)
+        for number, ((path, _pcm, _meta), clip) in enumerate(
+            zip(jobs[1:], clips, strict=True), start=1
+        )
     ]
     program_path = jobs[0][0]
     program = {
@@ -298,7 +328,13 @@ def _package_files(source, options, variant, station_ids, name):
         "loudness_lufs": _rounded(mastered[program_path].loudness.integrated_lufs),
         "true_peak_dbtp": _rounded(mastered[program_path].loudness.true_peak_dbtp),
         "chapters": [
-            {"section_id": c.id, "title": c.title, "start": round(c.start, 3), "end": round(c.end, 3)} for c in chapters
+            {
+                "section_id": c.id,
+                "title": c.title,
+                "start": round(c.start, 3),
+                "end": round(c.end, 3),
+            }
+            for c in chapters
         ],
     }
     languages = dict(settings.LANGUAGES)
@@ -364,13 +400,18 @@ def _package_files(source, options, variant, station_ids, name):
             "station_ids": bool(station_ids.names),
         },
         "program": program,
-        "spots": [{k: v for k, v in spot.items() if k not in ("sentences", "duration_label")} for spot in spots],
+        "spots": [
+            {k: v for k, v in spot.items() if k not in ("sentences", "duration_label")}
+            for spot in spots
+        ],
         "files": [
             {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
             for path, data in sorted(files.items())
         ],
     }
-    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode(
+        "utf-8"
+    )
     files["SHA256SUMS"] = "".join(
         f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(files.items())
     ).encode("ascii")
@@ -390,7 +431,10 @@ def master_all(jobs, variant, workers=None):
     longest_first = sorted(jobs, key=lambda job: -len(job[1]))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {path: pool.submit(master, pcm, variant, metadata) for path, pcm, metadata in longest_first}
+        futures = {
+            path: pool.submit(master, pcm, variant, metadata)
+            for path, pcm, metadata in longest_first
+        }
         return {path: futures[path].result() for path, _pcm, _meta in jobs}
 
 
@@ -418,13 +462,19 @@ def _finish_tags(data, variant, metadata, track):
 def _text_frames(metadata, track):
     utf8 = 3
     frames = [TIT2(encoding=utf8, text=[metadata.title])]
-    for frame_class, value in ((TALB, metadata.album), (TPE1, metadata.artist), (TLAN, metadata.language)):
+    for frame_class, value in (
+        (TALB, metadata.album),
+        (TPE1, metadata.artist),
+        (TLAN, metadata.language),
+    ):
         if value:
             frames.append(frame_class(encoding=utf8, text=[value]))
     if metadata.year:
         frames.append(TDRC(encoding=utf8, text=[str(metadata.year)]))
     if metadata.comment:
-        frames.append(COMM(encoding=utf8, lang=metadata.language or "und", desc="", text=[metadata.comment]))
+        frames.append(
+            COMM(encoding=utf8, lang=metadata.language or "und", desc="", text=[metadata.comment])
+        )
     if track:
         frames.append(TRCK(encoding=utf8, text=[f"{track[0]}/{track[1]}"]))
     return frames
@@ -469,7 +519,9 @@ def write_zip_atomically(final_path, root, files, date_time):
     same date so identical contents give identical bytes.
     """
     final_path = Path(final_path)
-    descriptor, temporary = tempfile.mkstemp(dir=final_path.parent, prefix=f".{final_path.stem}-", suffix=".part")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=final_path.parent, prefix=f".{final_path.stem}-", suffix=".part"
+    )
     try:
         with os.fdopen(descriptor, "wb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
@@ -504,7 +556,17 @@ def _zip_date(source):
     if published is None:
         return _FIXED_ZIP_DATE
     local = timezone.localtime(published)
-    return max(_FIXED_ZIP_DATE, (local.year, local.month, local.day, local.hour, local.minute, local.second - local.second % 2))
+    return max(
+        _FIXED_ZIP_DATE,
+        (
+            local.year,
+            local.month,
+            local.day,
+            local.hour,
+            local.minute,
+            local.second - local.second % 2,
+        ),
+    )
 
 
 def _format_label(variant):

@@ -79,7 +79,9 @@ class RadioSource:
             "text_language": self.text_language,
             "sections": [[s.id, s.heading, list(s.sentences)] for s in self.sections],
         }
-        return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(
+            json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        ).hexdigest()
 
 
 def plan_source(page):
@@ -93,7 +95,8 @@ def plan_source(page):
     version = visibility.shown_version(page)
     if version is None:
         raise PackageError(
-            _("%(guide)s: la guía no es pública (no publicada, privada o caducada).") % {"guide": label}
+            _("%(guide)s: la guía no es pública (no publicada, privada o caducada).")
+            % {"guide": label}
         )
     language = page.locale.language_code
     sections = speech_sections(version.object)
@@ -153,7 +156,12 @@ def gather_clips(source):
         except EngineError as error:
             raise PackageError(
                 _("%(guide)s: la voz %(engine)s no pudo leer «%(heading)s»: %(error)s")
-                % {"guide": source.label, "engine": source.engine, "heading": section.heading, "error": error}
+                % {
+                    "guide": source.label,
+                    "engine": source.engine,
+                    "heading": section.heading,
+                    "error": error,
+                }
             ) from error
     source.clips = clips
     return source
@@ -174,7 +182,9 @@ def _check_recordings(page, sections, label):
         % {"guide": label}
     ]
     if missing:
-        lines.append(_("Secciones sin grabación:") + "".join(f"\n  - {heading}" for heading in missing))
+        lines.append(
+            _("Secciones sin grabación:") + "".join(f"\n  - {heading}" for heading in missing)
+        )
     if stale:
         lines.append(
             _("Grabaciones desactualizadas (el texto en español cambió):")

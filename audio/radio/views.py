@@ -71,7 +71,10 @@ def package(request, page_id):
         problem = ""
     except PackageError as error:
         built, problem = None, str(error)
-    waiting = built is not None and built.state in (RadioPackage.State.QUEUED, RadioPackage.State.BUILDING)
+    waiting = built is not None and built.state in (
+        RadioPackage.State.QUEUED,
+        RadioPackage.State.BUILDING,
+    )
     return TemplateResponse(
         request,
         "radio/admin/package.html",
@@ -80,7 +83,9 @@ def package(request, page_id):
             "package": built,
             "problem": problem,
             "waiting": waiting,
-            "radio_feed_url": request.build_absolute_uri(reverse("radio_feed", args=[page.locale.language_code])),
+            "radio_feed_url": request.build_absolute_uri(
+                reverse("radio_feed", args=[page.locale.language_code])
+            ),
             "title": _("Paquete para radio: %(title)s (%(locale)s)")
             % {"title": page.title, "locale": page.locale.language_code},
         },
@@ -94,11 +99,17 @@ def download(request, page_id):
         source, _key, built = current_package(page)
     except PackageError:
         return redirect("radio_admin:package", page.pk)
-    if built is None or built.state != RadioPackage.State.READY or not built.file.storage.exists(built.file.name):
+    if (
+        built is None
+        or built.state != RadioPackage.State.READY
+        or not built.file.storage.exists(built.file.name)
+    ):
         return redirect("radio_admin:package", page.pk)
     log(page, "altavoz.radio_package_download", user=request.user, data={"package": built.key[:12]})
     return FileResponse(
-        built.file.open("rb"), as_attachment=True, filename=f"{package_name(source)}.zip",
+        built.file.open("rb"),
+        as_attachment=True,
+        filename=f"{package_name(source)}.zip",
         content_type="application/zip",
     )
 
@@ -108,9 +119,13 @@ def stations(request):
     if not can_download_packages(request.user):
         raise PermissionDenied
     guides = visibility.published_many(
-        visibility.public_pages(GuidePage.objects.order_by("locale__language_code", "path")).select_related("locale")
+        visibility.public_pages(
+            GuidePage.objects.order_by("locale__language_code", "path")
+        ).select_related("locale")
     )
-    return TemplateResponse(request, "radio/admin/stations.html", {"guides": guides, "title": _("Paquetes para radio")})
+    return TemplateResponse(
+        request, "radio/admin/stations.html", {"guides": guides, "title": _("Paquetes para radio")}
+    )
 
 
 # Radio stations' accounts hold this and no page permission (setup_groups):

@@ -29,11 +29,16 @@ class StationsMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_stations_menu_item():
-    return StationsMenuItem(_("Paquetes para radio"), reverse("radio_admin:stations"), icon_name="download", order=800)
+    return StationsMenuItem(
+        _("Paquetes para radio"), reverse("radio_admin:stations"), icon_name="download", order=800
+    )
 
 
 def _package_button(page, user, priority):
-    if issubclass(page.specific_class or type(page), GuidePage) and page.permissions_for_user(user).can_edit():
+    if (
+        issubclass(page.specific_class or type(page), GuidePage)
+        and page.permissions_for_user(user).can_edit()
+    ):
         yield Button(
             _("Descargar paquete para radio"),
             reverse("radio_admin:package", args=[page.pk]),

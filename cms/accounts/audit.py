@@ -20,8 +20,12 @@ def upload_translation(request, translation_id):
         translation = Translation.objects.filter(pk=translation_id).first()
         target = translation and translation.get_target_instance()
         if target is not None:
-            log(target, "altavoz.translation_upload", user=request.user,
-                data={"locale": translation.target_locale.language_code})
+            log(
+                target,
+                "altavoz.translation_upload",
+                user=request.user,
+                data={"locale": translation.target_locale.language_code},
+            )
     return response
 
 

@@ -13,7 +13,11 @@ def client_address(request):
     address = request.META.get("REMOTE_ADDR", "")
     proxies = getattr(settings, "ALTAVOZ_API_TRUSTED_PROXIES", 0)
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
         if len(forwarded) >= proxies:
             address = forwarded[-proxies]
     return address

@@ -19,7 +19,14 @@ from cms.models import HomePage
 ADMIN = "wagtailadmin.access_admin"
 EDIT_PAGES = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
 TRANSLATE_PAGES = ("change_page", "publish_page")
-MEDIA = ("add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document")
+MEDIA = (
+    "add_image",
+    "change_image",
+    "choose_image",
+    "add_document",
+    "change_document",
+    "choose_document",
+)
 
 EDITORS = "Editores"
 STATIONS = "Emisoras de radio"
@@ -34,9 +41,17 @@ def group_specs():
     """{group name: (model permissions, {home page language: page permissions}, collection permissions)}."""
     specs = {
         EDITORS: (
-            [ADMIN, "wagtail_localize.submit_translation", "radio.view_radiopackage",
-             "cms.add_organization", "cms.change_organization", "cms.delete_organization",
-             "audio.add_pronunciationentry", "audio.change_pronunciationentry", "audio.delete_pronunciationentry"],
+            [
+                ADMIN,
+                "wagtail_localize.submit_translation",
+                "radio.view_radiopackage",
+                "cms.add_organization",
+                "cms.change_organization",
+                "cms.delete_organization",
+                "audio.add_pronunciationentry",
+                "audio.change_pronunciationentry",
+                "audio.delete_pronunciationentry",
+            ],
             {"es": EDIT_PAGES},
             MEDIA,
         ),
@@ -53,7 +68,11 @@ def setup_groups():
     (Editors, Moderators: every locale) are removed when nobody is in them."""
     for name in ("Editors", "Moderators"):
         Group.objects.filter(name=name, user__isnull=True).delete()
-    for name, (model_permissions, page_permissions, collection_permissions) in group_specs().items():
+    for name, (
+        model_permissions,
+        page_permissions,
+        collection_permissions,
+    ) in group_specs().items():
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.set([permission(dotted) for dotted in model_permissions])
         set_page_permissions(group, page_permissions)

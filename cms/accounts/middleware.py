@@ -12,8 +12,12 @@ from . import two_factor
 # the second factor itself, and the icons and interface strings its pages load.
 # Not the recovery codes page: new codes would be a way round the second factor.
 OPEN_VIEWS = {
-    "wagtailadmin_login", "wagtailadmin_logout", "wagtailadmin_sprite", "wagtailadmin_javascript_catalog",
-    "altavoz_accounts:enrol", "altavoz_accounts:verify",
+    "wagtailadmin_login",
+    "wagtailadmin_logout",
+    "wagtailadmin_sprite",
+    "wagtailadmin_javascript_catalog",
+    "altavoz_accounts:enrol",
+    "altavoz_accounts:verify",
 }
 OPEN_PREFIXES = ("wagtailadmin_password_reset",)
 
@@ -45,9 +49,16 @@ class AdminAccountMiddleware:
         # Every admin request restarts the SESSION_COOKIE_AGE clock: an idle session ends.
         request.session.modified = True
         name = request.resolver_match.view_name if request.resolver_match else ""
-        if not two_factor.required() or user.is_verified() or name in OPEN_VIEWS or name.startswith(OPEN_PREFIXES):
+        if (
+            not two_factor.required()
+            or user.is_verified()
+            or name in OPEN_VIEWS
+            or name.startswith(OPEN_PREFIXES)
+        ):
             return None
-        step = "altavoz_accounts:verify" if two_factor.is_enrolled(user) else "altavoz_accounts:enrol"
+        step = (
+            "altavoz_accounts:verify" if two_factor.is_enrolled(user) else "altavoz_accounts:enrol"
+        )
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
 
 

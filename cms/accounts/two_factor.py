@@ -41,7 +41,9 @@ def pending_device(request, fresh):
     if not fresh:
         device_id = request.session.get(PENDING_SESSION_KEY)
         return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
-    TOTPDevice.objects.filter(pk=request.session.get(PENDING_SESSION_KEY), user=user, confirmed=False).delete()
+    TOTPDevice.objects.filter(
+        pk=request.session.get(PENDING_SESSION_KEY), user=user, confirmed=False
+    ).delete()
     device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
     request.session[PENDING_SESSION_KEY] = device.pk
     return device
@@ -101,7 +103,12 @@ def verify(request, token):
     mark_verified(request, device)
     if isinstance(device, StaticDevice):
         # device.user, not request.user: the log registry skips a lazy user it has not unwrapped.
-        log(device.user, "altavoz.recovery_code_used", user=device.user, data={"left": device.token_set.count()})
+        log(
+            device.user,
+            "altavoz.recovery_code_used",
+            user=device.user,
+            data={"left": device.token_set.count()},
+        )
     return device
 
 

@@ -27,7 +27,9 @@ def enrol(request):
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next": safe_next(request), "title": _("Códigos de recuperación")},
             )
-        error = _("Ese código no es válido. Escriba el código de seis cifras que muestra la aplicación ahora.")
+        error = _(
+            "Ese código no es válido. Escriba el código de seis cifras que muestra la aplicación ahora."
+        )
         if device is not None:  # a wrong code: the same key again, so the app's entry still fits
             return enrol_page(request, device, error)
     return enrol_page(request, two_factor.pending_device(request, fresh=True), error)
@@ -55,21 +57,33 @@ def verify(request):
     if request.method == "POST":
         if two_factor.verify(request, request.POST.get("token", "")):
             return redirect(safe_next(request))
-        error = _("Ese código no es válido o ya se usó. Espere unos segundos y vuelva a intentarlo.")
+        error = _(
+            "Ese código no es válido o ya se usó. Espere unos segundos y vuelva a intentarlo."
+        )
     return TemplateResponse(
-        request, "accounts/verify.html", {"error": error, "next": safe_next(request), "title": _("Verificación en dos pasos")}
+        request,
+        "accounts/verify.html",
+        {"error": error, "next": safe_next(request), "title": _("Verificación en dos pasos")},
     )
 
 
 def recovery_codes(request):
     """New recovery codes (the old ones stop working), for a verified user who used or lost theirs."""
     if request.method != "POST":
-        return TemplateResponse(request, "accounts/recovery_codes.html", {"codes": None, "title": _("Códigos de recuperación")})
+        return TemplateResponse(
+            request,
+            "accounts/recovery_codes.html",
+            {"codes": None, "title": _("Códigos de recuperación")},
+        )
     codes = two_factor.new_recovery_codes(request.user)
     return TemplateResponse(
         request,
         "accounts/recovery_codes.html",
-        {"codes": codes, "next": reverse("wagtailadmin_home"), "title": _("Códigos de recuperación")},
+        {
+            "codes": codes,
+            "next": reverse("wagtailadmin_home"),
+            "title": _("Códigos de recuperación"),
+        },
     )
 
 
@@ -80,13 +94,20 @@ def reset_account(request, user_id):
     account = get_object_or_404(get_user_model(), pk=user_id)
     if request.method == "POST":
         two_factor.reset(account, by=request.user)
-        messages.success(request, _("Verificación en dos pasos restablecida: %(user)s la activará de nuevo al entrar.")
-                         % {"user": account.get_username()})
+        messages.success(
+            request,
+            _("Verificación en dos pasos restablecida: %(user)s la activará de nuevo al entrar.")
+            % {"user": account.get_username()},
+        )
         return redirect("wagtailusers_users:index")
     return TemplateResponse(
-        request, "accounts/reset.html",
-        {"account": account, "title": _("Restablecer la verificación en dos pasos de %(user)s")
-         % {"user": account.get_username()}},
+        request,
+        "accounts/reset.html",
+        {
+            "account": account,
+            "title": _("Restablecer la verificación en dos pasos de %(user)s")
+            % {"user": account.get_username()},
+        },
     )
 
 
@@ -94,11 +115,18 @@ def locked_out(request, response=None, credentials=None):
     """What django-axes answers once an account or a client is locked out (HTTP 429)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     # Rendered now: it replaces the response after the middleware that renders templates.
-    return render(request, "accounts/locked_out.html", {"minutes": minutes, "title": _("Acceso bloqueado")}, status=429)
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": minutes, "title": _("Acceso bloqueado")},
+        status=429,
+    )
 
 
 def safe_next(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("wagtailadmin_home")

@@ -115,8 +115,14 @@ def current_content_hash(page_id, language_code, sections, engine_name, voice, f
     lexicon = facts.lexicons.get(language_code, {})
     memo_key = hashlib.sha256(
         json.dumps(
-            [NORMALIZER_VERSION, engine_name, voice, language_code, sorted(lexicon.items()),
-             [list(s.sentences) for s in sections]],
+            [
+                NORMALIZER_VERSION,
+                engine_name,
+                voice,
+                language_code,
+                sorted(lexicon.items()),
+                [list(s.sentences) for s in sections],
+            ],
             ensure_ascii=False,
         ).encode()
     ).hexdigest()
@@ -125,7 +131,9 @@ def current_content_hash(page_id, language_code, sections, engine_name, voice, f
             _hash_memo.move_to_end(memo_key)
             return _hash_memo[memo_key]
     keys = [
-        clip_key(engine_name, voice, [spoken_form(text, language_code, lexicon) for text in s.sentences])
+        clip_key(
+            engine_name, voice, [spoken_form(text, language_code, lexicon) for text in s.sentences]
+        )
         for s in sections
     ]
     result = content_hash(keys)
@@ -143,7 +151,9 @@ def rendition_statuses(page_id, language_code, sections, facts):
     for rendition in facts.renditions.get(page_id, []):
         voice_key = (rendition.engine, rendition.voice)
         if voice_key not in hashes:
-            hashes[voice_key] = current_content_hash(page_id, language_code, sections, *voice_key, facts)
+            hashes[voice_key] = current_content_hash(
+                page_id, language_code, sections, *voice_key, facts
+            )
         if hashes[voice_key] == rendition.content_hash:
             statuses[rendition.pk] = "ready"
         else:
@@ -198,7 +208,12 @@ def section_offsets(renditions):
     for rendition in renditions:
         for section in rendition.sections:
             offsets[section["id"]].append(
-                {"rendition": rendition.pk, "variant": rendition.variant, "start": section["start"], "end": section["end"]}
+                {
+                    "rendition": rendition.pk,
+                    "variant": rendition.variant,
+                    "start": section["start"],
+                    "end": section["end"],
+                }
             )
     return dict(offsets)
 

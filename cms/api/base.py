@@ -86,13 +86,21 @@ def query_parameters(request: HttpRequest, declared: Iterable[OpenApiParameter])
     return params
 
 
-NOT_MODIFIED = OpenApiResponse(description="Not modified: the client's copy (If-None-Match / If-Modified-Since) is current.")
-BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="A query parameter is unknown, repeated or invalid.")
+NOT_MODIFIED = OpenApiResponse(
+    description="Not modified: the client's copy (If-None-Match / If-Modified-Since) is current."
+)
+BAD_REQUEST = OpenApiResponse(
+    ErrorSerializer, description="A query parameter is unknown, repeated or invalid."
+)
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such public guide.")
-THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests from this client; see Retry-After.")
+THROTTLED = OpenApiResponse(
+    ErrorSerializer, description="Too many requests from this client; see Retry-After."
+)
 
 
-def documented(*, operation_id, summary, response, tag, not_found=False, path_parameters=()) -> Callable:
+def documented(
+    *, operation_id, summary, response, tag, not_found=False, path_parameters=()
+) -> Callable:
     """Class decorator: the view's OpenAPI operation, from its docstring and declared parameters."""
 
     def decorate(view_class):
@@ -116,7 +124,11 @@ def parse_integer(params, name, default=None, minimum=0, maximum=None):
     value = params.get(name)
     if value is None:
         return default
-    if not INTEGER_RE.match(value) or int(value) < minimum or (maximum is not None and int(value) > maximum):
+    if (
+        not INTEGER_RE.match(value)
+        or int(value) < minimum
+        or (maximum is not None and int(value) > maximum)
+    ):
         bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
         raise InvalidParameter(f"{name} must be a whole number {bounds}.")
     return int(value)
@@ -147,7 +159,9 @@ def parse_changed_since(params):
     try:
         return parsed.astimezone(UTC)
     except OverflowError:
-        raise InvalidParameter("changed_since must be a time between the years 1 and 9999 in UTC.") from None
+        raise InvalidParameter(
+            "changed_since must be a time between the years 1 and 9999 in UTC."
+        ) from None
 
 
 def parse_locale(params):
@@ -165,11 +179,18 @@ def paginate(params):
 
 def listing_body(meta, items, removed):
     """A listing's JSON from pre-serialized item bytes."""
-    return b"".join([
-        b'{"meta":', to_json(meta),
-        b',"items":[', b",".join(items), b"]",
-        b',"removed":', to_json(removed), b"}",
-    ])
+    return b"".join(
+        [
+            b'{"meta":',
+            to_json(meta),
+            b',"items":[',
+            b",".join(items),
+            b"]",
+            b',"removed":',
+            to_json(removed),
+            b"}",
+        ]
+    )
 
 
 def listing_meta(snap, total, limit, offset, since):
@@ -182,7 +203,9 @@ def listing_meta(snap, total, limit, offset, since):
     }
 
 
-def sync_listing(request, snap, key, *, entries, removals, since, limit, offset, item, removal) -> HttpResponse:
+def sync_listing(
+    request, snap, key, *, entries, removals, since, limit, offset, item, removal
+) -> HttpResponse:
     """A listing clients keep in sync with ``changed_since``, memoized per snapshot.
 
     ``entries`` and ``removals`` are callables giving everything that matches
@@ -197,7 +220,7 @@ def sync_listing(request, snap, key, *, entries, removals, since, limit, offset,
         removed = [r for r in every_removal if since is not None and r.removed_at > since]
         body = listing_body(
             listing_meta(snap, len(changed), limit, offset, since),
-            [item(e) for e in changed[offset:offset + limit]],
+            [item(e) for e in changed[offset : offset + limit]],
             [removal(r) for r in removed],
         )
         # Something that went away changes the listing too, whenever it went.
@@ -212,12 +235,16 @@ def latest(times):
     return max(times) if times else None
 
 
-LOCALE_PARAMETER = OpenApiParameter("locale", str, enum=["es", "en", "cak"], description="Only this locale.")
+LOCALE_PARAMETER = OpenApiParameter(
+    "locale", str, enum=["es", "en", "cak"], description="Only this locale."
+)
 CHANGED_SINCE_PARAMETER = OpenApiParameter(
     "changed_since",
     OpenApiTypes.DATETIME,
     description="Only what changed after this time, plus what was removed since (in `removed`). "
     "Pass the previous response's meta.as_of.",
 )
-LIMIT_PARAMETER = OpenApiParameter("limit", int, description=f"Page size, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}).")
+LIMIT_PARAMETER = OpenApiParameter(
+    "limit", int, description=f"Page size, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT})."
+)
 OFFSET_PARAMETER = OpenApiParameter("offset", int, description="Items to skip.")

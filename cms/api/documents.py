@@ -95,20 +95,31 @@ def build_documents(now=None):
     )
     states = translation_states(translated_pages)
     shown_in_source = frozenset(
-        page.pk for page in translated_pages
+        page.pk
+        for page in translated_pages
         if (page.translation_key, page.locale_id) in states
         and not states[(page.translation_key, page.locale_id)].complete
     )
 
     # Every version (any locale, public or not) of the translated guides: the
     # source a fallback shows, and the source text recordings are checked against.
-    keys = {guide.translation_key for guide in guides if guide.locale.language_code != source_language}
-    versions = {
-        (version.translation_key, version.locale_id): version
-        for version in GuidePage.objects.filter(translation_key__in=keys).select_related("locale")
-    } if keys else {}
+    keys = {
+        guide.translation_key for guide in guides if guide.locale.language_code != source_language
+    }
+    versions = (
+        {
+            (version.translation_key, version.locale_id): version
+            for version in GuidePage.objects.filter(translation_key__in=keys).select_related(
+                "locale"
+            )
+        }
+        if keys
+        else {}
+    )
     source_locale_ids = {
-        version.locale_id for version in versions.values() if version.locale.language_code == source_language
+        version.locale_id
+        for version in versions.values()
+        if version.locale.language_code == source_language
     }
     source_locale_id = next(iter(source_locale_ids), None)
 
@@ -143,7 +154,8 @@ def build_documents(now=None):
             continue
         version, state = shown[guide.pk]
         source_page = (
-            guide if guide.locale.language_code == source_language
+            guide
+            if guide.locale.language_code == source_language
             else versions.get((guide.translation_key, source_locale_id))
         )
         documents[guide.pk] = _guide_document(guide, version, state, source_page, context)
@@ -187,17 +199,19 @@ def _guide_document(guide, version, state, source_page, context):
         value = block.value
         section_id = str(block.id)
         spoken = speech_by_id.get(section_id)
-        section_documents.append({
-            "id": section_id,
-            "heading": value["heading"],
-            "key_point": value.get("key_point") or "",
-            "pictogram": _pictogram(value.get("pictogram"), language),
-            "text": spoken.text if spoken else "",
-            "sentences": list(spoken.sentences) if spoken else [],
-            "html": context.html.get((version.pk, section_id), ""),
-            "audio": offsets.get(section_id, []),
-            "recording": recordings.get(section_id) if recordings is not None else None,
-        })
+        section_documents.append(
+            {
+                "id": section_id,
+                "heading": value["heading"],
+                "key_point": value.get("key_point") or "",
+                "pictogram": _pictogram(value.get("pictogram"), language),
+                "text": spoken.text if spoken else "",
+                "sentences": list(spoken.sentences) if spoken else [],
+                "html": context.html.get((version.pk, section_id), ""),
+                "audio": offsets.get(section_id, []),
+                "recording": recordings.get(section_id) if recordings is not None else None,
+            }
+        )
 
     translation_info = None
     if state is not None:
@@ -209,7 +223,12 @@ def _guide_document(guide, version, state, source_page, context):
         }
     elif guide.locale.language_code != settings.SOURCE_LANGUAGE_CODE:
         # A translation made by hand (sync with the source switched off).
-        translation_info = {"source_language": None, "complete": True, "progress": None, "fallback_language": None}
+        translation_info = {
+            "source_language": None,
+            "complete": True,
+            "progress": None,
+            "fallback_language": None,
+        }
 
     summary = {
         "id": guide.pk,
@@ -229,27 +248,31 @@ def _guide_document(guide, version, state, source_page, context):
         "audio": audio,
     }
     full = dict(summary)
-    full.update({
-        "discreet_title": version.discreet_title,
-        "translations": [
-            {
-                "id": other.pk,
-                "locale": other.locale.language_code,
-                "detail_url": absolute(guide_detail_path(other.pk)),
-            }
-            for other in context.translations[guide.translation_key]
-            if other.pk != guide.pk
-        ],
-        "intro": {
-            "text": intro.text if intro else "",
-            "sentences": list(intro.sentences) if intro else [],
-            "audio": offsets.get(INTRO_ID, []),
-        },
-        "sections": section_documents,
-        "organizations": [
-            context.organizations[ref] for ref in _organization_refs(version) if ref in context.organizations
-        ],
-    })
+    full.update(
+        {
+            "discreet_title": version.discreet_title,
+            "translations": [
+                {
+                    "id": other.pk,
+                    "locale": other.locale.language_code,
+                    "detail_url": absolute(guide_detail_path(other.pk)),
+                }
+                for other in context.translations[guide.translation_key]
+                if other.pk != guide.pk
+            ],
+            "intro": {
+                "text": intro.text if intro else "",
+                "sentences": list(intro.sentences) if intro else [],
+                "audio": offsets.get(INTRO_ID, []),
+            },
+            "sections": section_documents,
+            "organizations": [
+                context.organizations[ref]
+                for ref in _organization_refs(version)
+                if ref in context.organizations
+            ],
+        }
+    )
     own_renditions = [r for r in audio["renditions"] if not audio["fallback"]]
     return GuideDocument(
         page_id=guide.pk,
@@ -258,7 +281,9 @@ def _guide_document(guide, version, state, source_page, context):
         slug=guide.slug,
         full=full,
         summary=summary,
-        renditions=[dict(r, guide=guide.pk, locale=guide.locale.language_code) for r in own_renditions],
+        renditions=[
+            dict(r, guide=guide.pk, locale=guide.locale.language_code) for r in own_renditions
+        ],
     )
 
 
@@ -293,7 +318,8 @@ def _guide_audio(guide, version, source_page, context):
     if not renditions:
         owner = guide
     documents = [
-        audio_api.rendition_document(r, statuses[r.pk], audio_language, absolute) for r in renditions
+        audio_api.rendition_document(r, statuses[r.pk], audio_language, absolute)
+        for r in renditions
     ]
     audio = {
         "language": audio_language,
@@ -405,11 +431,15 @@ def _section_html(pages):
         url = page_urls.get(int(attrs["id"])) if attrs.get("id", "").isdigit() else None
         return f'<a href="{escape(url)}">' if url else "<a>"
 
-    joined = BODY_SEPARATOR.join(ANCHOR_RE.sub(rewrite_page_link, source) for _key, source in bodies)
+    joined = BODY_SEPARATOR.join(
+        ANCHOR_RE.sub(rewrite_page_link, source) for _key, source in bodies
+    )
     if "linktype=" in joined:
         joined = expand_db_html(joined)
     # Expanded attributes are already escaped; only the configured base is added.
     base = escape(api_base_url())
-    joined = re.sub(r'(href|src)="(/[^"]*)"', lambda m: f'{m.group(1)}="{base}{m.group(2)}"', joined)
+    joined = re.sub(
+        r'(href|src)="(/[^"]*)"', lambda m: f'{m.group(1)}="{base}{m.group(2)}"', joined
+    )
     parts = joined.split(BODY_SEPARATOR)
     return {key: part for (key, _source), part in zip(bodies, parts)}

@@ -88,7 +88,9 @@ class NotFound(ApiError):
 
 
 def error_body(status_code, message, code=None):
-    return {"error": {"code": code or ERROR_CODES.get(status_code, "error"), "message": str(message)}}
+    return {
+        "error": {"code": code or ERROR_CODES.get(status_code, "error"), "message": str(message)}
+    }
 
 
 def error_response(status_code, message, code=None):

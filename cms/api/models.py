@@ -30,7 +30,9 @@ class SyncRecord(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="one_sync_record_per_object")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="one_sync_record_per_object")
+        ]
         indexes = [
             models.Index(fields=["kind", "changed_at"]),
             models.Index(fields=["kind", "removed_at"]),

@@ -17,7 +17,7 @@ PERIODS = {
 
 
 def parse_rate(rate):
-    """"600/minute" → (600, 60); empty → (None, None): no throttling. ValueError otherwise."""
+    """ "600/minute" → (600, 60); empty → (None, None): no throttling. ValueError otherwise."""
     if not rate or not rate.strip():
         return None, None
     match = RATE_RE.fullmatch(rate)

@@ -44,23 +44,48 @@ def _query(name, schema, description, **extra):
 
 PAGE_TYPES = ["wagtailcore.Page", "cms.HomePage", "cms.GuidePage"]
 PAGES_LISTING_PARAMETERS = [
-    _query("type", {"type": "string", "enum": PAGE_TYPES},
-           "Only pages of this type; needed to filter or select a type's own fields (cms.GuidePage)."),
-    _query("fields", {"type": "string", "maxLength": 200},
-           "Comma-separated fields to add; `*` for all, `-name` to remove, `_` to start from none."),
+    _query(
+        "type",
+        {"type": "string", "enum": PAGE_TYPES},
+        "Only pages of this type; needed to filter or select a type's own fields (cms.GuidePage).",
+    ),
+    _query(
+        "fields",
+        {"type": "string", "maxLength": 200},
+        "Comma-separated fields to add; `*` for all, `-name` to remove, `_` to start from none.",
+    ),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 20}, "Page size (at most 20)."),
     _query("offset", {"type": "integer", "minimum": 0, "maximum": 1000000}, "Items to skip."),
-    _query("order", {"type": "string", "enum": ["id", "-id", "title", "-title", "first_published_at",
-                                                 "-first_published_at", "random"]},
-           "Sort order (`random` cannot be combined with offset)."),
+    _query(
+        "order",
+        {
+            "type": "string",
+            "enum": [
+                "id",
+                "-id",
+                "title",
+                "-title",
+                "first_published_at",
+                "-first_published_at",
+                "random",
+            ],
+        },
+        "Sort order (`random` cannot be combined with offset).",
+    ),
     _query("search", {"type": "string", "maxLength": 100}, "Full-text search."),
-    _query("search_operator", {"type": "string", "enum": ["and", "or"]}, "How search terms combine."),
+    _query(
+        "search_operator", {"type": "string", "enum": ["and", "or"]}, "How search terms combine."
+    ),
     _query("locale", {"type": "string", "enum": ["es", "en", "cak"]}, "Only this locale."),
     _query("translation_of", {"type": "integer", "minimum": 1}, "Only translations of this page."),
     _query("child_of", {"type": "integer", "minimum": 1}, "Only children of this page."),
     _query("ancestor_of", {"type": "integer", "minimum": 1}, "Only ancestors of this page."),
     _query("descendant_of", {"type": "integer", "minimum": 1}, "Only descendants of this page."),
-    _query("rich_text_format", {"type": "string", "enum": ["html", "raw"]}, "How rich text is returned."),
+    _query(
+        "rich_text_format",
+        {"type": "string", "enum": ["html", "raw"]},
+        "How rich text is returned.",
+    ),
 ]
 PAGE_SCHEMA = {
     "type": "object",
@@ -109,11 +134,23 @@ PAGES_PATHS = {
             "summary": "A page (Wagtail API v2)",
             "tags": ["pages"],
             "parameters": [
-                {"in": "path", "name": "id", "required": True, "schema": {"type": "integer", "minimum": 1}},
-                _query("fields", {"type": "string", "maxLength": 200}, "Fields to add or remove (see the listing)."),
+                {
+                    "in": "path",
+                    "name": "id",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+                _query(
+                    "fields",
+                    {"type": "string", "maxLength": 200},
+                    "Fields to add or remove (see the listing).",
+                ),
             ],
             "responses": {
-                "200": {"description": "The page.", "content": {"application/json": {"schema": _ref("Page")}}},
+                "200": {
+                    "description": "The page.",
+                    "content": {"application/json": {"schema": _ref("Page")}},
+                },
                 "400": _error_response("A parameter is invalid."),
                 "404": _error_response("No such public page."),
                 "429": _error_response("Too many requests."),
@@ -128,7 +165,11 @@ PAGES_PATHS["/api/v2/pages/find/"] = {
         "description": "Redirects to the page's detail URL.",
         "tags": ["pages"],
         "parameters": [
-            _query("html_path", {"type": "string", "maxLength": 200}, "The page's path on the front, e.g. /es/mixco/."),
+            _query(
+                "html_path",
+                {"type": "string", "maxLength": 200},
+                "The page's path on the front, e.g. /es/mixco/.",
+            ),
             _query("id", {"type": "integer", "minimum": 1}, "The page's id."),
         ],
         "responses": {
@@ -181,7 +222,9 @@ def _schema_bytes():
 class SchemaView(ApiView):
     """The OpenAPI 3 document (JSON; ``?format=json``, DRF's usual spelling, is accepted)."""
 
-    parameters = (OpenApiParameter("format", str, enum=["json"], description="Only JSON is served."),)
+    parameters = (
+        OpenApiParameter("format", str, enum=["json"], description="Only JSON is served."),
+    )
 
     def get(self, request) -> HttpResponse:
         if self.params.get("format", "json") != "json":
@@ -236,28 +279,38 @@ def docs_operations(document):
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 label, _ref_name = _type_label(schema)
-                parameters.append({
-                    "name": parameter["name"],
-                    "where": parameter["in"],
-                    "type": label,
-                    "enum": schema.get("enum"),
-                    "description": parameter.get("description", ""),
-                })
+                parameters.append(
+                    {
+                        "name": parameter["name"],
+                        "where": parameter["in"],
+                        "type": label,
+                        "enum": schema.get("enum"),
+                        "description": parameter.get("description", ""),
+                    }
+                )
             responses = []
             for status, response in operation.get("responses", {}).items():
                 schema = response.get("content", {}).get("application/json", {}).get("schema", {})
                 label, ref = _type_label(schema) if schema else ("", None)
-                responses.append({"status": status, "description": response.get("description", ""),
-                                  "type": label, "ref": ref})
-            operations.append({
-                "id": operation.get("operationId", ""),
-                "method": method.upper(),
-                "path": url,
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "parameters": parameters,
-                "responses": responses,
-            })
+                responses.append(
+                    {
+                        "status": status,
+                        "description": response.get("description", ""),
+                        "type": label,
+                        "ref": ref,
+                    }
+                )
+            operations.append(
+                {
+                    "id": operation.get("operationId", ""),
+                    "method": method.upper(),
+                    "path": url,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": parameters,
+                    "responses": responses,
+                }
+            )
     return operations
 
 
@@ -269,15 +322,23 @@ def docs_schemas(document):
         fields = []
         for field_name, field_schema in schema.get("properties", {}).items():
             label, ref = _type_label(field_schema)
-            fields.append({
-                "name": field_name,
-                "type": label,
-                "ref": ref,
-                "required": field_name in required,
-                "nullable": field_schema.get("nullable", False),
-                "enum": field_schema.get("enum"),
-                "description": field_schema.get("description", ""),
-            })
-        schemas.append({"name": name, "description": schema.get("description", ""), "enum": schema.get("enum"),
-                        "fields": fields})
+            fields.append(
+                {
+                    "name": field_name,
+                    "type": label,
+                    "ref": ref,
+                    "required": field_name in required,
+                    "nullable": field_schema.get("nullable", False),
+                    "enum": field_schema.get("enum"),
+                    "description": field_schema.get("description", ""),
+                }
+            )
+        schemas.append(
+            {
+                "name": name,
+                "description": schema.get("description", ""),
+                "enum": schema.get("enum"),
+                "fields": fields,
+            }
+        )
     return schemas

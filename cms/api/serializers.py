@@ -34,11 +34,15 @@ class ProgressSerializer(serializers.Serializer):
 
 
 class TranslationStateSerializer(serializers.Serializer):
-    source_language = serializers.CharField(allow_null=True, help_text="Language the guide is translated from.")
+    source_language = serializers.CharField(
+        allow_null=True, help_text="Language the guide is translated from."
+    )
     complete = serializers.BooleanField(
         help_text="False while any string is untranslated (or translated but not yet published)."
     )
-    progress = ProgressSerializer(allow_null=True, help_text="Null for a translation maintained by hand.")
+    progress = ProgressSerializer(
+        allow_null=True, help_text="Null for a translation maintained by hand."
+    )
     fallback_language = serializers.CharField(
         allow_null=True,
         help_text="When the translation is incomplete, the language of the text actually returned "
@@ -56,7 +60,9 @@ class OffsetSerializer(serializers.Serializer):
 class PictogramSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField(help_text="Accessible name, in the guide's language.")
-    svg_path = serializers.CharField(help_text="SVG path data on a 24×24 grid, drawn with currentColor.")
+    svg_path = serializers.CharField(
+        help_text="SVG path data on a 24×24 grid, drawn with currentColor."
+    )
 
 
 class SectionSerializer(serializers.Serializer):
@@ -64,9 +70,15 @@ class SectionSerializer(serializers.Serializer):
     heading = serializers.CharField()
     key_point = serializers.CharField(allow_blank=True)
     pictogram = PictogramSerializer(allow_null=True)
-    text = serializers.CharField(allow_blank=True, help_text="Plain text as read aloud (heading, key point, body).")
-    sentences = serializers.ListField(child=serializers.CharField(), help_text="The text, one caption cue each.")
-    html = serializers.CharField(allow_blank=True, help_text="Body as HTML (p, ul, ol, li, b, i, a, br).")
+    text = serializers.CharField(
+        allow_blank=True, help_text="Plain text as read aloud (heading, key point, body)."
+    )
+    sentences = serializers.ListField(
+        child=serializers.CharField(), help_text="The text, one caption cue each."
+    )
+    html = serializers.CharField(
+        allow_blank=True, help_text="Body as HTML (p, ul, ol, li, b, i, a, br)."
+    )
     audio = OffsetSerializer(many=True, help_text="Where the section is in each audio rendition.")
     recording = serializers.ChoiceField(
         choices=RECORDING_STATES,
@@ -93,16 +105,22 @@ class OrganizationSerializer(serializers.Serializer):
     phone = serializers.CharField(allow_blank=True, help_text="Empty until verified.")
     email = serializers.CharField(allow_blank=True)
     website = serializers.CharField(allow_blank=True)
-    verified_on = serializers.DateField(allow_null=True, help_text="When someone last checked the contact details.")
+    verified_on = serializers.DateField(
+        allow_null=True, help_text="When someone last checked the contact details."
+    )
 
 
 class RenditionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    variant = serializers.CharField(help_text="listen: MP3 32 kbps mono; lowdata: Opus 16 kbps (by default).")
+    variant = serializers.CharField(
+        help_text="listen: MP3 32 kbps mono; lowdata: Opus 16 kbps (by default)."
+    )
     language = serializers.CharField(help_text="Language spoken.")
     url = serializers.URLField()
     mime_type = serializers.CharField()
-    bitrate = serializers.IntegerField(allow_null=True, help_text="Bits per second; null for lossless.")
+    bitrate = serializers.IntegerField(
+        allow_null=True, help_text="Bits per second; null for lossless."
+    )
     duration = serializers.FloatField(help_text="Seconds.")
     bytes = serializers.IntegerField(help_text="File size.")
     sha256 = serializers.CharField(help_text="Hex SHA-256 of the file: verify downloads with it.")
@@ -115,8 +133,12 @@ class RenditionSerializer(serializers.Serializer):
         "stale: the text changed and nothing is being made.",
     )
     chapters_url = serializers.URLField(allow_null=True, help_text="Podcasting 2.0 JSON chapters.")
-    captions_url = serializers.URLField(allow_null=True, help_text="WebVTT captions, one cue per sentence.")
-    loudness_lufs = serializers.FloatField(allow_null=True, help_text="Integrated loudness as measured.")
+    captions_url = serializers.URLField(
+        allow_null=True, help_text="WebVTT captions, one cue per sentence."
+    )
+    loudness_lufs = serializers.FloatField(
+        allow_null=True, help_text="Integrated loudness as measured."
+    )
     true_peak_dbtp = serializers.FloatField(allow_null=True)
 
 
@@ -128,7 +150,9 @@ class RecordingsSummarySerializer(serializers.Serializer):
 
 
 class GuideAudioSerializer(serializers.Serializer):
-    language = serializers.CharField(help_text="Language spoken; differs from the guide's when fallback is true.")
+    language = serializers.CharField(
+        help_text="Language spoken; differs from the guide's when fallback is true."
+    )
     fallback = serializers.BooleanField(
         help_text="True when the guide has no audio of its own and this is its source-language audio."
     )
@@ -167,11 +191,17 @@ class GuideSerializer(serializers.Serializer):
     first_published_at = UTCDateTimeField(allow_null=True)
     last_published_at = UTCDateTimeField(allow_null=True)
     changed_at = UTCDateTimeField(help_text="When this document last changed (for sync).")
-    translation = TranslationStateSerializer(allow_null=True, help_text="Null for source-language guides.")
+    translation = TranslationStateSerializer(
+        allow_null=True, help_text="Null for source-language guides."
+    )
     audio = GuideAudioSerializer()
     # Detail only (and listings with fields=*).
-    discreet_title = serializers.CharField(required=False, help_text="Neutral title for tabs and shared links.")
-    translations = TranslationLinkSerializer(many=True, required=False, help_text="Other public languages.")
+    discreet_title = serializers.CharField(
+        required=False, help_text="Neutral title for tabs and shared links."
+    )
+    translations = TranslationLinkSerializer(
+        many=True, required=False, help_text="Other public languages."
+    )
     intro = IntroSerializer(required=False)
     sections = SectionSerializer(many=True, required=False)
     organizations = OrganizationSerializer(many=True, required=False)
@@ -197,10 +227,14 @@ class SyncRenditionSerializer(RenditionSerializer):
 
 
 class ListingMetaSerializer(serializers.Serializer):
-    total_count = serializers.IntegerField(help_text="Items matching the filters, before limit/offset.")
+    total_count = serializers.IntegerField(
+        help_text="Items matching the filters, before limit/offset."
+    )
     limit = serializers.IntegerField()
     offset = serializers.IntegerField()
-    as_of = UTCDateTimeField(help_text="Pass this as changed_since next time to get only what changed.")
+    as_of = UTCDateTimeField(
+        help_text="Pass this as changed_since next time to get only what changed."
+    )
     changed_since = UTCDateTimeField(allow_null=True)
 
 
@@ -237,7 +271,9 @@ class RenditionListingSerializer(serializers.Serializer):
 
 
 class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable: invalid_parameter, not_found, throttled, ...")
+    code = serializers.CharField(
+        help_text="Machine-readable: invalid_parameter, not_found, throttled, ..."
+    )
     message = serializers.CharField(help_text="Human-readable, in English.")
 
 

@@ -48,8 +48,14 @@ def connect():
     for label in _SEEN_BY_AGGREGATES:
         model = apps.get_model(label)
         post_save.connect(content_changed, sender=model, dispatch_uid=f"altavoz-api-save-{label}")
-        post_delete.connect(content_changed, sender=model, dispatch_uid=f"altavoz-api-delete-{label}")
+        post_delete.connect(
+            content_changed, sender=model, dispatch_uid=f"altavoz-api-delete-{label}"
+        )
     for label in _UNSEEN_BY_AGGREGATES:
         model = apps.get_model(label)
-        post_save.connect(content_changed_unseen, sender=model, dispatch_uid=f"altavoz-api-save-{label}")
-        post_delete.connect(content_changed_unseen, sender=model, dispatch_uid=f"altavoz-api-delete-{label}")
+        post_save.connect(
+            content_changed_unseen, sender=model, dispatch_uid=f"altavoz-api-save-{label}"
+        )
+        post_delete.connect(
+            content_changed_unseen, sender=model, dispatch_uid=f"altavoz-api-delete-{label}"
+        )

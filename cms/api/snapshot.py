@@ -94,7 +94,9 @@ class Snapshot:
     listings: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
 
     def is_current(self, token):
-        return self.token == token and (self.valid_until is None or timezone.now() < self.valid_until)
+        return self.token == token and (
+            self.valid_until is None or timezone.now() < self.valid_until
+        )
 
     def __getstate__(self):
         # Listing bodies are cheap to remake: keep them out of the shared cache.
@@ -194,12 +196,18 @@ def build_snapshot():
             as_of = timezone.now()
             changed, removed_guides = reconcile(
                 SyncRecord.Kind.GUIDE,
-                {pid: (doc.locale, pid, _digest(full)) for pid, (doc, full, _summary) in guide_payloads.items()},
+                {
+                    pid: (doc.locale, pid, _digest(full))
+                    for pid, (doc, full, _summary) in guide_payloads.items()
+                },
                 as_of,
             )
             rendition_changed, removed_renditions = reconcile(
                 SyncRecord.Kind.RENDITION,
-                {rid: (doc.locale, doc.page_id, _digest(data)) for rid, (doc, data) in rendition_payloads.items()},
+                {
+                    rid: (doc.locale, doc.page_id, _digest(data))
+                    for rid, (doc, data) in rendition_payloads.items()
+                },
                 as_of,
             )
         break
@@ -246,7 +254,9 @@ def build_snapshot():
 
 def _digest(data):
     content = {key: value for key, value in data.items() if key != "changed_at"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def _lock_sync_log():
@@ -269,7 +279,12 @@ def reconcile(kind, items, now):
         record = records.get(object_id)
         if record is None:
             record = SyncRecord(
-                kind=kind, object_id=object_id, locale=locale, guide_id=guide_id, digest=digest, changed_at=now
+                kind=kind,
+                object_id=object_id,
+                locale=locale,
+                guide_id=guide_id,
+                digest=digest,
+                changed_at=now,
             )
             records[object_id] = record
             created.append(record)
@@ -284,7 +299,9 @@ def reconcile(kind, items, now):
     if created:
         SyncRecord.objects.bulk_create(created, ignore_conflicts=True)
     if updated:
-        SyncRecord.objects.bulk_update(updated, ["locale", "guide_id", "digest", "changed_at", "removed_at"])
+        SyncRecord.objects.bulk_update(
+            updated, ["locale", "guide_id", "digest", "changed_at", "removed_at"]
+        )
     changed = {object_id: records[object_id].changed_at for object_id in items}
     removed = sorted(
         (

@@ -41,8 +41,17 @@ def _aggregates():
     from .models import ContentVersion
 
     return [
-        (Page, ["COUNT(*)", "MAX(id)", "MAX(last_published_at)", "SUM(CASE WHEN live THEN id ELSE 0 END)",
-                "MAX(expire_at)", "MAX(go_live_at)"]),
+        (
+            Page,
+            [
+                "COUNT(*)",
+                "MAX(id)",
+                "MAX(last_published_at)",
+                "SUM(CASE WHEN live THEN id ELSE 0 END)",
+                "MAX(expire_at)",
+                "MAX(go_live_at)",
+            ],
+        ),
         (PageViewRestriction, ["COUNT(*)", "MAX(id)"]),
         (Site, ["COUNT(*)", "MAX(id)", "SUM(root_page_id)"]),
         (Rendition, ["COUNT(*)", "MAX(id)", "MAX(retired_at)"]),
@@ -84,7 +93,9 @@ def read_token():
     with connection.cursor() as cursor:
         cursor.execute(_fingerprint_sql())
         row = cursor.fetchone()
-    payload = _settings_digest() + "|" + "|".join("" if value is None else str(value) for value in row)
+    payload = (
+        _settings_digest() + "|" + "|".join("" if value is None else str(value) for value in row)
+    )
     return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
 
 

@@ -30,7 +30,11 @@ def client_ident(request) -> str:
     address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.ALTAVOZ_API_TRUSTED_PROXIES
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
         if len(forwarded) >= proxies:
             address = forwarded[-proxies]
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]

@@ -53,7 +53,11 @@ def translation_states(objects):
 
     source_ids = {source_id for source_id, _locale in by_target.values()}
     target_locales = {locale_id for _key, locale_id in by_target}
-    segments = list(StringSegment.objects.filter(source_id__in=source_ids).values_list("source_id", "string_id", "context_id"))
+    segments = list(
+        StringSegment.objects.filter(source_id__in=source_ids).values_list(
+            "source_id", "string_id", "context_id"
+        )
+    )
     done = {}
     for string_id, context_id, locale_id, updated_at in StringTranslation.objects.filter(
         translation_of_id__in={string_id for _s, string_id, _c in segments},
@@ -71,7 +75,10 @@ def translation_states(objects):
             updated_at = done.get((string_id, context_id, locale_id))
             if updated_at is not None:
                 counts[(source_id, locale_id)] += 1
-                if latest.get((source_id, locale_id)) is None or updated_at > latest[(source_id, locale_id)]:
+                if (
+                    latest.get((source_id, locale_id)) is None
+                    or updated_at > latest[(source_id, locale_id)]
+                ):
                     latest[(source_id, locale_id)] = updated_at
 
     states = {}
@@ -87,7 +94,9 @@ def translation_states(objects):
             total=totals[source_id],
             translated=counts[(source_id, obj.locale_id)],
             translated_after_publish=bool(
-                isinstance(published, datetime) and last_translated is not None and last_translated > published
+                isinstance(published, datetime)
+                and last_translated is not None
+                and last_translated > published
             ),
         )
     return states

@@ -47,7 +47,9 @@ from .serializers import GuideListingSerializer, GuideSerializer, RenditionListi
 from .throttling import HashedAnonRateThrottle
 
 
-@documented(operation_id="guides_list", summary="List guides", response=GuideListingSerializer, tag="guides")
+@documented(
+    operation_id="guides_list", summary="List guides", response=GuideListingSerializer, tag="guides"
+)
 class GuideListView(ApiView):
     """Every public guide in every locale (filter with `locale`), in site-tree order.
 
@@ -59,10 +61,16 @@ class GuideListView(ApiView):
 
     parameters = (
         LOCALE_PARAMETER,
-        OpenApiParameter("translation_of", int, description="Only the translations of this guide (id), not itself."),
+        OpenApiParameter(
+            "translation_of",
+            int,
+            description="Only the translations of this guide (id), not itself.",
+        ),
         OpenApiParameter("slug", str, description="Only guides with this slug (one per locale)."),
         CHANGED_SINCE_PARAMETER,
-        OpenApiParameter("fields", str, enum=["*"], description="`*`: whole guides instead of listing fields."),
+        OpenApiParameter(
+            "fields", str, enum=["*"], description="`*`: whole guides instead of listing fields."
+        ),
         LIMIT_PARAMETER,
         OFFSET_PARAMETER,
     )
@@ -82,25 +90,44 @@ class GuideListView(ApiView):
         source = snap.guides.get(translation_of) if translation_of is not None else None
 
         def is_translation(entry):
-            return source is not None and entry.translation_key == source.translation_key and entry.id != source.id
+            return (
+                source is not None
+                and entry.translation_key == source.translation_key
+                and entry.id != source.id
+            )
 
         return sync_listing(
-            request, snap, ("guides", locale, translation_of, slug, since, bool(full), limit, offset),
+            request,
+            snap,
+            ("guides", locale, translation_of, slug, since, bool(full), limit, offset),
             entries=lambda: (
-                entry for entry in snap.guides.values()
+                entry
+                for entry in snap.guides.values()
                 if (locale is None or entry.locale == locale)
                 and (slug is None or entry.slug == slug)
                 and (translation_of is None or is_translation(entry))
             ),
-            removals=lambda: (r for r in snap.removed_guides if locale is None or r.locale == locale),
-            since=since, limit=limit, offset=offset,
+            removals=lambda: (
+                r for r in snap.removed_guides if locale is None or r.locale == locale
+            ),
+            since=since,
+            limit=limit,
+            offset=offset,
             item=lambda entry: entry.full if full else entry.summary,
-            removal=lambda r: {"id": r.id, "locale": r.locale, "removed_at": format_datetime(r.removed_at)},
+            removal=lambda r: {
+                "id": r.id,
+                "locale": r.locale,
+                "removed_at": format_datetime(r.removed_at),
+            },
         )
 
 
 @documented(
-    operation_id="guides_retrieve", summary="A guide", response=GuideSerializer, tag="guides", not_found=True
+    operation_id="guides_retrieve",
+    summary="A guide",
+    response=GuideSerializer,
+    tag="guides",
+    not_found=True,
 )
 class GuideDetailView(ApiView):
     """A whole guide: sections with plain text, HTML and their offsets in each
@@ -118,8 +145,11 @@ class GuideDetailView(ApiView):
 
 
 @documented(
-    operation_id="guides_retrieve_by_slug", summary="A guide, by locale and slug", response=GuideSerializer,
-    tag="guides", not_found=True,
+    operation_id="guides_retrieve_by_slug",
+    summary="A guide, by locale and slug",
+    response=GuideSerializer,
+    tag="guides",
+    not_found=True,
     path_parameters=[
         OpenApiParameter("locale", str, OpenApiParameter.PATH, enum=["es", "en", "cak"]),
         OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=SLUG_RE.pattern),
@@ -130,14 +160,18 @@ class GuideBySlugView(ApiView):
 
     def get(self, request, locale, slug):
         snap = snapshots.get_snapshot()
-        entry = next((e for e in snap.guides.values() if e.locale == locale and e.slug == slug), None)
+        entry = next(
+            (e for e in snap.guides.values() if e.locale == locale and e.slug == slug), None
+        )
         if entry is None:
             raise NotFound("There is no public guide with this locale and slug.")
         return conditional_json(request, entry.full, entry.full_etag, entry.changed_at)
 
 
 @documented(
-    operation_id="renditions_list", summary="List audio renditions (sync)", response=RenditionListingSerializer,
+    operation_id="renditions_list",
+    summary="List audio renditions (sync)",
+    response=RenditionListingSerializer,
     tag="audio",
 )
 class RenditionListView(ApiView):
@@ -170,20 +204,31 @@ class RenditionListView(ApiView):
         snap = snapshots.get_snapshot()
 
         return sync_listing(
-            request, snap, ("renditions", locale, guide, variant, since, limit, offset),
+            request,
+            snap,
+            ("renditions", locale, guide, variant, since, limit, offset),
             entries=lambda: (
-                entry for entry in snap.renditions.values()
+                entry
+                for entry in snap.renditions.values()
                 if (locale is None or entry.locale == locale)
                 and (guide is None or entry.guide == guide)
                 and (variant is None or entry.variant == variant)
             ),
             removals=lambda: (
-                r for r in snap.removed_renditions
+                r
+                for r in snap.removed_renditions
                 if (locale is None or r.locale == locale) and (guide is None or r.guide == guide)
             ),
-            since=since, limit=limit, offset=offset,
+            since=since,
+            limit=limit,
+            offset=offset,
             item=lambda entry: entry.body,
-            removal=lambda r: {"id": r.id, "guide": r.guide, "locale": r.locale, "removed_at": format_datetime(r.removed_at)},
+            removal=lambda r: {
+                "id": r.id,
+                "guide": r.guide,
+                "locale": r.locale,
+                "removed_at": format_datetime(r.removed_at),
+            },
         )
 
 
@@ -192,8 +237,24 @@ class RenditionListView(ApiView):
 # What the stock endpoint shows of a guide with fields=*: the model's fields as
 # Wagtail serializes them (StreamField JSON, snippet ids). Declared here rather
 # than as GuidePage.api_fields so the endpoint's whole surface is in the API code.
-STOCK_GUIDE_FIELDS = ("place_name", "department", "summary", "last_reviewed", "discreet_title", "sections", "organizations")
-STOCK_INTEGER_PARAMETERS = ("limit", "offset", "child_of", "ancestor_of", "descendant_of", "translation_of", "id")
+STOCK_GUIDE_FIELDS = (
+    "place_name",
+    "department",
+    "summary",
+    "last_reviewed",
+    "discreet_title",
+    "sections",
+    "organizations",
+)
+STOCK_INTEGER_PARAMETERS = (
+    "limit",
+    "offset",
+    "child_of",
+    "ancestor_of",
+    "descendant_of",
+    "translation_of",
+    "id",
+)
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
@@ -228,13 +289,17 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     def get_base_queryset(self):
         hidden = snapshots.get_snapshot().shown_in_source_language
         now = timezone.now()
-        queryset = super().get_base_queryset().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+        queryset = (
+            super().get_base_queryset().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+        )
         return queryset.exclude(pk__in=hidden) if hidden else queryset
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if "rich_text_format" in request.GET:  # detail views do not check known_query_parameters
-            raise BadRequestError("rich_text_format is not supported: page links would name hidden pages.")
+            raise BadRequestError(
+                "rich_text_format is not supported: page links would name hidden pages."
+            )
         for name in STOCK_INTEGER_PARAMETERS:
             value = request.GET.get(name)
             if value is not None and not INTEGER_RE.match(value):
@@ -255,6 +320,8 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         return super().handle_exception(exc)
 
     def error(self, status_code, message):
-        response = Response(error_body(status_code, str(message) or "Not found."), status=status_code)
+        response = Response(
+            error_body(status_code, str(message) or "Not found."), status=status_code
+        )
         response["Cache-Control"] = "no-store"
         return response

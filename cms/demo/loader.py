@@ -136,7 +136,9 @@ def load_guide(home, slug, organizations, report):
     guide = GuidePage.objects.child_of(home).filter(slug=slug).first()
     if guide is None:
         guide = home.add_child(
-            instance=GuidePage(slug=slug, sections=sections, organizations=organization_blocks, **values)
+            instance=GuidePage(
+                slug=slug, sections=sections, organizations=organization_blocks, **values
+            )
         )
         guide.save_revision().publish()
         report.created.append(str(guide))
@@ -167,8 +169,9 @@ def english_strings(home, organizations, guides):
 
     en_organizations = {o["key"]: o for o in read_content("organizations", "en")["organization"]}
     for data in read_content("organizations", "es")["organization"]:
-        yield organizations[data["key"]], _pairs(
-            data, en_organizations[data["key"]], ORGANIZATION_TEXT_FIELDS
+        yield (
+            organizations[data["key"]],
+            _pairs(data, en_organizations[data["key"]], ORGANIZATION_TEXT_FIELDS),
         )
 
     for guide in guides:
@@ -179,7 +182,9 @@ def english_strings(home, organizations, guides):
         for section in es["sections"]:
             translated = en_sections[section["id"]]
             strings.update(_pairs(section, translated, ["heading", "key_point"]))
-            strings.update(rich_text_string_pairs(section["body"].strip(), translated["body"].strip()))
+            strings.update(
+                rich_text_string_pairs(section["body"].strip(), translated["body"].strip())
+            )
         yield guide, strings
 
 

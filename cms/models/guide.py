@@ -39,9 +39,7 @@ class GuidePage(PublishedContentMixin, Page):
     )
 
     content_panels = Page.content_panels + [
-        MultiFieldPanel(
-            [FieldPanel("place_name"), FieldPanel("department")], heading=_("Lugar")
-        ),
+        MultiFieldPanel([FieldPanel("place_name"), FieldPanel("department")], heading=_("Lugar")),
         FieldPanel("summary"),
         FieldPanel("last_reviewed"),
         FieldPanel("sections"),

@@ -14,7 +14,9 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 def validate_phone(value):
     if not PHONE_RE.match(value):
         raise ValidationError(
-            _("Escriba solo números, espacios, guiones y un + inicial (por ejemplo 1572 o +502 2222 3333).")
+            _(
+                "Escriba solo números, espacios, guiones y un + inicial (por ejemplo 1572 o +502 2222 3333)."
+            )
         )
 
 

@@ -41,8 +41,17 @@ class PublishedContentMixin:
         """
         update_fields = kwargs.get("update_fields")
         live_slug = None
-        if self.pk and self.live and self.live_revision_id and (update_fields is None or "slug" in update_fields):
-            live_slug = Revision.objects.filter(pk=self.live_revision_id).values_list("content__slug", flat=True).first()
+        if (
+            self.pk
+            and self.live
+            and self.live_revision_id
+            and (update_fields is None or "slug" in update_fields)
+        ):
+            live_slug = (
+                Revision.objects.filter(pk=self.live_revision_id)
+                .values_list("content__slug", flat=True)
+                .first()
+            )
         if not live_slug or live_slug == self.slug:
             return super().save(*args, **kwargs)
         draft_slug, self.slug = self.slug, live_slug

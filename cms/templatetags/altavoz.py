@@ -40,7 +40,9 @@ def language_switcher(page=None):
     if isinstance(page, Page):
         from cms import visibility
 
-        for version in visibility.public_versions(page.get_translations(inclusive=True).select_related("locale")):
+        for version in visibility.public_versions(
+            page.get_translations(inclusive=True).select_related("locale")
+        ):
             translations[version.requested.locale.language_code] = version.requested
     links = []
     for code, _name in settings.LANGUAGES:

@@ -34,7 +34,9 @@ def env_int(name, default, minimum=0):
     if number is None or number < minimum:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of at least {minimum}, not {value!r}."
+        )
     return number
 
 
@@ -339,8 +341,12 @@ ALTAVOZ_ENGINE_OPTIONS = {
 ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = env_int("ALTAVOZ_VOICE_RETRY_AFTER_SECONDS", 600)
 # Retired audio files stay downloadable this long after a newer rendition goes live.
 ALTAVOZ_AUDIO_GRACE_SECONDS = env_int("ALTAVOZ_AUDIO_GRACE_SECONDS", 24 * 3600)
-ALTAVOZ_AUDIO_CACHE_DAYS = env_int("ALTAVOZ_AUDIO_CACHE_DAYS", 30)  # cached clips/segments nothing used for this long are evicted
-ALTAVOZ_TASK_RESULTS_DAYS = env_int("ALTAVOZ_TASK_RESULTS_DAYS", 14)  # finished task records kept this long
+ALTAVOZ_AUDIO_CACHE_DAYS = env_int(
+    "ALTAVOZ_AUDIO_CACHE_DAYS", 30
+)  # cached clips/segments nothing used for this long are evicted
+ALTAVOZ_TASK_RESULTS_DAYS = env_int(
+    "ALTAVOZ_TASK_RESULTS_DAYS", 14
+)  # finished task records kept this long
 # A running job whose worker has not reported for this long is taken over.
 ALTAVOZ_AUDIO_STALL_SECONDS = env_int("ALTAVOZ_AUDIO_STALL_SECONDS", 300)
 ALTAVOZ_AUDIO_QUEUE = "audio"
@@ -351,7 +357,10 @@ ALTAVOZ_RECORDING_MAX_SECONDS = env_int("ALTAVOZ_RECORDING_MAX_SECONDS", 600)
 # The public API's own app (documents, sync log) and the schema generator.
 INSTALLED_APPS += ["cms.api", "drf_spectacular", "corsheaders"]
 # CORS (django-cors-headers, cms/api/cors.py) before anything that can answer a request.
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"), "cms.api.cors.ApiCorsMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "cms.api.cors.ApiCorsMiddleware",
+)
 CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["Accept", "If-None-Match", "If-Modified-Since", "Cache-Control"]
@@ -363,12 +372,22 @@ CORS_ALLOW_CREDENTIALS = False
 # (e.g. redis://127.0.0.1:6379/1) to share API documents and throttling
 # counts between server processes.
 if os.environ.get("ALTAVOZ_CACHE_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["ALTAVOZ_CACHE_URL"], "KEY_PREFIX": "altavoz"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["ALTAVOZ_CACHE_URL"],
+            "KEY_PREFIX": "altavoz",
+        }
+    }
 else:
     # Room for per-client throttle counters beside the API's documents.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "altavoz",
-                          "OPTIONS": {"MAX_ENTRIES": 10000}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "altavoz",
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
 
 REST_FRAMEWORK = {
     # Only our views are described; Wagtail's pages endpoint is written by hand (cms/api/schema.py).
@@ -384,7 +403,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["cms.api.schema.keep_own_endpoints"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "cms.api.schema.add_pages_endpoint"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cms.api.schema.add_pages_endpoint",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RenditionStatusEnum": "cms.api.serializers.AUDIO_STATUSES",
         "GuideAudioStatusEnum": "cms.api.serializers.GUIDE_AUDIO_STATUSES",
@@ -421,8 +443,10 @@ INSTALLED_APPS += [
     "django_otp.plugins.otp_static",
     "axes",
 ]
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
 MIDDLEWARE += [
     # Unverified admin sessions go to the second factor; admin activity keeps a session alive.
     "cms.accounts.middleware.AdminAccountMiddleware",
@@ -430,7 +454,10 @@ MIDDLEWARE += [
     "axes.middleware.AxesMiddleware",
 ]
 # Axes first: it refuses a locked-out account or client before the password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 OTP_TOTP_ISSUER = "Altavoz"
 
 # Lockout (django-axes): after this many failed sign-ins for one account, or from

@@ -9,13 +9,13 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured(
-        "Set DJANGO_SECRET_KEY to a random value of at least 32 characters."
-    )
+    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a random value of at least 32 characters.")
 
 # One guessed or reused password must not open the drafts and the recordings.
 if not ALTAVOZ_ADMIN_2FA:
-    raise ImproperlyConfigured("ALTAVOZ_ADMIN_2FA must be on in production (two-factor sign-in for the admin).")
+    raise ImproperlyConfigured(
+        "ALTAVOZ_ADMIN_2FA must be on in production (two-factor sign-in for the admin)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

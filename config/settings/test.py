@@ -14,7 +14,12 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 # Publishing queues audio jobs; tests run the ones they are about explicitly
 # (audio.jobs.run_job) instead of generating audio for every page they touch.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "audio"]}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.dummy.DummyBackend",
+        "QUEUES": ["default", "audio"],
+    }
+}
 # No network in tests: Google is exercised with a faked HTTP reply in the
 # tests that are about it.
 ALTAVOZ_VOICES = {"es": ["espeak"], "en": ["espeak"], "cak": ["recorded"]}
@@ -26,4 +31,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"altavoz-test-{os.getpid()}.sqlite3")
     }
     # A throwaway database: durability is not worth an fsync per commit.
-    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;"  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["init_command"] = (
+        "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;"  # noqa: F405
+    )

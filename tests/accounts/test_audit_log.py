@@ -18,8 +18,10 @@ def logged(page, action, user):
 
 
 def actions_of(user):
-    return sorted(set(PageLogEntry.objects.filter(user=user).values_list("action", flat=True)) |
-                  set(ModelLogEntry.objects.filter(user=user).values_list("action", flat=True)))
+    return sorted(
+        set(PageLogEntry.objects.filter(user=user).values_list("action", flat=True))
+        | set(ModelLogEntry.objects.filter(user=user).values_list("action", flat=True))
+    )
 
 
 def test_publish_and_unpublish_are_logged_with_the_account(account_in):
@@ -49,8 +51,10 @@ def test_translations_are_logged_with_the_account(account_in, groups):
     translator = account_in("Traductores (cak)")
     translation = translation_for(spanish, "cak")
     po = translator.get(f"/admin/localize/translate/{translation.id}/pofile/download/").content
-    upload = translator.post(f"/admin/localize/translate/{translation.id}/pofile/upload/",
-                             {"file": SimpleUploadedFile("cak.po", po, "text/x-gettext-translation")})
+    upload = translator.post(
+        f"/admin/localize/translate/{translation.id}/pofile/upload/",
+        {"file": SimpleUploadedFile("cak.po", po, "text/x-gettext-translation")},
+    )
     assert upload.status_code == 302
     assert logged(created, "altavoz.translation_upload", translator.user)
 
@@ -58,10 +62,20 @@ def test_translations_are_logged_with_the_account(account_in, groups):
 def test_lexicon_changes_are_logged_with_the_account(account_in):
     editor = account_in("Editores")
     url = reverse("wagtailsnippets_audio_pronunciationentry:add")
-    response = editor.post(url, {"locale": Locale.objects.get(language_code="es").pk, "written": "PDH", "spoken": "pe de ache", "note": ""})
+    response = editor.post(
+        url,
+        {
+            "locale": Locale.objects.get(language_code="es").pk,
+            "written": "PDH",
+            "spoken": "pe de ache",
+            "note": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = PronunciationEntry.objects.get(written="PDH")
-    assert ModelLogEntry.objects.filter(action="wagtail.create", object_id=str(entry.pk), user=editor.user).exists()
+    assert ModelLogEntry.objects.filter(
+        action="wagtail.create", object_id=str(entry.pk), user=editor.user
+    ).exists()
 
 
 def test_recording_uploads_are_logged_with_the_account(account_in):
@@ -69,13 +83,17 @@ def test_recording_uploads_are_logged_with_the_account(account_in):
     guide = GuidePage.objects.get(slug="mixco", locale__language_code="cak")
     section_id = guide.sections[0].id
     url = reverse("altavoz_audio:recordings", args=[guide.pk])
-    translator.post(url, {"section_id": section_id, "audio": SimpleUploadedFile("s.wav", make_audio_file(1.0))})
+    translator.post(
+        url, {"section_id": section_id, "audio": SimpleUploadedFile("s.wav", make_audio_file(1.0))}
+    )
     assert logged(guide, "altavoz.recording_upload", translator.user)
     translator.post(url, {"section_id": section_id, "action": "delete"})
     assert logged(guide, "altavoz.recording_delete", translator.user)
     entry = PageLogEntry.objects.get(page=guide, action="altavoz.recording_upload")
     assert entry.data == {"section_id": section_id}
-    history = translator.get(reverse("wagtailadmin_pages:history", args=[guide.pk])).content.decode()
+    history = translator.get(
+        reverse("wagtailadmin_pages:history", args=[guide.pk])
+    ).content.decode()
     assert "Grabación de una sección subida" in history
 
 
@@ -87,7 +105,9 @@ def test_radio_package_downloads_are_logged_with_the_account(
 
     station = account_in("Emisoras de radio")
     with django_capture_on_commit_callbacks(execute=True):
-        assert station.post(reverse("radio_admin:package", args=[spanish_audio.pk])).status_code == 302
+        assert (
+            station.post(reverse("radio_admin:package", args=[spanish_audio.pk])).status_code == 302
+        )
     assert build_requested_package(RadioPackage.objects.get(page=spanish_audio).pk) == "ready"
     response = station.get(reverse("radio_admin:download", args=[spanish_audio.pk]))
     assert response.status_code == 200

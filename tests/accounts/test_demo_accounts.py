@@ -18,10 +18,16 @@ def load_demo_admin():
 
 def test_demo_accounts_are_in_their_groups_and_the_output_says_how_to_sign_in():
     output = load_demo_admin()
-    groups = {user.username: [g.name for g in user.groups.all()]
-              for user in get_user_model().objects.filter(is_superuser=False)}
-    assert groups == {"editora": ["Editores"], "traductora-en": ["Traductores (en)"],
-                      "traductora-cak": ["Traductores (cak)"], "emisora": ["Emisoras de radio"]}
+    groups = {
+        user.username: [g.name for g in user.groups.all()]
+        for user in get_user_model().objects.filter(is_superuser=False)
+    }
+    assert groups == {
+        "editora": ["Editores"],
+        "traductora-en": ["Traductores (en)"],
+        "traductora-cak": ["Traductores (cak)"],
+        "emisora": ["Emisoras de radio"],
+    }
     assert "scan the QR code" in output
     assert load_demo_admin().count("user 'emisora'") == 1  # runs again without duplicates
 

@@ -23,7 +23,9 @@ def session_row(client):
 def test_each_admin_request_restarts_the_idle_clock(client, member, settings):
     assert settings.SESSION_COOKIE_AGE == 8 * 3600  # the default ALTAVOZ_ADMIN_SESSION_HOURS
     sign_in(client, member)
-    Session.objects.filter(pk=session_row(client).pk).update(expire_date=timezone.now() + timedelta(minutes=5))
+    Session.objects.filter(pk=session_row(client).pk).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
     assert client.get("/admin/").status_code == 200
     left = session_row(client).expire_date - timezone.now()
     assert timedelta(hours=7, minutes=59) < left <= timedelta(hours=8)
@@ -31,7 +33,9 @@ def test_each_admin_request_restarts_the_idle_clock(client, member, settings):
 
 def test_an_idle_session_has_ended(client, member):
     sign_in(client, member)
-    Session.objects.filter(pk=session_row(client).pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(pk=session_row(client).pk).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
@@ -75,9 +79,16 @@ print(json.dumps({name: dict(morsel.items()) for name, morsel in response.cookie
 
 def test_production_cookies_are_secure_http_only_and_same_site():
     result = subprocess.run(
-        [sys.executable, "-c", PRODUCTION_COOKIES], cwd=ROOT, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.production",
-             "DJANGO_SECRET_KEY": "s" * 50, "DJANGO_ALLOWED_HOSTS": "testserver"},
+        [sys.executable, "-c", PRODUCTION_COOKIES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": "s" * 50,
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+        },
     )
     assert result.returncode == 0, result.stderr
     cookies = json.loads(result.stdout)

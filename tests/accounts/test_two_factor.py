@@ -17,7 +17,9 @@ def enrol(client):
     password_sign_in(client)
     page = client.get("/admin/two-factor/enrol/?next=/admin/")
     key = secret_on(page)
-    response = client.post("/admin/two-factor/enrol/", {"token": f"{totp(key):06d}", "next": "/admin/"})
+    response = client.post(
+        "/admin/two-factor/enrol/", {"token": f"{totp(key):06d}", "next": "/admin/"}
+    )
     assert response.status_code == 200
     return key, response.context["codes"]
 
@@ -37,8 +39,12 @@ def test_a_password_alone_leads_to_enrolment_not_to_the_admin(client, member):
     page = client.get(response["Location"])
     assert page.status_code == 200
     body = page.content.decode()
-    assert "<svg" in body and "data-totp-secret" in body  # QR drawn here, no image service sees the key
-    assert "https://" not in body.split("<svg", 1)[1].split("</svg>", 1)[0].replace("http://www.w3.org", "")
+    assert (
+        "<svg" in body and "data-totp-secret" in body
+    )  # QR drawn here, no image service sees the key
+    assert "https://" not in body.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
+        "http://www.w3.org", ""
+    )
 
 
 def test_enrolment_with_a_correct_code_opens_the_admin_and_gives_recovery_codes(client, member):
@@ -68,9 +74,13 @@ def test_an_enrolled_editor_needs_the_code_at_every_sign_in(client, member):
     wrong = client.post("/admin/two-factor/verify/", {"token": "123456", "next": "/admin/"})
     assert wrong.status_code == 200 and "no es válido" in wrong.content.decode()
     assert client.get("/admin/").status_code == 302
-    TOTPDevice.objects.filter(user=member).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(user=member).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
 
-    right = client.post("/admin/two-factor/verify/", {"token": f"{totp(key):06d}", "next": "/admin/pages/"})
+    right = client.post(
+        "/admin/two-factor/verify/", {"token": f"{totp(key):06d}", "next": "/admin/pages/"}
+    )
     assert (right.status_code, right["Location"]) == (302, "/admin/pages/")
     assert client.get("/admin/").status_code == 200
 
@@ -80,7 +90,9 @@ def test_the_second_factor_cannot_send_you_to_another_site(client, member):
     client.post("/admin/logout/")
     fresh_step(member)
     password_sign_in(client)
-    response = client.post("/admin/two-factor/verify/", {"token": f"{totp(key):06d}", "next": "https://evil.example/"})
+    response = client.post(
+        "/admin/two-factor/verify/", {"token": f"{totp(key):06d}", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/admin/"
 
 
@@ -89,7 +101,9 @@ def test_a_recovery_code_works_once(client, member):
     client.post("/admin/logout/")
 
     password_sign_in(client)
-    response = client.post("/admin/two-factor/verify/", {"token": codes[0].upper(), "next": "/admin/"})
+    response = client.post(
+        "/admin/two-factor/verify/", {"token": codes[0].upper(), "next": "/admin/"}
+    )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
     assert ModelLogEntry.objects.filter(action="altavoz.recovery_code_used", user=member).exists()
@@ -106,7 +120,9 @@ def test_new_recovery_codes_replace_the_old_ones(client, member):
     _key, codes = enrol(client)
     fresh = client.post("/admin/two-factor/recovery-codes/").context["codes"]
     assert set(fresh).isdisjoint(codes)
-    assert set(StaticToken.objects.filter(device__user=member).values_list("token", flat=True)) == set(fresh)
+    assert set(
+        StaticToken.objects.filter(device__user=member).values_list("token", flat=True)
+    ) == set(fresh)
 
 
 def test_an_administrator_resets_a_lost_device_and_it_is_logged(client, member):
@@ -120,7 +136,9 @@ def test_an_administrator_resets_a_lost_device_and_it_is_logged(client, member):
     assert response["Location"].startswith("/admin/two-factor/enrol/")
     assert not TOTPDevice.objects.filter(user=member).exists()
     assert not StaticToken.objects.filter(device__user=member).exists()
-    assert ModelLogEntry.objects.filter(action="altavoz.two_factor_reset", object_id=str(member.pk)).exists()
+    assert ModelLogEntry.objects.filter(
+        action="altavoz.two_factor_reset", object_id=str(member.pk)
+    ).exists()
 
 
 @override_settings(ALTAVOZ_ADMIN_2FA=False)
@@ -156,8 +174,13 @@ def test_a_password_alone_cannot_replace_an_enrolled_authenticator(client, membe
     enrol(client)
     client.post("/admin/logout/")
     password_sign_in(client)
-    for response in (client.get("/admin/two-factor/enrol/"), client.post("/admin/two-factor/enrol/", {"token": "1"})):
-        assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
+    for response in (
+        client.get("/admin/two-factor/enrol/"),
+        client.post("/admin/two-factor/enrol/", {"token": "1"}),
+    ):
+        assert response.status_code == 302 and response["Location"].startswith(
+            "/admin/two-factor/verify/"
+        )
     assert TOTPDevice.objects.filter(user=member).count() == 1
 
 
@@ -166,7 +189,9 @@ def test_a_password_alone_cannot_get_new_recovery_codes(client, member):
     client.post("/admin/logout/")
     password_sign_in(client)
     response = client.post("/admin/two-factor/recovery-codes/")
-    assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
+    assert response.status_code == 302 and response["Location"].startswith(
+        "/admin/two-factor/verify/"
+    )
     assert client.get("/admin/").status_code == 302
 
 
@@ -181,8 +206,12 @@ def test_a_key_shown_to_another_session_is_never_the_one_enrolled(client, member
     key, _codes = enrol(client)
     assert key != early_key
     response = early.post("/admin/two-factor/enrol/", {"token": f"{totp(early_key):06d}"})
-    assert response.status_code == 302 and response["Location"].startswith("/admin/two-factor/verify/")
-    assert list(TOTPDevice.objects.filter(user=member).values_list("confirmed", flat=True)) == [True]
+    assert response.status_code == 302 and response["Location"].startswith(
+        "/admin/two-factor/verify/"
+    )
+    assert list(TOTPDevice.objects.filter(user=member).values_list("confirmed", flat=True)) == [
+        True
+    ]
     assert TOTPDevice.objects.get(user=member).bin_key == key
 
 
@@ -193,7 +222,9 @@ def test_reloading_the_enrolment_page_leaves_one_pending_key(client, member):
     assert TOTPDevice.objects.filter(user=member, confirmed=False).count() == 1
 
 
-def test_an_administrator_resets_a_lost_device_from_the_users_list(member, admin_client, account_in):
+def test_an_administrator_resets_a_lost_device_from_the_users_list(
+    member, admin_client, account_in
+):
     from django.test import Client
     from django.urls import reverse
 

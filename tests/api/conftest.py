@@ -35,7 +35,13 @@ def api(client, db):
     return client
 
 
-def section(heading, body="<p>Texto de la sección. Otra frase.</p>", key_point="", pictogram="health", section_id=None):
+def section(
+    heading,
+    body="<p>Texto de la sección. Otra frase.</p>",
+    key_point="",
+    pictogram="health",
+    section_id=None,
+):
     return {
         "type": "section",
         "id": section_id or str(uuid.uuid4()),
@@ -48,7 +54,14 @@ def make_guide(db):
     """Build (and by default publish) a Spanish guide under the Spanish home."""
     from cms.models import GuidePage, HomePage
 
-    def make(slug="guia-prueba", title="Guía de prueba", publish=True, sections=None, parent=None, **fields):
+    def make(
+        slug="guia-prueba",
+        title="Guía de prueba",
+        publish=True,
+        sections=None,
+        parent=None,
+        **fields,
+    ):
         home = parent or HomePage.objects.get(locale__language_code="es")
         values = {
             "title": title,

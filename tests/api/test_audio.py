@@ -43,7 +43,9 @@ def test_rendition_has_everything_to_download_and_verify_it(api, make_guide, mak
     }
 
 
-def test_status_is_stale_when_the_text_changed_and_nothing_is_being_made(api, make_guide, make_rendition):
+def test_status_is_stale_when_the_text_changed_and_nothing_is_being_made(
+    api, make_guide, make_rendition
+):
     guide = make_guide()
     AudioJob.objects.filter(page=guide).update(state=AudioJob.State.FAILED)
     make_rendition(guide, content_hash="f" * 64)
@@ -65,22 +67,38 @@ def test_ready_status_agrees_with_the_admin_status(api, make_guide, make_renditi
     guide = make_guide()
     AudioJob.objects.filter(page=guide).update(state=AudioJob.State.READY)
     make_rendition(guide, content_hash=current_hash(guide))
-    make_rendition(guide, variant="lowdata", content_hash=current_hash(guide), mime_type='audio/webm; codecs="opus"')
+    make_rendition(
+        guide,
+        variant="lowdata",
+        content_hash=current_hash(guide),
+        mime_type='audio/webm; codecs="opus"',
+    )
     audio = get_json(api, f"/api/v2/guides/{guide.pk}/")["audio"]
-    assert [(r["variant"], r["status"]) for r in audio["renditions"]] == [("listen", "ready"), ("lowdata", "ready")]
-    assert {v.variant: v.state for v in page_audio_status(guide).variants} == {"listen": "ready", "lowdata": "ready"}
+    assert [(r["variant"], r["status"]) for r in audio["renditions"]] == [
+        ("listen", "ready"),
+        ("lowdata", "ready"),
+    ]
+    assert {v.variant: v.state for v in page_audio_status(guide).variants} == {
+        "listen": "ready",
+        "lowdata": "ready",
+    }
 
 
 def test_sections_give_their_offsets_in_each_rendition(api, make_guide, make_rendition):
     guide = make_guide()
     first, second = [s.id for s in speech_sections(guide)][1:]
-    listen = make_rendition(guide, sections=[
-        {"id": "intro", "heading": "x", "start": 0.0, "end": 2.0},
-        {"id": first, "heading": "x", "start": 3.0, "end": 6.5},
-        {"id": second, "heading": "x", "start": 7.5, "end": 12.5},
-    ])
+    listen = make_rendition(
+        guide,
+        sections=[
+            {"id": "intro", "heading": "x", "start": 0.0, "end": 2.0},
+            {"id": first, "heading": "x", "start": 3.0, "end": 6.5},
+            {"id": second, "heading": "x", "start": 7.5, "end": 12.5},
+        ],
+    )
     data = get_json(api, f"/api/v2/guides/{guide.pk}/")
-    assert data["intro"]["audio"] == [{"rendition": listen.pk, "variant": "listen", "start": 0.0, "end": 2.0}]
+    assert data["intro"]["audio"] == [
+        {"rendition": listen.pk, "variant": "listen", "start": 0.0, "end": 2.0}
+    ]
     assert [s["audio"] for s in data["sections"]] == [
         [{"rendition": listen.pk, "variant": "listen", "start": 3.0, "end": 6.5}],
         [{"rendition": listen.pk, "variant": "listen", "start": 7.5, "end": 12.5}],
@@ -100,10 +118,20 @@ def test_kaqchikel_sections_say_whether_their_recording_is_current(api):
     cak = GuidePage.objects.get(locale__language_code="cak", slug="mixco")
     sections = speech_sections(source)
     current, stale = sections[1], sections[2]
-    SectionRecording.objects.create(page=cak, section_id=current.id, audio="audio/recordings/a.wav",
-                                    duration=3, source_text_hash=current.text_hash)
-    SectionRecording.objects.create(page=cak, section_id=stale.id, audio="audio/recordings/b.wav",
-                                    duration=3, source_text_hash="0" * 64)
+    SectionRecording.objects.create(
+        page=cak,
+        section_id=current.id,
+        audio="audio/recordings/a.wav",
+        duration=3,
+        source_text_hash=current.text_hash,
+    )
+    SectionRecording.objects.create(
+        page=cak,
+        section_id=stale.id,
+        audio="audio/recordings/b.wav",
+        duration=3,
+        source_text_hash="0" * 64,
+    )
     data = get_json(api, "/api/v2/guides/cak/mixco/")
     states = {s["id"]: s["recording"] for s in data["sections"]}
     assert states[current.id] == "current" and states[stale.id] == "stale"

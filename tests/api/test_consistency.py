@@ -18,13 +18,18 @@ def test_guide_languages_agree_with_display_version(api):
         if progress is None:
             assert data["translation"] is None, page
         else:
-            assert (data["translation"]["progress"]["total"], data["translation"]["progress"]["translated"]) == progress
+            assert (
+                data["translation"]["progress"]["total"],
+                data["translation"]["progress"]["translated"],
+            ) == progress
 
 
 def test_organization_languages_agree_with_display_version(api):
     for page in GuidePage.objects.live():
         data = get_json(api, f"/api/v2/guides/{page.pk}/")
-        expected = [display_version(block.value) for block in display_version(page).object.organizations]
+        expected = [
+            display_version(block.value) for block in display_version(page).object.organizations
+        ]
         assert [(o["id"], o["language"]) for o in data["organizations"]] == [
             (version.object.pk, version.language) for version in expected
         ]
@@ -39,5 +44,8 @@ def test_rendition_statuses_agree_with_the_admin(api, make_guide, make_rendition
     make_rendition(stale, content_hash="e" * 64)
     for page in (ready, stale):
         admin = {v.variant: v.state for v in page_audio_status(page).variants if v.rendition}
-        api_statuses = {r["variant"]: r["status"] for r in get_json(api, f"/api/v2/guides/{page.pk}/")["audio"]["renditions"]}
+        api_statuses = {
+            r["variant"]: r["status"]
+            for r in get_json(api, f"/api/v2/guides/{page.pk}/")["audio"]["renditions"]
+        }
         assert api_statuses == admin

@@ -107,7 +107,16 @@ def test_organizations_are_listed_with_their_contact_fields(api):
     assert [org["id"] for org in data["organizations"]] == [b.value.pk for b in guide.organizations]
     first = data["organizations"][0]
     assert set(first) == {
-        "id", "language", "name", "offers", "serves", "area", "how_to_reach", "phone", "email", "website",
+        "id",
+        "language",
+        "name",
+        "offers",
+        "serves",
+        "area",
+        "how_to_reach",
+        "phone",
+        "email",
+        "website",
         "verified_on",
     }
 
@@ -115,10 +124,14 @@ def test_organizations_are_listed_with_their_contact_fields(api):
 def test_section_html_links_go_to_public_pages_only(api, make_guide):
     target = demo_guide("es", "patzun")
     draft = make_guide(slug="borrador", publish=False)
-    guide = make_guide(sections=[section(
-        "Enlaces",
-        body=f'<p>Vea <a id="{target.pk}" linktype="page">Patzún</a> y <a id="{draft.pk}" linktype="page">esto</a>.</p>',
-    )])
+    guide = make_guide(
+        sections=[
+            section(
+                "Enlaces",
+                body=f'<p>Vea <a id="{target.pk}" linktype="page">Patzún</a> y <a id="{draft.pk}" linktype="page">esto</a>.</p>',
+            )
+        ]
+    )
     html = get_json(api, f"/api/v2/guides/{guide.pk}/")["sections"][0]["html"]
     assert '<a href="http://127.0.0.1:8000/es/patzun/">Patzún</a>' in html
     assert "borrador" not in html and "<a>esto</a>" in html

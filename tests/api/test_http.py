@@ -12,7 +12,12 @@ from cms.models import GuidePage
 
 from .conftest import get_json
 
-CACHED_URLS = ["/api/v2/guides/", "/api/v2/guides/?fields=*&locale=es", "/api/v2/renditions/", "/api/schema/"]
+CACHED_URLS = [
+    "/api/v2/guides/",
+    "/api/v2/guides/?fields=*&locale=es",
+    "/api/v2/renditions/",
+    "/api/schema/",
+]
 
 
 def guide(language="es", slug="mixco"):
@@ -44,7 +49,10 @@ def test_clients_that_accept_gzip_get_the_same_json_compressed(api, url):
     assert packed["ETag"] != plain["ETag"]
     again = api.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
     assert again.status_code == 304 and again["ETag"] == packed["ETag"]
-    assert api.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 200
+    assert (
+        api.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=plain["ETag"]).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("header", ["identity", "gzip;q=0", "br", "gzipx", ""])
@@ -57,7 +65,12 @@ def test_no_gzip_for_clients_that_do_not_take_it(api, header):
 def test_if_modified_since_gives_304_until_the_guide_changes(api):
     page = guide()
     first = api.get(f"/api/v2/guides/{page.pk}/")
-    assert api.get(f"/api/v2/guides/{page.pk}/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    assert (
+        api.get(
+            f"/api/v2/guides/{page.pk}/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        ).status_code
+        == 304
+    )
     older = http_date(0)
     assert api.get(f"/api/v2/guides/{page.pk}/", HTTP_IF_MODIFIED_SINCE=older).status_code == 200
 
@@ -86,7 +99,9 @@ def test_publish_is_seen_at_once_in_this_process_with_a_long_freshness_interval(
     assert get_json(api, f"/api/v2/guides/{page.pk}/")["title"] == "Mixco: ahora mismo"
 
 
-def test_unpublish_is_seen_at_once_in_this_process(api, settings, django_capture_on_commit_callbacks):
+def test_unpublish_is_seen_at_once_in_this_process(
+    api, settings, django_capture_on_commit_callbacks
+):
     settings.ALTAVOZ_API_FRESHNESS_SECONDS = 3600
     page = guide("es", "patzun")
     assert api.get(f"/api/v2/guides/{page.pk}/").status_code == 200
@@ -104,7 +119,13 @@ def test_responses_say_how_long_they_may_be_cached(api, settings):
 
 
 def test_no_cookies_on_api_responses(api):
-    for url in ["/api/v2/guides/", f"/api/v2/guides/{guide().pk}/", "/api/v2/pages/", "/api/nothing", "/api/docs/"]:
+    for url in [
+        "/api/v2/guides/",
+        f"/api/v2/guides/{guide().pk}/",
+        "/api/v2/pages/",
+        "/api/nothing",
+        "/api/docs/",
+    ]:
         response = api.get(url)
         assert not response.cookies, url
         assert "Set-Cookie" not in response, url
@@ -128,11 +149,17 @@ def test_cors_gives_other_origins_nothing(api, settings):
 def test_cors_preflight_allows_reading_only(api, settings):
     settings.ALTAVOZ_API_CORS_ORIGINS = ["https://socio.example"]
     response = api.options(
-        "/api/v2/guides/", HTTP_ORIGIN="https://socio.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+        "/api/v2/guides/",
+        HTTP_ORIGIN="https://socio.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
     )
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == "https://socio.example"
-    assert set(response["Access-Control-Allow-Methods"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+    assert set(response["Access-Control-Allow-Methods"].replace(" ", "").split(",")) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+    }
 
 
 def test_writing_is_refused_with_a_json_405(api):
@@ -155,7 +182,11 @@ def test_anonymous_clients_are_throttled_with_a_json_429(api, settings):
 
 def test_throttling_counts_each_client_separately(api, settings):
     settings.ALTAVOZ_API_ANON_RATE = "2/minute"
-    assert [api.get("/api/v2/guides/", REMOTE_ADDR="10.0.0.1").status_code for _ in range(3)] == [200, 200, 429]
+    assert [api.get("/api/v2/guides/", REMOTE_ADDR="10.0.0.1").status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
     assert api.get("/api/v2/guides/", REMOTE_ADDR="10.0.0.2").status_code == 200
 
 
@@ -197,7 +228,13 @@ def test_a_bad_parameter_is_a_400_with_a_message(api, url):
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v2/guides/999999/", "/api/v2/guides/es/no-existe/", "/api/v2/pages/999999/", "/api/nothing/here"]
+    "url",
+    [
+        "/api/v2/guides/999999/",
+        "/api/v2/guides/es/no-existe/",
+        "/api/v2/pages/999999/",
+        "/api/nothing/here",
+    ],
 )
 def test_not_found_is_a_json_404(api, url):
     response = api.get(url)
@@ -222,9 +259,15 @@ def test_behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_address(api,
     settings.ALTAVOZ_API_ANON_RATE = "1/minute"
     settings.ALTAVOZ_API_TRUSTED_PROXIES = 1
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
-    assert api.get("/api/v2/guides/", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 200
-    assert api.get("/api/v2/guides/", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 429
-    assert api.get("/api/v2/guides/", HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy).status_code == 200
+    assert (
+        api.get("/api/v2/guides/", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 200
+    )
+    assert (
+        api.get("/api/v2/guides/", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 429
+    )
+    assert (
+        api.get("/api/v2/guides/", HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy).status_code == 200
+    )
 
 
 def test_head_gives_the_headers_without_the_body(api):
@@ -279,12 +322,22 @@ def test_only_the_start_of_a_long_accept_encoding_header_is_read():
 
 
 @pytest.mark.parametrize(
-    "header", ["gzip;q=0." + "1" * 100_000, "gzip;q=." + "1" * 100_000 + " x", " ," * 50_000, "gzip" + " " * 100_000]
+    "header",
+    [
+        "gzip;q=0." + "1" * 100_000,
+        "gzip;q=." + "1" * 100_000 + " x",
+        " ," * 50_000,
+        "gzip" + " " * 100_000,
+    ],
 )
 def test_a_pathological_accept_encoding_header_is_answered(api, header):
     response = api.get("/api/v2/guides/?fields=*", HTTP_ACCEPT_ENCODING=header)
     assert response.status_code == 200
-    body = gzip.decompress(response.content) if response.get("Content-Encoding") == "gzip" else response.content
+    body = (
+        gzip.decompress(response.content)
+        if response.get("Content-Encoding") == "gzip"
+        else response.content
+    )
     assert json.loads(body)["items"]
 
 
@@ -292,7 +345,9 @@ def test_the_api_runs_on_the_whole_middleware_stack():
     """No middleware answers /api/ past the others: security middleware added later covers it too."""
     from django.conf import settings
 
-    assert not any("bypass" in name.lower() or name.endswith("ApiMiddleware") for name in settings.MIDDLEWARE)
+    assert not any(
+        "bypass" in name.lower() or name.endswith("ApiMiddleware") for name in settings.MIDDLEWARE
+    )
     assert "cms.api.cors.ApiCorsMiddleware" in settings.MIDDLEWARE
 
 

@@ -77,7 +77,9 @@ def test_unpublished_changes_are_not_served(api, make_guide):
 
 def test_guide_under_a_view_restriction_is_not_served(api, make_guide):
     guide = make_guide()
-    PageViewRestriction.objects.create(page=guide, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    PageViewRestriction.objects.create(
+        page=guide, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
     assert visible_everywhere(api, guide) == []
 
 
@@ -93,7 +95,9 @@ def test_guides_under_a_restricted_home_are_not_served(api):
 
 def moderation_workflow():
     workflow = Workflow.objects.create(name="Revisión")
-    WorkflowTask.objects.create(workflow=workflow, task=GroupApprovalTask.objects.create(name="Moderar"), sort_order=0)
+    WorkflowTask.objects.create(
+        workflow=workflow, task=GroupApprovalTask.objects.create(name="Moderar"), sort_order=0
+    )
     return workflow
 
 
@@ -127,15 +131,38 @@ def test_admin_only_fields_never_leak(api, make_guide, make_rendition, editor):
     make_rendition(guide, content_hash="c0ffee" * 10 + "abcd")
     AudioJob.objects.filter(page=guide).update(error="SECRET-ERROR-TEXT", worker="secret-host:4242")
     SectionRecording.objects.create(
-        page=guide, section_id="x", audio="audio/recordings/r.wav", original_name="maria-telefono.wav",
-        duration=2, source_text_hash="1" * 64, uploaded_by=editor,
+        page=guide,
+        section_id="x",
+        audio="audio/recordings/r.wav",
+        original_name="maria-telefono.wav",
+        duration=2,
+        source_text_hash="1" * 64,
+        uploaded_by=editor,
     )
     body = everything_public(api)
-    for secret in ["editor@example.invalid", '"editor"', "SECRET-ERROR-TEXT", "secret-host", "maria-telefono",
-                   "c0ffee"]:
+    for secret in [
+        "editor@example.invalid",
+        '"editor"',
+        "SECRET-ERROR-TEXT",
+        "secret-host",
+        "maria-telefono",
+        "c0ffee",
+    ]:
         assert secret not in body, secret
-    for field in ["owner", "locked", "locked_by", "draft_title", "latest_revision", "live_revision",
-                  "has_unpublished_changes", "content_hash", "worker", "error", "uploaded_by", "original_name"]:
+    for field in [
+        "owner",
+        "locked",
+        "locked_by",
+        "draft_title",
+        "latest_revision",
+        "live_revision",
+        "has_unpublished_changes",
+        "content_hash",
+        "worker",
+        "error",
+        "uploaded_by",
+        "original_name",
+    ]:
         assert f'"{field}":' not in body, field
 
 
@@ -149,7 +176,9 @@ def test_incomplete_kaqchikel_is_served_as_spanish(api):
     assert data["translation"]["fallback_language"] == "es"
     assert data["translation"]["progress"]["translated"] < data["translation"]["progress"]["total"]
     assert {org["language"] for org in data["organizations"]} == {"es"}
-    summary = next(i for i in get_json(api, "/api/v2/guides/?locale=cak")["items"] if i["id"] == data["id"])
+    summary = next(
+        i for i in get_json(api, "/api/v2/guides/?locale=cak")["items"] if i["id"] == data["id"]
+    )
     assert summary["language"] == "es"
 
 
@@ -164,7 +193,9 @@ def test_partly_translated_kaqchikel_is_served_as_spanish(api):
     fill_translation(translation, {first: "Kaqchikel"})
     data = get_json(api, "/api/v2/guides/cak/mixco/")
     assert data["language"] == "es"
-    assert 0 < data["translation"]["progress"]["translated"] < data["translation"]["progress"]["total"]
+    assert (
+        0 < data["translation"]["progress"]["translated"] < data["translation"]["progress"]["total"]
+    )
 
 
 def test_kaqchikel_translated_but_not_yet_published_is_served_as_spanish(
@@ -176,7 +207,11 @@ def test_kaqchikel_translated_but_not_yet_published_is_served_as_spanish(
     """
     translation = kaqchikel_translation()
     kaqchikel = GuidePage.objects.get(locale__language_code="cak", slug="mixco")
-    strings = {entry.msgid: f"[cak] {entry.msgid}" for entry in translation.export_po() if not entry.obsolete}
+    strings = {
+        entry.msgid: f"[cak] {entry.msgid}"
+        for entry in translation.export_po()
+        if not entry.obsolete
+    }
     fill_translation(translation, strings, publish=False)
     data = get_json(api, f"/api/v2/guides/{kaqchikel.pk}/")
     assert data["language"] == "es"
@@ -195,7 +230,9 @@ def test_draft_written_into_a_live_page_row_is_not_served(api):
     """wagtail-localize's "save draft" of a complete translation must not reach readers."""
     english = GuidePage.objects.get(locale__language_code="en", slug="mixco")
     published_title = english.title
-    GuidePage.objects.filter(pk=english.pk).update(title="Draft title", has_unpublished_changes=True)
+    GuidePage.objects.filter(pk=english.pk).update(
+        title="Draft title", has_unpublished_changes=True
+    )
     data = get_json(api, f"/api/v2/guides/{english.pk}/")
     assert data["title"] == published_title
 
@@ -220,6 +257,8 @@ def test_stock_pages_endpoint_leaves_out_incomplete_translations(api):
 def test_retired_renditions_are_not_listed(api, make_guide, make_rendition):
     guide = make_guide()
     old = make_rendition(guide)
-    Rendition.objects.filter(pk=old.pk).update(state=Rendition.State.RETIRED, retired_at=timezone.now())
+    Rendition.objects.filter(pk=old.pk).update(
+        state=Rendition.State.RETIRED, retired_at=timezone.now()
+    )
     assert get_json(api, f"/api/v2/guides/{guide.pk}/")["audio"]["renditions"] == []
     assert old.pk not in [r["id"] for r in get_json(api, "/api/v2/renditions/")["items"]]

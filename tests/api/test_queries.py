@@ -19,9 +19,14 @@ def add_guides(make_guide, make_rendition, count, start):
             organizations=[{"type": "organization", "value": org.pk} for org in organizations],
         )
         spoken = speech_sections(guide)
-        offsets = [{"id": s.id, "heading": s.heading, "start": n, "end": n + 1} for n, s in enumerate(spoken)]
+        offsets = [
+            {"id": s.id, "heading": s.heading, "start": n, "end": n + 1}
+            for n, s in enumerate(spoken)
+        ]
         make_rendition(guide, sections=offsets)
-        make_rendition(guide, variant="lowdata", sections=offsets, mime_type='audio/webm; codecs="opus"')
+        make_rendition(
+            guide, variant="lowdata", sections=offsets, mime_type='audio/webm; codecs="opus"'
+        )
 
 
 def cold_listing_queries(api):
@@ -45,11 +50,17 @@ def test_cold_listing_queries_do_not_grow_with_guides(api, make_guide, make_rend
     add_guides(make_guide, make_rendition, 8, start=2)
     with_ten, listing = cold_listing_queries(api)
     assert listing["meta"]["total_count"] == 6 + 10
-    assert all(len(item["audio"]["renditions"]) == 2 for item in listing["items"] if item["slug"].startswith("guia-"))
+    assert all(
+        len(item["audio"]["renditions"]) == 2
+        for item in listing["items"]
+        if item["slug"].startswith("guia-")
+    )
     assert with_ten == with_two
 
 
-def test_warm_listing_and_detail_need_at_most_one_query(api, make_guide, make_rendition, django_assert_max_num_queries):
+def test_warm_listing_and_detail_need_at_most_one_query(
+    api, make_guide, make_rendition, django_assert_max_num_queries
+):
     add_guides(make_guide, make_rendition, 10, start=0)
     listing = get_json(api, "/api/v2/guides/?fields=*&limit=200")
     # One query: the content token (is anything new?); the documents come from the cache.

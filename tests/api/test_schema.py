@@ -84,7 +84,9 @@ def test_every_demo_guide_matches_the_schema(api_schema, wsgi_app):
         detail.validate_response(get(f"/api/v2/guides/{page.pk}/"))
     api_schema["/api/v2/guides/"]["GET"].validate_response(get("/api/v2/guides/?fields=*"))
     api_schema["/api/v2/renditions/"]["GET"].validate_response(get("/api/v2/renditions/"))
-    api_schema["/api/v2/pages/"]["GET"].validate_response(get("/api/v2/pages/?type=cms.GuidePage&fields=*"))
+    api_schema["/api/v2/pages/"]["GET"].validate_response(
+        get("/api/v2/pages/?type=cms.GuidePage&fields=*")
+    )
 
 
 def test_docs_are_served_from_our_own_files_only(api):
@@ -112,7 +114,12 @@ schema = load_schema()
 
 
 @schema.parametrize()
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
 def test_api_never_fails_and_always_matches_its_schema(case, wsgi_app):
     """Generated requests against every endpoint: no 5xx, and every response as documented."""
     # The WSGI transport does not decode gzip (tests/api/test_http.py checks it).

@@ -59,7 +59,9 @@ def test_a_deleted_guide_is_reported_removed(api, make_guide):
     guide_id = guide.pk
     as_of = cursor(api)
     guide.delete()
-    assert [r["id"] for r in get_json(api, since("/api/v2/guides/", as_of))["removed"]] == [guide_id]
+    assert [r["id"] for r in get_json(api, since("/api/v2/guides/", as_of))["removed"]] == [
+        guide_id
+    ]
 
 
 def test_removals_are_filtered_by_locale(api, make_guide):
@@ -96,7 +98,9 @@ def test_new_audio_shows_up_in_the_renditions_sync(api, make_guide, make_renditi
     as_of = cursor(api, "/api/v2/renditions/")
     rendition = make_rendition(guide)
     listing = get_json(api, since("/api/v2/renditions/", as_of))
-    assert [(r["id"], r["guide"], r["locale"]) for r in listing["items"]] == [(rendition.pk, guide.pk, "es")]
+    assert [(r["id"], r["guide"], r["locale"]) for r in listing["items"]] == [
+        (rendition.pk, guide.pk, "es")
+    ]
     assert listing["items"][0]["sha256"] == rendition.sha256
 
 
@@ -104,7 +108,9 @@ def test_replaced_audio_is_reported_removed(api, make_guide, make_rendition):
     guide = make_guide()
     old = make_rendition(guide)
     as_of = cursor(api, "/api/v2/renditions/")
-    Rendition.objects.filter(pk=old.pk).update(state=Rendition.State.RETIRED, retired_at=timezone.now())
+    Rendition.objects.filter(pk=old.pk).update(
+        state=Rendition.State.RETIRED, retired_at=timezone.now()
+    )
     new = make_rendition(guide)
     listing = get_json(api, since("/api/v2/renditions/", as_of))
     assert [r["id"] for r in listing["items"]] == [new.pk]
@@ -115,12 +121,21 @@ def test_renditions_can_be_filtered(api, make_guide, make_rendition):
     guide = make_guide()
     listen = make_rendition(guide)
     make_rendition(guide, variant="lowdata", mime_type='audio/webm; codecs="opus"')
-    assert [r["id"] for r in get_json(api, f"/api/v2/renditions/?guide={guide.pk}&variant=listen")["items"]] == [
-        listen.pk
-    ]
+    assert [
+        r["id"]
+        for r in get_json(api, f"/api/v2/renditions/?guide={guide.pk}&variant=listen")["items"]
+    ] == [listen.pk]
     assert get_json(api, "/api/v2/renditions/?locale=cak")["items"] == []
 
 
 def test_changed_since_accepts_dates_with_offsets_and_plain_utc(api):
-    for value in ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00%2B00:00", "2026-01-01T00:00:00", "2025-12-31T18:00:00-06:00"]:
-        assert get_json(api, f"/api/v2/guides/?changed_since={value}")["meta"]["changed_since"] == "2026-01-01T00:00:00Z"
+    for value in [
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:00:00%2B00:00",
+        "2026-01-01T00:00:00",
+        "2025-12-31T18:00:00-06:00",
+    ]:
+        assert (
+            get_json(api, f"/api/v2/guides/?changed_since={value}")["meta"]["changed_since"]
+            == "2026-01-01T00:00:00Z"
+        )

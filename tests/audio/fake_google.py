@@ -34,7 +34,11 @@ def sine_mp3(frequency: float = 440.0, seconds: float = 0.3, sample_rate: int = 
     times = np.arange(int(seconds * sample_rate)) / sample_rate
     samples = (0.5 * np.sin(2 * np.pi * frequency * times)).astype(np.float32)
     return encode_samples(
-        samples, sample_rate, codec="libmp3lame", container="mp3", bitrate=32000,
+        samples,
+        sample_rate,
+        codec="libmp3lame",
+        container="mp3",
+        bitrate=32000,
         muxer_options={"id3v2_version": "0", "write_xing": "0"},
     )
 
@@ -126,6 +130,13 @@ def use_fake_google(settings, adapter):
     settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": ["gtts", "espeak"]}
     settings.ALTAVOZ_ENGINE_OPTIONS = {
         **settings.ALTAVOZ_ENGINE_OPTIONS,
-        "gtts": {"es": {"lang": "es", "tld": "com.mx", "session": session_with(adapter),
-                        "sleep": lambda seconds: None, "requests_per_second": 1000.0}},
+        "gtts": {
+            "es": {
+                "lang": "es",
+                "tld": "com.mx",
+                "session": session_with(adapter),
+                "sleep": lambda seconds: None,
+                "requests_per_second": 1000.0,
+            }
+        },
     }

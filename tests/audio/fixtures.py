@@ -19,14 +19,36 @@ def small_guide(db):
             last_reviewed="2026-11-01",
             discreet_title="Notas",
             sections=[
-                {"type": "section", "id": "11111111-1111-4111-8111-111111111111",
-                 "value": {"heading": "¿Dónde hay condones?", "body": "<p>En el centro de salud. Pregunte con confianza.</p>",
-                           "key_point": "", "pictogram": "health"}},
-                {"type": "section", "id": "22222222-2222-4222-8222-222222222222",
-                 "value": {"heading": "Vacía", "body": "<p> </p>", "key_point": "", "pictogram": ""}},
-                {"type": "section", "id": "33333333-3333-4333-8333-333333333333",
-                 "value": {"heading": "¿Y la PrEP?", "body": "<ul><li>Previene el VIH</li><li>Cuesta Q25</li></ul>",
-                           "key_point": "", "pictogram": "health"}},
+                {
+                    "type": "section",
+                    "id": "11111111-1111-4111-8111-111111111111",
+                    "value": {
+                        "heading": "¿Dónde hay condones?",
+                        "body": "<p>En el centro de salud. Pregunte con confianza.</p>",
+                        "key_point": "",
+                        "pictogram": "health",
+                    },
+                },
+                {
+                    "type": "section",
+                    "id": "22222222-2222-4222-8222-222222222222",
+                    "value": {
+                        "heading": "Vacía",
+                        "body": "<p> </p>",
+                        "key_point": "",
+                        "pictogram": "",
+                    },
+                },
+                {
+                    "type": "section",
+                    "id": "33333333-3333-4333-8333-333333333333",
+                    "value": {
+                        "heading": "¿Y la PrEP?",
+                        "body": "<ul><li>Previene el VIH</li><li>Cuesta Q25</li></ul>",
+                        "key_point": "",
+                        "pictogram": "health",
+                    },
+                },
             ],
         )
     )
@@ -93,7 +115,9 @@ def kaqchikel_guide(small_guide, django_capture_on_commit_callbacks):
     # wagtail-localize publishes translated pages on commit.
     with django_capture_on_commit_callbacks(execute=True):
         submit_translation(small_guide, "cak")
-    return GuidePage.objects.get(translation_key=small_guide.translation_key, locale__language_code="cak")
+    return GuidePage.objects.get(
+        translation_key=small_guide.translation_key, locale__language_code="cak"
+    )
 
 
 def live(page):
@@ -108,8 +132,17 @@ def rendition_for(page, name, data):
     from audio.models import Rendition
 
     return Rendition.objects.create(
-        page=page, variant="listen", engine="espeak", voice="es-419", audio=name, chapters=name,
-        mime_type="audio/mpeg", duration=1.0, size_bytes=len(data), sha256="0" * 64, content_hash="0" * 64,
+        page=page,
+        variant="listen",
+        engine="espeak",
+        voice="es-419",
+        audio=name,
+        chapters=name,
+        mime_type="audio/mpeg",
+        duration=1.0,
+        size_bytes=len(data),
+        sha256="0" * 64,
+        content_hash="0" * 64,
     )
 
 
@@ -134,4 +167,8 @@ def audio_tasks_for(page):
     """The audio tasks the dummy backend holds for a page."""
     from django_tasks import default_task_backend
 
-    return [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task" and r.args == [page.pk]]
+    return [
+        r
+        for r in default_task_backend.results
+        if r.task.name == "generate_page_audio_task" and r.args == [page.pk]
+    ]

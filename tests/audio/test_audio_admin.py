@@ -32,7 +32,9 @@ def messages_of(response):
 
 def test_page_editor_shows_status_voice_and_players(admin_client, small_guide):
     run_job(small_guide.pk)
-    html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[small_guide.pk])).content.decode()
+    html = admin_client.get(
+        reverse("wagtailadmin_pages:edit", args=[small_guide.pk])
+    ).content.decode()
     assert 'data-audio-state="ready"' in html
     assert "espeak" in html and "es-419" in html
     for rendition in Rendition.objects.filter(page=small_guide, state="live"):
@@ -75,7 +77,10 @@ def test_a_synthetic_voice_listed_for_kaqchikel_never_reads_it(
     google = list_synthetic_voices_for_kaqchikel(settings)
     translation = translation_for(small_guide, "cak")
     with django_capture_on_commit_callbacks(execute=True):  # published, so the text is complete
-        fill_translation(translation, {e.msgid: f"{e.msgid} (cak)" for e in translation.export_po() if not e.obsolete})
+        fill_translation(
+            translation,
+            {e.msgid: f"{e.msgid} (cak)" for e in translation.export_po() if not e.obsolete},
+        )
     assert [v.engine_name for v in voices_for("cak")] == ["recorded"]
 
     run_job(kaqchikel_guide.pk)
@@ -85,7 +90,9 @@ def test_a_synthetic_voice_listed_for_kaqchikel_never_reads_it(
         call_command("check", fail_level="WARNING")
 
 
-def test_spanish_can_be_read_by_human_recordings_too(admin_client, small_guide, settings, synth_calls):
+def test_spanish_can_be_read_by_human_recordings_too(
+    admin_client, small_guide, settings, synth_calls
+):
     settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": ["recorded", "espeak"]}
     for section_id in ["intro", FIRST, THIRD]:
         upload(admin_client, small_guide, section_id, make_audio_file(1.5))
@@ -95,7 +102,9 @@ def test_spanish_can_be_read_by_human_recordings_too(admin_client, small_guide, 
     assert synth_calls == []  # one voice per file: no espeak filling in
 
 
-def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guide, settings, synth_calls):
+def test_kaqchikel_audio_comes_only_from_recordings(
+    admin_client, kaqchikel_guide, settings, synth_calls
+):
     google = list_synthetic_voices_for_kaqchikel(settings)
     run_job(kaqchikel_guide.pk)
     assert not Rendition.objects.filter(page=kaqchikel_guide).exists()  # no synthetic Kaqchikel
@@ -113,7 +122,9 @@ def test_kaqchikel_audio_comes_only_from_recordings(admin_client, kaqchikel_guid
     assert synth_calls == [] and google.sent == []  # the sections with no recording stay silent
 
 
-def test_recording_goes_stale_when_the_spanish_section_changes(admin_client, small_guide, kaqchikel_guide):
+def test_recording_goes_stale_when_the_spanish_section_changes(
+    admin_client, small_guide, kaqchikel_guide
+):
     upload(admin_client, kaqchikel_guide, FIRST, make_audio_file(1.0))
     assert [s.stale for s in recording_statuses(kaqchikel_guide) if s.recording] == [False]
 
@@ -123,7 +134,9 @@ def test_recording_goes_stale_when_the_spanish_section_changes(admin_client, sma
     small_guide.save_revision().publish()
     sync_translations(small_guide)
 
-    html = admin_client.get(reverse("altavoz_audio:recordings", args=[kaqchikel_guide.pk])).content.decode()
+    html = admin_client.get(
+        reverse("altavoz_audio:recordings", args=[kaqchikel_guide.pk])
+    ).content.decode()
     assert 'data-recording-state="stale"' in html
     assert 'data-recording-state="missing"' in html
 
@@ -137,7 +150,9 @@ def test_recording_goes_stale_when_the_spanish_section_changes(admin_client, sma
         ("ruido.wav", bytes(range(256)) * 40, "No se puede leer como audio"),
     ],
 )
-def test_bad_recordings_are_refused_and_nothing_is_stored(admin_client, kaqchikel_guide, name, content, message):
+def test_bad_recordings_are_refused_and_nothing_is_stored(
+    admin_client, kaqchikel_guide, name, content, message
+):
     response = upload(admin_client, kaqchikel_guide, FIRST, content, name=name)
     assert any(message in m for m in messages_of(response)), messages_of(response)
     assert not SectionRecording.objects.exists()
@@ -153,14 +168,22 @@ def test_a_recording_whose_content_is_not_what_its_extension_says_is_refused(
     """The extension is checked against the container FFmpeg finds, not trusted."""
     mislabelled = make_audio_file(1.0, container=container, codec=codec)
     response = upload(admin_client, kaqchikel_guide, FIRST, mislabelled, name=name)
-    assert any("no corresponde a su extensión" in m and actual in m for m in messages_of(response)), messages_of(response)
+    assert any(
+        "no corresponde a su extensión" in m and actual in m for m in messages_of(response)
+    ), messages_of(response)
     assert not SectionRecording.objects.exists()
 
 
 @pytest.mark.parametrize(
     "name, container, codec, rate",
-    [("a.wav", "wav", "pcm_s16le", 44100), ("a.mp3", "mp3", "libmp3lame", 44100), ("a.ogg", "ogg", "libopus", 48000),
-     ("a.opus", "ogg", "libopus", 48000), ("a.m4a", "mp4", "aac", 44100), ("A.M4A", "ipod", "aac", 44100)],
+    [
+        ("a.wav", "wav", "pcm_s16le", 44100),
+        ("a.mp3", "mp3", "libmp3lame", 44100),
+        ("a.ogg", "ogg", "libopus", 48000),
+        ("a.opus", "ogg", "libopus", 48000),
+        ("a.m4a", "mp4", "aac", 44100),
+        ("A.M4A", "ipod", "aac", 44100),
+    ],
 )
 def test_recordings_of_every_accepted_kind_pass_the_check(name, container, codec, rate):
     from audio.uploads import check_recording

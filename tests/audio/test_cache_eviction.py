@@ -15,7 +15,11 @@ from django.utils import timezone
 
 from audio.jobs import request_audio, run_job
 from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
-from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
+from audio.publishing import (
+    cleanup_retired_renditions,
+    evict_cached_audio,
+    remove_stray_rendition_files,
+)
 from .fixtures import edit_section, live
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +90,10 @@ def test_using_a_cached_clip_or_segment_keeps_it(small_guide):
     small_guide.save_revision().publish()
     run_job(small_guide.pk)  # no live audio: made again, all of it from the cache
     summary = AudioJob.objects.get(page=small_guide).summary
-    assert summary["synthesized"] == 0 and summary["segments_encoded"] == {"listen": 0, "lowdata": 0}
+    assert summary["synthesized"] == 0 and summary["segments_encoded"] == {
+        "listen": 0,
+        "lowdata": 0,
+    }
     Rendition.objects.all().delete()  # now only that use protects them
 
     assert evict_cached_audio() == 0
@@ -123,7 +130,9 @@ def test_the_audio_workers_sweep_evicts(small_guide, monkeypatch):
     long_ago = timezone.now() - timedelta(days=31)
     SectionClip.objects.update(used_at=long_ago)
     MasteredSegment.objects.update(used_at=long_ago)
-    monkeypatch.setattr("audio.management.commands.audio_worker.close_old_connections", lambda: None)
+    monkeypatch.setattr(
+        "audio.management.commands.audio_worker.close_old_connections", lambda: None
+    )
 
     worker = Command()
     worker.sweep()
@@ -141,7 +150,9 @@ def test_the_audio_workers_sweep_evicts(small_guide, monkeypatch):
 def test_files_a_killed_worker_left_behind_go_after_the_grace_period(small_guide):
     """Written, but the worker died before making them live: no row names them."""
     run_job(small_guide.pk)
-    stray = default_storage.save(f"audio/renditions/{small_guide.pk}/0123456789abcdef-listen.mp3", ContentFile(b"ID3"))
+    stray = default_storage.save(
+        f"audio/renditions/{small_guide.pk}/0123456789abcdef-listen.mp3", ContentFile(b"ID3")
+    )
     remove_stray_rendition_files()
     assert default_storage.exists(stray)  # it may be a running job's
 

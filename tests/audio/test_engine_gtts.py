@@ -219,7 +219,11 @@ def test_backoff_ceiling_stops_at_backoff_max(monkeypatch):
 
     with pytest.raises(EngineUnavailable):
         make_engine(
-            ScriptedAdapter(status_reply(503)), sleeps, max_attempts=5, backoff_base=3, backoff_max=8
+            ScriptedAdapter(status_reply(503)),
+            sleeps,
+            max_attempts=5,
+            backoff_base=3,
+            backoff_max=8,
         ).synthesize(SHORT_TEXT)
 
     assert sleeps == [3, 6, 8, 8]

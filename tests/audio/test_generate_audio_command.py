@@ -67,7 +67,9 @@ def test_a_page_no_voice_can_read_fails_loudly_and_keeps_its_audio(small_guide, 
     before = {r.pk for r in live(small_guide).values()}
     small_guide.save_revision().publish()
     settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": []}
-    with pytest.raises(CommandError, match="1 page\\(s\\) failed; the audio that was live stays live"):
+    with pytest.raises(
+        CommandError, match="1 page\\(s\\) failed; the audio that was live stays live"
+    ):
         generate("--page", str(small_guide.pk), "--sync", "--force")
     assert {r.pk for r in live(small_guide).values()} == before
     assert AudioJob.objects.get(page=small_guide).state == "failed"

@@ -23,7 +23,9 @@ OLD_OGG = "audio/ogg; codecs=opus"
 
 def make_it_look_like_an_ogg_rendition(guide):
     """The lowdata rendition as a guide published before the move has it."""
-    Rendition.objects.filter(page=guide, variant="lowdata", state=Rendition.State.LIVE).update(mime_type=OLD_OGG)
+    Rendition.objects.filter(page=guide, variant="lowdata", state=Rendition.State.LIVE).update(
+        mime_type=OLD_OGG
+    )
 
 
 @pytest.mark.django_db
@@ -43,11 +45,15 @@ def test_lowdata_is_webm_with_its_index_up_front_and_byte_offsets_per_section(sm
     assert offsets == sorted(offsets) and set(offsets) <= {c.offset for c in clusters}
     for section, offset in zip(rendition.sections, offsets, strict=True):
         cluster = next(c for c in clusters if c.offset == offset)
-        assert cluster.seconds <= section["start"] + 1e-6  # fetching from there plays the section's start
+        assert (
+            cluster.seconds <= section["start"] + 1e-6
+        )  # fetching from there plays the section's start
 
 
 @pytest.mark.django_db
-def test_an_ogg_rendition_is_stale_and_the_sweep_remuxes_it_from_the_cached_segments(small_guide, encodes):  # noqa: F811
+def test_an_ogg_rendition_is_stale_and_the_sweep_remuxes_it_from_the_cached_segments(
+    small_guide, encodes
+):  # noqa: F811
     run_job(small_guide.pk)
     make_it_look_like_an_ogg_rendition(small_guide)
     old = live(small_guide)["lowdata"]
@@ -64,7 +70,10 @@ def test_an_ogg_rendition_is_stale_and_the_sweep_remuxes_it_from_the_cached_segm
     assert new.pk != old.pk and new.mime_type == 'audio/webm; codecs="opus"'
     assert new.segment_keys == old.segment_keys  # the same Ogg segments, remuxed
     assert encodes == []  # nothing encoded again
-    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {"listen": 0, "lowdata": 0}
+    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {
+        "listen": 0,
+        "lowdata": 0,
+    }
     assert Rendition.objects.get(pk=old.pk).state == Rendition.State.RETIRED
 
 

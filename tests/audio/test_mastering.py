@@ -418,7 +418,9 @@ def test_master_reaches_the_variants_loudness_and_ceiling_measured_independently
 
     samples, rate, codec = decode_native(result.data)
     with av.open(io.BytesIO(result.data)) as container:
-        assert variant.container in container.format.name.split(",")  # FFmpeg reads WebM as "matroska,webm"
+        assert variant.container in container.format.name.split(
+            ","
+        )  # FFmpeg reads WebM as "matroska,webm"
     assert codec == {"libmp3lame": "mp3", "libopus": "opus"}[variant.codec]
     assert (rate, samples.shape[1]) == (variant.sample_rate, variant.channels)
     assert result.mime_type == variant.mime_type
@@ -555,7 +557,8 @@ def test_id3_chapter_ids_are_numbers_in_start_order_never_the_chapters_own_ids(v
 
     tags = ID3(io.BytesIO(result.data))
     assert [(c.element_id, str(c.sub_frames["TIT2"])) for c in tags.getall("CHAP")] == [
-        ("ch1", "Kaʼi"), ("ch2", "Tzijonem")
+        ("ch1", "Kaʼi"),
+        ("ch2", "Tzijonem"),
     ]
     assert tags.getall("CTOC")[0].child_element_ids == ["ch1", "ch2"]
     assert section_id.encode() not in result.data
@@ -574,9 +577,9 @@ def test_lowdata_webm_carries_its_title_language_and_chapters(voice):
         assert tags["date"] == "2026"
         assert container.streams.audio[0].metadata["language"] == "cak"
         chapters = container.chapters()
-    assert [(round(float(c["start"] * c["time_base"]), 3), c["metadata"]["title"]) for c in chapters][::2] == [
-        (0.0, "Inicio"), (3.5, "Números útiles")
-    ]
+    assert [
+        (round(float(c["start"] * c["time_base"]), 3), c["metadata"]["title"]) for c in chapters
+    ][::2] == [(0.0, "Inicio"), (3.5, "Números útiles")]
     assert probe_audio(result.data).duration_seconds == pytest.approx(5.0, abs=0.002)
 
 

@@ -26,7 +26,11 @@ def test_generation_publishes_every_variant_with_captions_and_chapters(small_gui
     assert set(renditions) == {"listen", "lowdata"}
     sections = speech_sections(small_guide)
     # The empty section is skipped; intro + two sections remain.
-    assert [s.id for s in sections] == ["intro", "11111111-1111-4111-8111-111111111111", "33333333-3333-4333-8333-333333333333"]
+    assert [s.id for s in sections] == [
+        "intro",
+        "11111111-1111-4111-8111-111111111111",
+        "33333333-3333-4333-8333-333333333333",
+    ]
 
     for rendition in renditions.values():
         data = default_storage.open(rendition.audio.name).read()
@@ -35,7 +39,9 @@ def test_generation_publishes_every_variant_with_captions_and_chapters(small_gui
         assert rendition.engine == "espeak" and rendition.voice.startswith("es-419")
         assert [s["id"] for s in rendition.sections] == [s.id for s in sections]
         starts = [s["start"] for s in rendition.sections]
-        assert starts == sorted(starts) and rendition.sections[-1]["end"] <= rendition.duration + 0.1
+        assert (
+            starts == sorted(starts) and rendition.sections[-1]["end"] <= rendition.duration + 0.1
+        )
 
     listen = renditions["listen"]
     vtt = default_storage.open(listen.captions.name).read().decode()
@@ -64,7 +70,9 @@ def test_listener_files_do_not_reveal_the_topic_in_their_tags(small_guide):
         else:  # WebM: mutagen does not read Matroska tags; FFmpeg (PyAV) does
             with av.open(default_storage.path(rendition.audio.name)) as container:
                 metadata = {key.lower(): value for key, value in container.metadata.items()}
-                chapter_titles = [chapter["metadata"].get("title") for chapter in container.chapters()]
+                chapter_titles = [
+                    chapter["metadata"].get("title") for chapter in container.chapters()
+                ]
             assert metadata["title"] == "Notas"
             assert chapter_titles == ["Parte 1", "Parte 2", "Parte 3"]
 
@@ -103,22 +111,31 @@ def test_unchanged_republish_makes_no_engine_call(small_guide, synth_calls):
 def test_editing_one_section_synthesizes_only_that_section(small_guide, synth_calls):
     run_job(small_guide.pk)
     synth_calls.clear()
-    edit_section(small_guide, 2, "<ul><li>Previene el VIH</li><li>Pregunte en el centro de salud</li></ul>")
+    edit_section(
+        small_guide, 2, "<ul><li>Previene el VIH</li><li>Pregunte en el centro de salud</li></ul>"
+    )
     run_job(small_guide.pk)
     summary = AudioJob.objects.get(page=small_guide).summary
     assert (summary["synthesized"], summary["cached"]) == (1, 2)
     # Sentences of a section are synthesized side by side: compare as sets.
-    assert sorted(synth_calls) == sorted(["¿Y la prep?", "Previene el ve i hache.", "Pregunte en el centro de salud."])
+    assert sorted(synth_calls) == sorted(
+        ["¿Y la prep?", "Previene el ve i hache.", "Pregunte en el centro de salud."]
+    )
     assert Rendition.objects.filter(page=small_guide, state="retired").count() == 2
 
 
-def test_another_voice_or_normalizer_version_never_reuses_the_clips(small_guide, synth_calls, settings, monkeypatch):
+def test_another_voice_or_normalizer_version_never_reuses_the_clips(
+    small_guide, synth_calls, settings, monkeypatch
+):
     """The clip cache is keyed by voice and normalizer too: a cached clip is never another voice's."""
     run_job(small_guide.pk)
     assert AudioJob.objects.get(page=small_guide).summary["synthesized"] == 3
 
     espeak = settings.ALTAVOZ_ENGINE_OPTIONS["espeak"]
-    settings.ALTAVOZ_ENGINE_OPTIONS = {**settings.ALTAVOZ_ENGINE_OPTIONS, "espeak": {**espeak, "es": {"voice": "es"}}}
+    settings.ALTAVOZ_ENGINE_OPTIONS = {
+        **settings.ALTAVOZ_ENGINE_OPTIONS,
+        "espeak": {**espeak, "es": {"voice": "es"}},
+    }
     request_audio(small_guide, force=True)
     run_job(small_guide.pk)
     summary = AudioJob.objects.get(page=small_guide).summary
@@ -135,11 +152,15 @@ def test_another_voice_or_normalizer_version_never_reuses_the_clips(small_guide,
     assert AudioJob.objects.get(page=small_guide).summary["cached"] == 3
 
 
-def test_audio_is_queued_only_when_the_publish_commits(small_guide, django_capture_on_commit_callbacks):
+def test_audio_is_queued_only_when_the_publish_commits(
+    small_guide, django_capture_on_commit_callbacks
+):
     from django_tasks import default_task_backend
 
     def audio_tasks():
-        return [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task"]
+        return [
+            r for r in default_task_backend.results if r.task.name == "generate_page_audio_task"
+        ]
 
     run_job(small_guide.pk)
     default_task_backend.clear()
@@ -165,8 +186,12 @@ def test_replaced_audio_stays_downloadable_through_the_grace_period(small_guide,
     edit_section(small_guide, 2, "<p>Texto nuevo de la sección.</p>")
     run_job(small_guide.pk)
     new = live(small_guide)
-    old_files = [name for r in old.values() for name in (r.audio.name, r.captions.name, r.chapters.name)]
-    assert not set(old_files) & {name for r in new.values() for name in (r.audio.name, r.captions.name)}
+    old_files = [
+        name for r in old.values() for name in (r.audio.name, r.captions.name, r.chapters.name)
+    ]
+    assert not set(old_files) & {
+        name for r in new.values() for name in (r.audio.name, r.captions.name)
+    }
 
     assert cleanup_retired_renditions(now=timezone.now() + timedelta(minutes=59)) == 0
     assert all(default_storage.exists(name) for name in old_files)
@@ -178,7 +203,9 @@ def test_replaced_audio_stays_downloadable_through_the_grace_period(small_guide,
     assert all(default_storage.exists(r.audio.name) for r in live(small_guide).values())
 
 
-def test_a_publish_that_fails_halfway_leaves_the_live_audio_and_no_stray_files(small_guide, monkeypatch):
+def test_a_publish_that_fails_halfway_leaves_the_live_audio_and_no_stray_files(
+    small_guide, monkeypatch
+):
     """The disk fills up after the listen files are written: nothing new is served or left behind."""
     from audio import publishing
 
@@ -200,7 +227,11 @@ def test_a_publish_that_fails_halfway_leaves_the_live_audio_and_no_stray_files(s
     assert job.state == "failed" and "No space left on device" in job.error
     assert {v: r.pk for v, r in live(small_guide).items()} == {v: r.pk for v, r in before.items()}
     assert set(default_storage.listdir(f"audio/renditions/{small_guide.pk}")[1]) == files_before
-    assert not Rendition.objects.filter(page=small_guide).exclude(pk__in=[r.pk for r in before.values()]).exists()
+    assert (
+        not Rendition.objects.filter(page=small_guide)
+        .exclude(pk__in=[r.pk for r in before.values()])
+        .exists()
+    )
 
 
 def test_numbers_and_acronyms_are_normalized_but_captions_show_the_text(small_guide, synth_calls):
@@ -221,7 +252,9 @@ def test_lexicon_entry_rerenders_only_the_sections_using_it(small_guide, synth_c
     )
     assert AudioJob.objects.get(page=small_guide).state == "queued"
     run_job(small_guide.pk)
-    assert sorted(synth_calls) == sorted(["¿Dónde hay preservativos?", "En el centro de salud.", "Pregunte con confianza."])
+    assert sorted(synth_calls) == sorted(
+        ["¿Dónde hay preservativos?", "En el centro de salud.", "Pregunte con confianza."]
+    )
     assert AudioJob.objects.get(page=small_guide).summary["synthesized"] == 1
 
 
@@ -229,7 +262,9 @@ def test_status_is_stale_after_an_edit_until_regenerated(small_guide):
     run_job(small_guide.pk)
     assert {v.state for v in page_audio_status(small_guide).variants} == {"ready"}
     edit_section(small_guide, 0, "<p>Texto nuevo.</p>")
-    AudioJob.objects.filter(page=small_guide).update(state="ready")  # as if the job were not picked up yet
+    AudioJob.objects.filter(page=small_guide).update(
+        state="ready"
+    )  # as if the job were not picked up yet
     assert {v.state for v in page_audio_status(small_guide).variants} == {"stale"}
 
 
@@ -241,7 +276,9 @@ def test_repeated_publishes_collapse_into_one_task(small_guide, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
             small_guide.save_revision().publish()
-    audio_tasks = [r for r in default_task_backend.results if r.task.name == "generate_page_audio_task"]
+    audio_tasks = [
+        r for r in default_task_backend.results if r.task.name == "generate_page_audio_task"
+    ]
     assert len(audio_tasks) == 1
     assert audio_tasks[0].args == [small_guide.pk]
 
@@ -257,7 +294,9 @@ def test_google_voice_is_used_when_google_answers(small_guide, settings):
 
 
 def test_google_429_then_audio_is_retried(small_guide, settings):
-    adapter = ScriptedAdapter(status_reply(429, headers={"Retry-After": "1"}), audio_reply(sine_mp3()))
+    adapter = ScriptedAdapter(
+        status_reply(429, headers={"Retry-After": "1"}), audio_reply(sine_mp3())
+    )
     use_fake_google(settings, adapter)
     run_job(small_guide.pk)
     assert {r.engine for r in live(small_guide).values()} == {"gtts"}
@@ -293,13 +332,19 @@ def test_a_failing_voice_rests_before_it_is_tried_again(small_guide, settings, m
     [
         status_reply(500),
         requests.exceptions.ReadTimeout("read timed out"),
-        lambda request: __import__("tests.audio.fake_google", fromlist=["make_response"]).make_response(request, 200, b"<html>garbage</html>"),
-        lambda request: __import__("tests.audio.fake_google", fromlist=["make_response"]).make_response(request, 200, b")]}'\n\n12\n[[\"wrb.fr\"]]"),
+        lambda request: __import__(
+            "tests.audio.fake_google", fromlist=["make_response"]
+        ).make_response(request, 200, b"<html>garbage</html>"),
+        lambda request: __import__(
+            "tests.audio.fake_google", fromlist=["make_response"]
+        ).make_response(request, 200, b')]}\'\n\n12\n[["wrb.fr"]]'),
         requests.exceptions.ConnectionError("connection refused"),
     ],
     ids=["500", "timeout", "garbage", "200-without-audio", "connection-refused"],
 )
-def test_google_failure_mid_guide_falls_back_to_one_voice_for_the_whole_file(small_guide, settings, failure):
+def test_google_failure_mid_guide_falls_back_to_one_voice_for_the_whole_file(
+    small_guide, settings, failure
+):
     # Google answers the first sentence, then fails: nothing of it may end up mixed in.
     use_fake_google(settings, ScriptedAdapter(audio_reply(sine_mp3()), failure))
     run_job(small_guide.pk)

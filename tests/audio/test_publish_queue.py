@@ -23,8 +23,9 @@ def test_publishing_a_home_page_queues_nothing():
     assert not AudioJob.objects.filter(page=home).exists()
 
 
-
-def test_an_editor_publishing_in_the_admin_queues_audio(admin_client, django_capture_on_commit_callbacks, task_backend):
+def test_an_editor_publishing_in_the_admin_queues_audio(
+    admin_client, django_capture_on_commit_callbacks, task_backend
+):
     from cms.models import GuidePage
     from tests.test_admin_editing import add_guide
 
@@ -35,13 +36,17 @@ def test_an_editor_publishing_in_the_admin_queues_audio(admin_client, django_cap
     assert len(audio_tasks_for(guide)) == 1
 
 
-def test_a_translation_published_through_wagtail_localize_queues_its_audio(small_guide, django_capture_on_commit_callbacks, task_backend):
+def test_a_translation_published_through_wagtail_localize_queues_its_audio(
+    small_guide, django_capture_on_commit_callbacks, task_backend
+):
     from cms.localization import fill_translation, submit_translation
     from cms.models import GuidePage
 
     with django_capture_on_commit_callbacks(execute=True):
         translation = submit_translation(small_guide, "en")
-    english = GuidePage.objects.get(translation_key=small_guide.translation_key, locale__language_code="en")
+    english = GuidePage.objects.get(
+        translation_key=small_guide.translation_key, locale__language_code="en"
+    )
     AudioJob.objects.filter(page=english).update(state="ready")
     task_backend.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -57,7 +62,9 @@ def test_loading_the_demo_queued_audio_for_every_demo_guide():
 
     demo = GuidePage.objects.filter(slug__in=["mixco", "patzun"])
     assert demo.count() == 6  # es, en, cak
-    assert set(AudioJob.objects.filter(page__in=demo).values_list("page_id", flat=True)) == set(demo.values_list("pk", flat=True))
+    assert set(AudioJob.objects.filter(page__in=demo).values_list("page_id", flat=True)) == set(
+        demo.values_list("pk", flat=True)
+    )
 
 
 def test_the_worker_queues_guides_whose_audio_no_longer_matches_their_text(
@@ -72,7 +79,9 @@ def test_the_worker_queues_guides_whose_audio_no_longer_matches_their_text(
         assert small_guide.pk not in queue_stale_audio()  # its audio matches its text
     assert not audio_tasks_for(small_guide)
 
-    Rendition.objects.filter(page=small_guide, state="live").update(content_hash="made-from-older-text")
+    Rendition.objects.filter(page=small_guide, state="live").update(
+        content_hash="made-from-older-text"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert small_guide.pk in queue_stale_audio()
     assert AudioJob.objects.get(page=small_guide).state == "queued"
@@ -84,7 +93,9 @@ def test_a_guide_whose_last_run_failed_is_left_to_its_editors(small_guide, task_
     from audio.models import Rendition
 
     run_job(small_guide.pk)
-    Rendition.objects.filter(page=small_guide, state="live").update(content_hash="made-from-older-text")
+    Rendition.objects.filter(page=small_guide, state="live").update(
+        content_hash="made-from-older-text"
+    )
     AudioJob.objects.filter(page=small_guide).update(state="failed", error="Google said no")
     assert small_guide.pk not in queue_stale_audio()
 

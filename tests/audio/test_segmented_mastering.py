@@ -63,7 +63,9 @@ def clip_position(decoded, clip, rate, expected, search=0.05):
     """Where `clip` (at `rate`) actually plays in `decoded`, searched within `search` s of `expected`."""
     reach = round(search * rate)
     start = round(expected * rate)
-    window = np.concatenate([np.zeros(reach), decoded, np.zeros(reach)])[start : start + 2 * reach + len(clip)]
+    window = np.concatenate([np.zeros(reach), decoded, np.zeros(reach)])[
+        start : start + 2 * reach + len(clip)
+    ]
     scores = correlate(window, clip, mode="valid", method="fft")
     return (start - reach + int(np.argmax(scores))) / rate
 
@@ -88,12 +90,16 @@ def uneven_sections():
     """Three "sections" as from different recordings: about -37, -18 and -28 LUFS."""
     sections = []
     for seed, seconds, level in ((3, 6.0, 0.1), (4, 9.0, 0.9), (5, 4.0, 0.3)):
-        sections.append(resample_poly(speech_like(seconds, 24000, seed=seed) * level, 2, 1).astype(np.float32))
+        sections.append(
+            resample_poly(speech_like(seconds, 24000, seed=seed) * level, 2, 1).astype(np.float32)
+        )
     return sections
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_joined_segments_put_every_section_where_the_file_says_at_the_target(variant, uneven_sections):
+def test_joined_segments_put_every_section_where_the_file_says_at_the_target(
+    variant, uneven_sections
+):
     result = master_joined(uneven_sections, variant, pause_seconds=1.0)
     joined = result.joined
 
@@ -125,10 +131,14 @@ def test_joined_segments_put_every_section_where_the_file_says_at_the_target(var
     assert heard.loudness.true_peak_dbtp == pytest.approx(true_peak_of(decoded), abs=0.01)
     for (start, end), segment in zip(joined.segment_spans, heard.segments, strict=True):
         assert segment.true_peak_dbtp == pytest.approx(true_peak_of(decoded[start:end]), abs=0.01)
-        assert segment.integrated_lufs == pytest.approx(loudness_of(decoded[start:end], rate), abs=0.01)
+        assert segment.integrated_lufs == pytest.approx(
+            loudness_of(decoded[start:end], rate), abs=0.01
+        )
     # One header for the whole file: players read the whole duration.
     assert container_seconds(joined.data) == pytest.approx(joined.duration_seconds, abs=0.01)
-    if variant.container == "webm":  # a phone starts it from its first bytes: index and length up front
+    if (
+        variant.container == "webm"
+    ):  # a phone starts it from its first bytes: index and length up front
         assert webm.clusters(joined.data)[0].offset < 4096
         assert joined.data.find(bytes.fromhex("1C53BB6B")) < webm.init_length(joined.data)  # Cues
 
@@ -154,11 +164,14 @@ def test_the_joined_length_is_what_players_decode_whatever_the_codecs_padding(va
         joined = join_segments([first, last], variant)
         decoded, _rate = decode_strictly(joined.data)
         assert len(decoded) == joined.samples, extra
-        assert joined.samples - joined.clip_spans[-1][1] < 0.01 * variant.sample_rate  # a few ms of padding at most
+        assert (
+            joined.samples - joined.clip_spans[-1][1] < 0.01 * variant.sample_rate
+        )  # a few ms of padding at most
 
 
 # --------------------------------------------------------------------------
 # Guides through the pipeline (espeak, the real offline voice)
+
 
 @pytest.fixture
 def encodes(monkeypatch):
@@ -204,9 +217,13 @@ def test_published_files_decode_cleanly_with_their_duration_loudness_and_peak(sm
         assert container_seconds(data) == pytest.approx(rendition.duration, abs=0.01)
         if variant.container == "mp3":
             # mutagen counts MP3 frames: within a frame plus the encoder delay.
-            assert MutagenFile(default_storage.path(rendition.audio.name)).info.length == pytest.approx(rendition.duration, abs=0.1)
+            assert MutagenFile(
+                default_storage.path(rendition.audio.name)
+            ).info.length == pytest.approx(rendition.duration, abs=0.1)
         else:  # WebM: tagged by remuxing, its header still says the length (within a few milliseconds)
-            assert abs(mastering.header_samples(data) - round(rendition.duration * rate)) <= header_tolerance(variant)
+            assert abs(
+                mastering.header_samples(data) - round(rendition.duration * rate)
+            ) <= header_tolerance(variant)
             starts = [s["start"] for s in rendition.sections]
             assert [s["offset"] for s in rendition.sections] == webm.section_offsets(data, starts)
         lufs, dbtp = loudness_of(decoded, rate), true_peak_of(decoded)
@@ -232,19 +249,29 @@ def test_every_section_and_caption_is_where_it_is_heard(small_guide):
                 clip = decode_audio(file.read())
             reference = at_rate(clip, variant.sample_rate)
             # The section is where its chapter says, to the millisecond.
-            assert clip_position(heard, reference, rate, section["start"]) == pytest.approx(section["start"], abs=0.001)
-            assert section["end"] - section["start"] == pytest.approx(len(reference) / rate, abs=0.002)
+            assert clip_position(heard, reference, rate, section["start"]) == pytest.approx(
+                section["start"], abs=0.001
+            )
+            assert section["end"] - section["start"] == pytest.approx(
+                len(reference) / rate, abs=0.002
+            )
             # Each sentence starts being heard where its cue says (within 20 ms):
             # the first loud sample in the file against the first in the clip.
-            gain = np.sqrt(np.mean(heard[round(section["start"] * rate) : round(section["end"] * rate)] ** 2)
-                           / np.mean(reference ** 2))
+            gain = np.sqrt(
+                np.mean(heard[round(section["start"] * rate) : round(section["end"] * rate)] ** 2)
+                / np.mean(reference**2)
+            )
             for index, sentence_start, _sentence_end in clip_row.sentence_spans:
                 cue_start, _cue_end = cue_times[f"{section['id']}-{index}"]
                 assert cue_start == pytest.approx(section["start"] + sentence_start, abs=0.001)
                 threshold = 0.1 * np.abs(reference).max()
                 in_clip = onset(reference, rate, sentence_start, threshold) - sentence_start
                 in_file = onset(heard, rate, cue_start - 0.2, threshold * gain)
-                assert in_file == pytest.approx(cue_start + in_clip, abs=0.02), (variant.name, section["id"], index)
+                assert in_file == pytest.approx(cue_start + in_clip, abs=0.02), (
+                    variant.name,
+                    section["id"],
+                    index,
+                )
 
 
 def parse_vtt(text):
@@ -271,7 +298,9 @@ def test_editing_one_section_encodes_only_that_sections_segments(small_guide, en
     encodes.clear()
     decodes.clear()
 
-    edit_section(small_guide, 2, "<ul><li>Previene el VIH</li><li>Pregunte en el centro de salud</li></ul>")
+    edit_section(
+        small_guide, 2, "<ul><li>Previene el VIH</li><li>Pregunte en el centro de salud</li></ul>"
+    )
     run_job(small_guide.pk)
 
     summary = AudioJob.objects.get(page=small_guide).summary
@@ -283,7 +312,10 @@ def test_editing_one_section_encodes_only_that_sections_segments(small_guide, en
     assert sorted(decodes) == ["listen", "lowdata"]
     new = MasteredSegment.objects.exclude(key__in=first_run)
     edited_clip = live(small_guide)["listen"].clip_keys[2]
-    assert sorted(new.values_list("variant", "clip_key")) == [("listen", edited_clip), ("lowdata", edited_clip)]
+    assert sorted(new.values_list("variant", "clip_key")) == [
+        ("listen", edited_clip),
+        ("lowdata", edited_clip),
+    ]
     # The other sections' segments were reused as they were.
     for rendition in live(small_guide).values():
         assert set(rendition.segment_keys[:2]) <= first_run
@@ -326,17 +358,32 @@ def test_adding_a_last_section_reencodes_only_it_and_the_former_last(small_guide
     run_job(small_guide.pk)
     encodes.clear()
     raw = small_guide.sections.get_prep_value()
-    raw.append({"type": "section", "id": "44444444-4444-4444-8444-444444444444",
-                "value": {"heading": "Al final", "body": "<p>Una sección más.</p>", "key_point": "", "pictogram": ""}})
+    raw.append(
+        {
+            "type": "section",
+            "id": "44444444-4444-4444-8444-444444444444",
+            "value": {
+                "heading": "Al final",
+                "body": "<p>Una sección más.</p>",
+                "key_point": "",
+                "pictogram": "",
+            },
+        }
+    )
     small_guide.sections = raw
     small_guide.save_revision().publish()
     run_job(small_guide.pk)
     # The former last section now carries half a pause after it.
-    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {"listen": 2, "lowdata": 2}
+    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {
+        "listen": 2,
+        "lowdata": 2,
+    }
 
 
 @pytest.mark.django_db
-def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_all(small_guide, encodes):
+def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_all(
+    small_guide, encodes
+):
     from audio.jobs import request_audio
 
     run_job(small_guide.pk)
@@ -347,7 +394,10 @@ def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_a
 
     request_audio(small_guide, force=True)
     run_job(small_guide.pk)
-    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {"listen": 3, "lowdata": 3}
+    assert AudioJob.objects.get(page=small_guide).summary["segments_encoded"] == {
+        "listen": 3,
+        "lowdata": 3,
+    }
 
 
 @pytest.mark.django_db
@@ -373,7 +423,9 @@ def test_a_joined_file_off_target_is_replaced_by_the_guide_mastered_whole(small_
 
 
 @pytest.mark.django_db
-def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_whole(small_guide, monkeypatch, caplog):
+def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_whole(
+    small_guide, monkeypatch, caplog
+):
     """Players trust the header for the length: if it says otherwise than the segments add up to, no join."""
     header_samples = mastering.header_samples
     monkeypatch.setattr(mastering, "header_samples", lambda data: header_samples(data) + 1152)
@@ -393,17 +445,25 @@ def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monk
     run_job(small_guide.pk)
     assert len([n for name, n in encodes if name == "lowdata"]) == 4  # 3 segments, the first twice
     for row in MasteredSegment.objects.filter(variant="lowdata"):
-        assert row.loudness_lufs == pytest.approx(LOWDATA.loudness_lufs, abs=mastering.SEGMENT_TOLERANCE_LU)
+        assert row.loudness_lufs == pytest.approx(
+            LOWDATA.loudness_lufs, abs=mastering.SEGMENT_TOLERANCE_LU
+        )
 
 
 @pytest.mark.django_db
-def test_segments_over_the_ceiling_in_the_joined_file_are_mastered_again(small_guide, encodes, monkeypatch, caplog):
+def test_segments_over_the_ceiling_in_the_joined_file_are_mastered_again(
+    small_guide, encodes, monkeypatch, caplog
+):
     """Codec peaks vary from section to section: one over the ceiling gets a second, lower-limited pass."""
     caplog.set_level(logging.INFO, logger="audio.mastering")
-    monkeypatch.setitem(mastering._SEGMENT_PEAK_RISE_DB, "libopus", 0.0)  # no room left for Opus's peaks
+    monkeypatch.setitem(
+        mastering._SEGMENT_PEAK_RISE_DB, "libopus", 0.0
+    )  # no room left for Opus's peaks
     run_job(small_guide.pk)
     assert "segment(s) read off target; mastering them again" in caplog.text
-    assert len([n for name, n in encodes if name == "lowdata"]) > 3  # one per segment, and second passes
+    assert (
+        len([n for name, n in encodes if name == "lowdata"]) > 3
+    )  # one per segment, and second passes
     rendition = live(small_guide)["lowdata"]
     assert len(rendition.segment_keys) == 3  # joined segments, not the whole-guide fallback
     decoded, _rate = decode_strictly(default_storage.open(rendition.audio.name).read())

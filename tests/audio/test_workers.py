@@ -37,13 +37,32 @@ def make_guide(slug, sections=3):
     from cms.site_setup import ensure_home_page, ensure_locales
 
     ensure_locales()
-    home = HomePage.objects.filter(locale__language_code="es").first() or ensure_home_page("Inicio")[0]
-    guide = home.add_child(instance=GuidePage(
-        title=f"Guía {slug}", slug=slug, place_name="Mixco", department="Guatemala",
-        summary="Resumen.", last_reviewed="2026-11-01", discreet_title="Notas",
-        sections=[{"type": "section", "value": {"heading": f"Parte {i}", "body": LONG_BODY, "key_point": "", "pictogram": ""}}
-                  for i in range(sections)],
-    ))
+    home = (
+        HomePage.objects.filter(locale__language_code="es").first() or ensure_home_page("Inicio")[0]
+    )
+    guide = home.add_child(
+        instance=GuidePage(
+            title=f"Guía {slug}",
+            slug=slug,
+            place_name="Mixco",
+            department="Guatemala",
+            summary="Resumen.",
+            last_reviewed="2026-11-01",
+            discreet_title="Notas",
+            sections=[
+                {
+                    "type": "section",
+                    "value": {
+                        "heading": f"Parte {i}",
+                        "body": LONG_BODY,
+                        "key_point": "",
+                        "pictogram": "",
+                    },
+                }
+                for i in range(sections)
+            ],
+        )
+    )
     guide.save_revision().publish()
     return guide
 
@@ -66,7 +85,9 @@ def manage(*args, **popen):
         ALTAVOZ_AUDIO_STALL_SECONDS="2",
         ALTAVOZ_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
     )
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, start_new_session=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, start_new_session=True, **popen
+    )
 
 
 def wait_for(predicate, timeout, interval=0.02):
@@ -92,7 +113,11 @@ def running_since_long_ago(page, worker, settings):
     only_this_job_waits(page)
     long_ago = timezone.now() - timedelta(seconds=120)
     AudioJob.objects.filter(page=page).update(
-        state="running", worker=worker, started_at=long_ago, heartbeat_at=long_ago, requested_at=long_ago
+        state="running",
+        worker=worker,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        requested_at=long_ago,
     )
     return long_ago
 
@@ -112,10 +137,14 @@ def test_a_job_whose_worker_stopped_beating_is_queued_again(small_guide, task_ba
 
 
 @pytest.mark.django_db
-def test_a_queued_job_whose_task_was_lost_is_queued_again_once_per_stall_period(small_guide, task_backend, settings):
+def test_a_queued_job_whose_task_was_lost_is_queued_again_once_per_stall_period(
+    small_guide, task_backend, settings
+):
     settings.ALTAVOZ_AUDIO_STALL_SECONDS = 60
     only_this_job_waits(small_guide)
-    AudioJob.objects.filter(page=small_guide).update(state="queued", requested_at=timezone.now() - timedelta(seconds=90))
+    AudioJob.objects.filter(page=small_guide).update(
+        state="queued", requested_at=timezone.now() - timedelta(seconds=90)
+    )
     assert recover_stalled_jobs() == [small_guide.pk]
     assert recover_stalled_jobs() == []
     assert len(audio_tasks_for(small_guide)) == 1
@@ -135,7 +164,9 @@ def test_a_worker_never_takes_its_own_running_job_for_dead(small_guide, task_bac
 def test_two_workers_never_claim_the_same_page():
     if connection.vendor != "postgresql":
         reason = "row locks are what is under test: run on PostgreSQL (make test-postgres, CI)"
-        if os.environ.get("ALTAVOZ_REQUIRE_POSTGRES"):  # set by make test-postgres: never a silent skip
+        if os.environ.get(
+            "ALTAVOZ_REQUIRE_POSTGRES"
+        ):  # set by make test-postgres: never a silent skip
             pytest.fail(f"not on PostgreSQL ({connection.vendor}): {reason}")
         pytest.skip(reason)
     guide = make_guide("concurrencia", sections=1)
@@ -161,19 +192,31 @@ def test_task_records_finished_long_ago_are_pruned(settings):
 
     from audio.tasks import generate_page_audio_task
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}
+    }
     settings.ALTAVOZ_TASK_RESULTS_DAYS = 14
     now = timezone.now()
     done_long_ago, done_lately, failed_long_ago, waiting_long, orphan, running = (
         generate_page_audio_task.enqueue(page_id).id for page_id in (1, 2, 3, 4, 5, 6)
     )
-    finished = {done_long_ago: ("SUCCESSFUL", 15), done_lately: ("SUCCESSFUL", 13), failed_long_ago: ("FAILED", 15)}
+    finished = {
+        done_long_ago: ("SUCCESSFUL", 15),
+        done_lately: ("SUCCESSFUL", 13),
+        failed_long_ago: ("FAILED", 15),
+    }
     for task_id, (status, days_ago) in finished.items():
-        DBTaskResult.objects.filter(id=task_id).update(status=status, finished_at=now - timedelta(days=days_ago))
+        DBTaskResult.objects.filter(id=task_id).update(
+            status=status, finished_at=now - timedelta(days=days_ago)
+        )
     DBTaskResult.objects.filter(id=waiting_long).update(enqueued_at=now - timedelta(days=30))
     # A worker killed mid-task leaves its record running.
-    DBTaskResult.objects.filter(id=orphan).update(status="RUNNING", started_at=now - timedelta(days=15))
-    DBTaskResult.objects.filter(id=running).update(status="RUNNING", started_at=now - timedelta(minutes=5))
+    DBTaskResult.objects.filter(id=orphan).update(
+        status="RUNNING", started_at=now - timedelta(days=15)
+    )
+    DBTaskResult.objects.filter(id=running).update(
+        status="RUNNING", started_at=now - timedelta(minutes=5)
+    )
 
     assert prune_task_results(now) == 3
     kept = {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)}
@@ -220,10 +263,18 @@ def test_concurrent_runs_synthesize_each_section_once(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_killed_worker_is_replaced_and_nothing_half_made_is_served():
     guide = make_guide("trabajador-muerto", sections=4)
-    AudioJob.objects.update(state="ready", finished_at=F("requested_at"))  # this one is queued below
+    AudioJob.objects.update(
+        state="ready", finished_at=F("requested_at")
+    )  # this one is queued below
     assert manage("generate_audio", "--page", str(guide.pk)).wait(60) == 0  # queues a real DB task
 
-    doomed = manage("audio_worker", "--sweep-interval", "0.5", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    doomed = manage(
+        "audio_worker",
+        "--sweep-interval",
+        "0.5",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert wait_for(lambda: job_state(guide) == "running", timeout=60)
         os.killpg(doomed.pid, signal.SIGKILL)
@@ -234,7 +285,13 @@ def test_killed_worker_is_replaced_and_nothing_half_made_is_served():
     assert job_state(guide) == "running"
     assert not Rendition.objects.filter(page=guide).exists()
 
-    rescuer = manage("audio_worker", "--sweep-interval", "0.5", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rescuer = manage(
+        "audio_worker",
+        "--sweep-interval",
+        "0.5",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert wait_for(lambda: job_state(guide) == "ready", timeout=240, interval=0.2)
     finally:

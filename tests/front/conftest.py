@@ -41,18 +41,42 @@ TEST_GUIDE = {
     "last_reviewed": "2026-11-01",
     "discreet_title": "Apuntes",
     "sections": [
-        {"type": "section", "id": FIRST, "value": {
-            "heading": "¿Qué hay aquí?", "key_point": "Lo más importante va primero.", "pictogram": "info",
-            "body": '<p>Esta es la <b>primera</b> parte. Tiene dos frases.</p>'
-                    '<ul><li>Un punto</li><li>Otro punto con <a href="https://example.org/">un enlace</a>.</li></ul>'}},
-        {"type": "section", "id": SECOND, "value": {
-            "heading": "Salud", "key_point": "", "pictogram": "health",
-            "body": "<p>Vaya al centro de salud. Pregunte con confianza.</p><p>Lleve su documento.</p>"}},
-        {"type": "section", "id": THIRD, "value": {
-            "heading": "Seguridad", "key_point": "", "pictogram": "safety",
-            "body": "<p>Cuide su seguridad.<br/>Avise a una amiga.</p>"}},
-        {"type": "section", "id": EMPTY, "value": {
-            "heading": "Vacía", "key_point": "", "pictogram": "", "body": "<p> </p>"}},
+        {
+            "type": "section",
+            "id": FIRST,
+            "value": {
+                "heading": "¿Qué hay aquí?",
+                "key_point": "Lo más importante va primero.",
+                "pictogram": "info",
+                "body": "<p>Esta es la <b>primera</b> parte. Tiene dos frases.</p>"
+                '<ul><li>Un punto</li><li>Otro punto con <a href="https://example.org/">un enlace</a>.</li></ul>',
+            },
+        },
+        {
+            "type": "section",
+            "id": SECOND,
+            "value": {
+                "heading": "Salud",
+                "key_point": "",
+                "pictogram": "health",
+                "body": "<p>Vaya al centro de salud. Pregunte con confianza.</p><p>Lleve su documento.</p>",
+            },
+        },
+        {
+            "type": "section",
+            "id": THIRD,
+            "value": {
+                "heading": "Seguridad",
+                "key_point": "",
+                "pictogram": "safety",
+                "body": "<p>Cuide su seguridad.<br/>Avise a una amiga.</p>",
+            },
+        },
+        {
+            "type": "section",
+            "id": EMPTY,
+            "value": {"heading": "Vacía", "key_point": "", "pictogram": "", "body": "<p> </p>"},
+        },
     ],
 }
 
@@ -76,7 +100,11 @@ def live_server(request):
     """
     from pytest_django.live_server_helper import LiveServer
 
-    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
     server = LiveServer(addr, start=False)
     static_handler = server.thread.static_handler
     server.thread.static_handler = lambda media_handler: static_handler(media_handler.application)
@@ -142,7 +170,9 @@ def browser(monkeypatch):
     reason = browser_missing()
     if reason:
         if os.environ.get("ALTAVOZ_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Browser tests are required here (ALTAVOZ_REQUIRE_BROWSER=1) but {reason}.")
+            pytest.fail(
+                f"Browser tests are required here (ALTAVOZ_REQUIRE_BROWSER=1) but {reason}."
+            )
         SKIPPED.append(reason)
         pytest.skip(f"browser test skipped: {reason}")
     from django.db import connections

@@ -17,10 +17,14 @@ def new_editor(live_server):
 
     ensure_locales()
     ensure_home_page("Guías para escuchar")
-    return get_user_model().objects.create_superuser("nueva", "nueva@example.invalid", "una clave larga")
+    return get_user_model().objects.create_superuser(
+        "nueva", "nueva@example.invalid", "una clave larga"
+    )
 
 
-def test_first_sign_in_enrols_an_authenticator_then_opens_the_admin(browser, live_server, new_editor):
+def test_first_sign_in_enrols_an_authenticator_then_opens_the_admin(
+    browser, live_server, new_editor
+):
     context = browser.new_context()
     page = context.new_page()
     origins = set()
@@ -44,5 +48,7 @@ def test_first_sign_in_enrols_an_authenticator_then_opens_the_admin(browser, liv
     page.click("[data-continue]")
     page.wait_for_url(live_server.url + "/admin/")
     assert page.locator("#wagtail-sidebar, [data-side-panel], .sidebar").count() >= 1
-    assert origins == {urlsplit(live_server.url).netloc}  # the QR code and the key never leave the server
+    assert origins == {
+        urlsplit(live_server.url).netloc
+    }  # the QR code and the key never leave the server
     context.close()

@@ -42,7 +42,9 @@ def tab_to(page, selector, limit=60):
     """Press Tab until ``selector`` has the focus; fails if it is not reachable."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate(
+            "s => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
     raise AssertionError(f"{selector} not reachable with the Tab key")
 
@@ -68,11 +70,16 @@ def test_axe_finds_no_violations_on_home_and_guide_in_every_language(phone, live
 def test_keyboard_only_play_skip_speed_and_quick_exit(phone, live_server, listening_site, settings):
     settings.ALTAVOZ_QUICK_EXIT_URL = "https://neutral.example/"
     page = phone.new_page()
-    page.route("https://neutral.example/**", lambda route: route.fulfill(body="<title>Neutral</title>", content_type="text/html"))
+    page.route(
+        "https://neutral.example/**",
+        lambda route: route.fulfill(body="<title>Neutral</title>", content_type="text/html"),
+    )
     page.goto(live_server.url + GUIDE)
 
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "quick-exit", "quick exit is the first stop"
+    assert page.evaluate("document.activeElement.id") == "quick-exit", (
+        "quick exit is the first stop"
+    )
 
     tab_to(page, "#play-pause")
     page.keyboard.press("Enter")
@@ -103,7 +110,10 @@ def test_keyboard_only_play_skip_speed_and_quick_exit(phone, live_server, listen
 def test_quick_exit_replaces_the_history_entry(phone, live_server, listening_site, settings):
     settings.ALTAVOZ_QUICK_EXIT_URL = "https://neutral.example/"
     page = phone.new_page()
-    page.route("https://neutral.example/**", lambda route: route.fulfill(body="<title>Neutral</title>", content_type="text/html"))
+    page.route(
+        "https://neutral.example/**",
+        lambda route: route.fulfill(body="<title>Neutral</title>", content_type="text/html"),
+    )
     page.goto(live_server.url + "/es/")
     page.goto(live_server.url + GUIDE)
     page.keyboard.press("Tab")
@@ -122,7 +132,9 @@ def test_highlight_follows_playback_and_stays_in_view(phone, live_server, listen
 
     # A plain paragraph: one sentence lit at a time.
     page.click(f'[data-section="{SECOND}"] .section-play')
-    page.wait_for_function(f"() => document.querySelector('[data-cue=\"{SECOND}-1\"].is-reading')", timeout=20000)
+    page.wait_for_function(
+        f"() => document.querySelector('[data-cue=\"{SECOND}-1\"].is-reading')", timeout=20000
+    )
     assert lit_cues(page) == [f"{SECOND}-1"]
     assert page.text_content(".is-reading") == "Vaya al centro de salud."
     assert page.evaluate(
@@ -134,7 +146,9 @@ def test_highlight_follows_playback_and_stays_in_view(phone, live_server, listen
 
     # A paragraph with a line break (inline markup): the whole block lights up.
     page.click(f'[data-section="{THIRD}"] .section-play')
-    page.wait_for_function(f"() => document.querySelector('[data-cues~=\"{THIRD}-1\"].is-reading')", timeout=20000)
+    page.wait_for_function(
+        f"() => document.querySelector('[data-cues~=\"{THIRD}-1\"].is-reading')", timeout=20000
+    )
     assert page.evaluate("document.querySelector('.is-reading').tagName") == "P"
 
 
@@ -193,7 +207,9 @@ def test_saved_guide_opens_and_plays_offline(phone, live_server, listening_site)
     page.click("#next-section")
     wait_for_time(page, section_start(page, FIRST) + 0.5)
     assert audio_state(page)["error"] is None
-    assert any(r.status == 206 and r.from_service_worker for r in audio_responses), "cached audio served by range"
+    assert any(r.status == 206 and r.from_service_worker for r in audio_responses), (
+        "cached audio served by range"
+    )
 
     phone.set_offline(False)
     page.click("#delete-offline")
@@ -217,13 +233,17 @@ def test_a_visit_talks_only_to_our_origin_and_sets_no_cookie(phone, live_server,
     page.goto(live_server.url + "/en/mixco/")
 
     origin = urlparse(live_server.url)
-    others = [url for url in requests if urlparse(url)[:2] != origin[:2] and not url.startswith("data:")]
+    others = [
+        url for url in requests if urlparse(url)[:2] != origin[:2] and not url.startswith("data:")
+    ]
     assert requests and not others, others
     assert phone.cookies() == []
     assert page.evaluate("document.cookie") == ""
 
 
-def test_the_player_works_under_the_security_headers_without_a_violation(phone, live_server, listening_site):
+def test_the_player_works_under_the_security_headers_without_a_violation(
+    phone, live_server, listening_site
+):
     """The CSP and the Permissions-Policy are headers now: they block nothing the player does."""
     page = phone.new_page()
     page.add_init_script(
@@ -266,7 +286,9 @@ def test_audio_is_served_in_ranges_to_the_browser(phone, live_server, listening_
 
     page.click("#play-pause")
     wait_for_time(page, 0.5)
-    players = [r for r in media if r.url.endswith(listen.audio.url) and r.request.headers.get("range")]
+    players = [
+        r for r in media if r.url.endswith(listen.audio.url) and r.request.headers.get("range")
+    ]
     assert players and all(r.status == 206 for r in players)
 
 
@@ -284,7 +306,9 @@ def test_page_weight_before_audio_is_under_budget(phone, live_server, demo_site)
     page.wait_for_selector("#player:not([hidden])")
     page.wait_for_load_state("networkidle")
 
-    assert not [r.url for r in responses if "/media/" in r.url], "no audio (or captions) before the listener asks"
+    assert not [r.url for r in responses if "/media/" in r.url], (
+        "no audio (or captions) before the listener asks"
+    )
     weights = {}
     for response in responses:
         kind = response.request.resource_type
@@ -299,7 +323,9 @@ def test_page_weight_before_audio_is_under_budget(phone, live_server, demo_site)
     assert total <= BUDGET_BYTES, weights
 
 
-def test_low_data_choice_switches_to_the_small_file_and_is_remembered(phone, live_server, listening_site):
+def test_low_data_choice_switches_to_the_small_file_and_is_remembered(
+    phone, live_server, listening_site
+):
     from audio.models import Rendition
 
     low = Rendition.objects.get(page=listening_site, variant="lowdata", state="live")
@@ -334,7 +360,9 @@ def test_share_falls_back_to_copying_the_link(phone, live_server, listening_site
     page = phone.new_page()
     page.goto(live_server.url + GUIDE)
     # Headless Chromium on Linux has no share sheet: the link is copied instead.
-    page.evaluate("() => { delete Navigator.prototype.share; delete Navigator.prototype.canShare; }")
+    page.evaluate(
+        "() => { delete Navigator.prototype.share; delete Navigator.prototype.canShare; }"
+    )
     # Our pages may write the clipboard but not read it (Permissions-Policy): note what was written.
     page.evaluate("""() => {
         const write = navigator.clipboard.writeText.bind(navigator.clipboard);
@@ -344,7 +372,9 @@ def test_share_falls_back_to_copying_the_link(phone, live_server, listening_site
     page.wait_for_function("() => document.getElementById('keep-status').textContent.length > 0")
     assert page.text_content("#keep-status").startswith("Enlace copiado.")
     assert page.evaluate("window.copiedText") == live_server.url + GUIDE
-    assert "permissions policy" in page.evaluate("navigator.clipboard.readText().then(() => '', (e) => e.message)")
+    assert "permissions policy" in page.evaluate(
+        "navigator.clipboard.readText().then(() => '', (e) => e.message)"
+    )
 
 
 def test_share_sends_the_audio_file_where_the_phone_can(phone, live_server, listening_site):
@@ -364,14 +394,15 @@ def test_share_sends_the_audio_file_where_the_phone_can(phone, live_server, list
     assert shared["text"] == live_server.url + GUIDE
 
 
-
 def test_big_type_big_targets_one_column_on_a_small_phone(phone, live_server, demo_site):
     page = phone.new_page()
     for path in ["/es/", "/es/mixco/", GUIDE]:
         page.goto(live_server.url + path)
         page.wait_for_load_state("load")
         assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 18
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{path} scrolls sideways"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, (
+            f"{path} scrolls sideways"
+        )
         # Links inside running text are exempt (WCAG 2.5.8); every other control is ≥ 48×48 px.
         small = page.evaluate(
             """() => Array.from(document.querySelectorAll('a, button'))
@@ -406,8 +437,10 @@ def play_and_log_requests(page, url):
     page.click("#play-pause")
     page.wait_for_function("() => window.soundAt")
     wait_for_time(page, 1.0)
-    page.wait_for_function("() => document.getElementById('guide-audio').textTracks[0].cues"
-                           " && document.getElementById('guide-audio').textTracks[0].cues.length")
+    page.wait_for_function(
+        "() => document.getElementById('guide-audio').textTracks[0].cues"
+        " && document.getElementById('guide-audio').textTracks[0].cues.length"
+    )
     playing_at, sound_at = page.evaluate("[window.playingAt, window.soundAt]")
     return [(r, r.timing["startTime"]) for r in requests], playing_at, sound_at
 
@@ -432,7 +465,9 @@ def test_a_play_asks_only_for_the_first_bytes_of_audio_and_captions_wait_for_the
     captions = [t for r, t in logged if r.url.endswith(rendition.captions.url)]
     assert captions, "the captions load once it plays (sentence highlighting)"
     assert min(captions) >= playing_at, "no caption request before the first sound"
-    assert page.evaluate("document.getElementById('guide-audio').src").startswith("blob:")  # fed by stream.js
+    assert page.evaluate("document.getElementById('guide-audio').src").startswith(
+        "blob:"
+    )  # fed by stream.js
     assert audio_state(page)["error"] is None
 
 

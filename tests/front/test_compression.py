@@ -13,7 +13,9 @@ GZIP = "cms.middleware.PublicGZipMiddleware"
 def compressing(settings):
     if GZIP not in settings.MIDDLEWARE:
         middleware = list(settings.MIDDLEWARE)
-        middleware.insert(middleware.index("django.middleware.security.SecurityMiddleware") + 1, GZIP)
+        middleware.insert(
+            middleware.index("django.middleware.security.SecurityMiddleware") + 1, GZIP
+        )
         settings.MIDDLEWARE = middleware
     return settings
 
@@ -23,7 +25,7 @@ def test_guide_page_is_compressed_about_five_fold(compressing, client):
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
     html = gzip.decompress(response.content)
-    assert b"<html lang=\"es\">" in html
+    assert b'<html lang="es">' in html
     assert len(response.content) * 4 < len(html)
     assert not response.cookies
 

@@ -82,10 +82,16 @@ def test_plain_sentences_have_their_own_span_and_inline_markup_marks_the_block(c
     assert marks.text[f"{FIRST}-0"] == "¿Qué hay aquí?"
     assert marks.text[f"{FIRST}-1"] == "Lo más importante va primero."
     # Bold inside: the paragraph carries both of its sentences, the bold stays.
-    assert f'<p data-cues="{FIRST}-2 {FIRST}-3">Esta es la <b>primera</b> parte. Tiene dos frases.</p>' in html
+    assert (
+        f'<p data-cues="{FIRST}-2 {FIRST}-3">Esta es la <b>primera</b> parte. Tiene dos frases.</p>'
+        in html
+    )
     # List items: a plain one is a sentence span, one with a link marks the item.
     assert f'<li><span data-cue="{FIRST}-4">Un punto</span></li>' in html
-    assert f'<li data-cues="{FIRST}-5">Otro punto con <a href="https://example.org/">un enlace</a>.</li>' in html
+    assert (
+        f'<li data-cues="{FIRST}-5">Otro punto con <a href="https://example.org/">un enlace</a>.</li>'
+        in html
+    )
     assert marks.text[f"{SECOND}-1"] == "Vaya al centro de salud."
     assert marks.text[f"{SECOND}-3"] == "Lleve su documento."
     assert f'<p data-cues="{THIRD}-1 {THIRD}-2">' in html
@@ -97,7 +103,9 @@ def test_plain_sentences_have_their_own_span_and_inline_markup_marks_the_block(c
 @pytest.mark.parametrize("slug", ["mixco", "patzun"])
 def test_demo_guides_mark_every_sentence_they_read_in_reading_order(client, slug, language):
     page = GuidePage.objects.get(slug=slug, locale__language_code=language)
-    shown = page if language != "cak" else GuidePage.objects.get(slug=slug, locale__language_code="es")
+    shown = (
+        page if language != "cak" else GuidePage.objects.get(slug=slug, locale__language_code="es")
+    )
     html = client.get(page.url).content.decode()
     assert marks_in(html).order == read_ids(shown)
 
@@ -107,7 +115,10 @@ def test_marked_text_stays_escaped():
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; más." in html
     assert after == 5
     body, index, _blocks = mark_rich_text("<p>Uno &lt;dos&gt;. Tres.</p>", "s", 0)
-    assert body == '<p><span data-cue="s-0">Uno &lt;dos&gt;.</span> <span data-cue="s-1">Tres.</span></p>'
+    assert (
+        body
+        == '<p><span data-cue="s-0">Uno &lt;dos&gt;.</span> <span data-cue="s-1">Tres.</span></p>'
+    )
     assert index == 2
 
 
@@ -136,7 +147,9 @@ def test_a_hostile_block_id_stays_inside_its_attribute():
 
 def test_a_heading_of_two_sentences_shifts_the_rest():
     html, after = mark_text("¿Le detuvieron? Sepa esto", "s", 0)
-    assert html == '<span data-cue="s-0">¿Le detuvieron?</span> <span data-cue="s-1">Sepa esto</span>'
+    assert (
+        html == '<span data-cue="s-0">¿Le detuvieron?</span> <span data-cue="s-1">Sepa esto</span>'
+    )
     assert after == 2
 
 

@@ -111,10 +111,14 @@ def add_recordings(page, seconds=1.5, skip=()):
         if status.section.id in skip:
             continue
         recording = SectionRecording(
-            page=page, section_id=status.section.id, duration=seconds,
+            page=page,
+            section_id=status.section.id,
+            duration=seconds,
             source_text_hash=hashes.get(status.section.id, ""),
         )
-        recording.audio.save(f"{page.pk}-{status.section.id}.wav", ContentFile(make_audio_file(seconds)), save=False)
+        recording.audio.save(
+            f"{page.pk}-{status.section.id}.wav", ContentFile(make_audio_file(seconds)), save=False
+        )
         recording.save()
     request_audio(page)  # as an upload in the admin does
 

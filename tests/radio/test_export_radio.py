@@ -31,17 +31,28 @@ LOUDNESS_TOLERANCE_LU = 1.0  # EBU R128 allows ±1 LU for programmes
 def test_spanish_package_is_broadcast_ready(spanish_audio, tmp_path):
     """Every file at -23 LUFS ±1 and <= -1 dBTP as an independent meter reads it, MP3 CBR 128k 44.1 kHz."""
     export(tmp_path, guide="guia-corta", locale="es")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["altavoz-guia-corta-es.zip"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "altavoz-guia-corta-es.zip"
+    ]  # no temp file left
     package = Package(tmp_path / "altavoz-guia-corta-es.zip")
     assert package.root == "altavoz-guia-corta-es"
 
     sections = speech_sections(spanish_audio)
     assert [s["file"] for s in package.manifest["spots"]] == [
-        "cunas/01-guia-corta.mp3", "cunas/02-donde-hay-condones.mp3", "cunas/03-y-la-prep.mp3"
+        "cunas/01-guia-corta.mp3",
+        "cunas/02-donde-hay-condones.mp3",
+        "cunas/03-y-la-prep.mp3",
     ]
     assert {
-        "README.txt", "CREDITOS.txt", "libreto.txt", "libreto.html", "programa.m3u8",
-        "programa/programa-completo.mp3", "programa/programa-completo.cue", "manifest.json", "SHA256SUMS",
+        "README.txt",
+        "CREDITOS.txt",
+        "libreto.txt",
+        "libreto.html",
+        "programa.m3u8",
+        "programa/programa-completo.mp3",
+        "programa/programa-completo.cue",
+        "manifest.json",
+        "SHA256SUMS",
     } <= set(package.files)
 
     durations = {}
@@ -61,7 +72,9 @@ def test_spanish_package_is_broadcast_ready(spanish_audio, tmp_path):
     # The program is the spots in order with the pipeline's pause between sections.
     spots = [durations[s["file"]] for s in package.manifest["spots"]]
     program = durations["programa/programa-completo.mp3"]
-    assert sum(spots) + PAUSE_BETWEEN_SECTIONS * (len(spots) - 1) == pytest.approx(program, abs=0.05 * len(spots))
+    assert sum(spots) + PAUSE_BETWEEN_SECTIONS * (len(spots) - 1) == pytest.approx(
+        program, abs=0.05 * len(spots)
+    )
     for spot in package.manifest["spots"]:
         assert spot["duration"] == pytest.approx(durations[spot["file"]], abs=0.01)
     assert len(spots) == len(sections)
@@ -79,19 +92,27 @@ def test_tags_playlist_cue_and_libreto_describe_the_audio(spanish_audio, tmp_pat
     comment = str(tags.getall("COMM")[0])
     assert "/es/guia-corta/" in comment and "2026-11-01" in comment
     program_tags = ID3(io.BytesIO(package.files["programa/programa-completo.mp3"]))
-    assert [str(f.sub_frames["TIT2"]) for f in sorted(program_tags.getall("CHAP"), key=lambda c: c.start_time)] == [
-        "Guía corta", "¿Dónde hay condones?", "¿Y la PrEP?"
-    ]
+    assert [
+        str(f.sub_frames["TIT2"])
+        for f in sorted(program_tags.getall("CHAP"), key=lambda c: c.start_time)
+    ] == ["Guía corta", "¿Dónde hay condones?", "¿Y la PrEP?"]
     # Chapters are numbered, as in listener files: section ids (published by the API) stay out.
     assert sorted(c.element_id for c in program_tags.getall("CHAP")) == ["ch1", "ch2", "ch3"]
-    assert b"11111111-1111-4111-8111-111111111111" not in package.files["programa/programa-completo.mp3"]
+    assert (
+        b"11111111-1111-4111-8111-111111111111"
+        not in package.files["programa/programa-completo.mp3"]
+    )
 
     playlist = package.text("programa.m3u8").splitlines()
     assert playlist[0] == "#EXTM3U"
     entries = [line for line in playlist if not line.startswith("#")]
     assert entries == [s["file"] for s in package.manifest["spots"]]
     assert all(entry in package.files for entry in entries)
-    extinf = [int(re.match(r"#EXTINF:(\d+),", line).group(1)) for line in playlist if line.startswith("#EXTINF")]
+    extinf = [
+        int(re.match(r"#EXTINF:(\d+),", line).group(1))
+        for line in playlist
+        if line.startswith("#EXTINF")
+    ]
     assert extinf == [round(s["duration"]) for s in package.manifest["spots"]]
 
     cue = package.text("programa/programa-completo.cue")
@@ -105,12 +126,16 @@ def test_tags_playlist_cue_and_libreto_describe_the_audio(spanish_audio, tmp_pat
 
     libreto = package.text("libreto.txt")
     html = package.text("libreto.html")
-    for section, spot in zip(speech_sections(spanish_audio), package.manifest["spots"], strict=True):
-        for sentence in section.sentences:  # the displayed text, not the spoken form ("Q25", not "quetzales")
+    for section, spot in zip(
+        speech_sections(spanish_audio), package.manifest["spots"], strict=True
+    ):
+        for (
+            sentence
+        ) in section.sentences:  # the displayed text, not the spoken form ("Q25", not "quetzales")
             assert sentence in libreto
         minutes, seconds = divmod(round(spot["duration"]), 60)
         assert f"{spot['file']} · Duración: {minutes}:{seconds:02d}" in libreto
-    assert "Cuesta Q25." in html and "<html lang=\"es\">" in html
+    assert "Cuesta Q25." in html and '<html lang="es">' in html
     assert "http" not in re.sub(r"<code>.*?</code>", "", html.split("<body>")[1]).replace(
         "http://127.0.0.1:8000", ""
     )  # no third-party address in the page
@@ -121,7 +146,9 @@ def test_tags_playlist_cue_and_libreto_describe_the_audio(spanish_audio, tmp_pat
     assert "-23 LUFS" in readme
     # Stations may subscribe instead: their feed, with the real titles (not the listeners' one).
     assert "http://127.0.0.1:8000/feeds/es/radio.xml" in readme and "podcast.xml" not in readme
-    assert "Licencia:" in package.text("CREDITOS.txt") and "espeak-ng" in package.text("CREDITOS.txt")
+    assert "Licencia:" in package.text("CREDITOS.txt") and "espeak-ng" in package.text(
+        "CREDITOS.txt"
+    )
 
 
 def test_manifest_and_checksums_verify(spanish_audio, tmp_path):
@@ -130,7 +157,10 @@ def test_manifest_and_checksums_verify(spanish_audio, tmp_path):
     listed = {entry["path"]: entry for entry in package.manifest["files"]}
     assert set(listed) == set(package.files) - {"manifest.json", "SHA256SUMS"}
     for path, entry in listed.items():
-        assert sha256(package.files[path]) == entry["sha256"] and len(package.files[path]) == entry["bytes"]
+        assert (
+            sha256(package.files[path]) == entry["sha256"]
+            and len(package.files[path]) == entry["bytes"]
+        )
     sums = dict(reversed(line.split("  ", 1)) for line in package.text("SHA256SUMS").splitlines())
     assert set(sums) == set(package.files) - {"SHA256SUMS"}
     assert all(sha256(package.files[path]) == digest for path, digest in sums.items())
@@ -166,14 +196,20 @@ def test_station_ids_frame_every_spot_and_the_program(spanish_audio, tmp_path):
     added = 1.0 + 0.5 + 2 * STATION_ID_PAUSE
     for before, after in zip(plain.manifest["spots"], framed.manifest["spots"], strict=True):
         assert after["duration"] - before["duration"] == pytest.approx(added, abs=0.06)
-    assert framed.manifest["program"]["duration"] - plain.manifest["program"]["duration"] == pytest.approx(added, abs=0.06)
+    assert framed.manifest["program"]["duration"] - plain.manifest["program"][
+        "duration"
+    ] == pytest.approx(added, abs=0.06)
     # Chapters move past the intro; the CUE's first track still starts at 0.
-    assert framed.manifest["program"]["chapters"][0]["start"] == pytest.approx(1.0 + STATION_ID_PAUSE, abs=0.01)
+    assert framed.manifest["program"]["chapters"][0]["start"] == pytest.approx(
+        1.0 + STATION_ID_PAUSE, abs=0.01
+    )
     assert "identificación de entrada y de salida" in framed.text("README.txt")
 
     export(tmp_path / "without", guide="guia-corta", no_station_ids=True)
     without = Package(tmp_path / "without" / "altavoz-guia-corta-es.zip")
-    assert [s["duration"] for s in without.manifest["spots"]] == [s["duration"] for s in plain.manifest["spots"]]
+    assert [s["duration"] for s in without.manifest["spots"]] == [
+        s["duration"] for s in plain.manifest["spots"]
+    ]
 
 
 def test_spots_are_mastered_in_worker_processes_the_same_way(spanish_audio, tmp_path, monkeypatch):
@@ -192,7 +228,10 @@ def test_spots_are_mastered_in_worker_processes_the_same_way(spanish_audio, tmp_
 
 
 def test_unknown_guide_or_locale(spanish_audio, tmp_path):
-    with pytest.raises(CommandError, match=r"No published guide 'no-existe' in locale 'es' \(available: .*guia-corta"):
+    with pytest.raises(
+        CommandError,
+        match=r"No published guide 'no-existe' in locale 'es' \(available: .*guia-corta",
+    ):
         export(tmp_path, guide="no-existe")
     with pytest.raises(CommandError, match=r"Unknown locale 'fr'; choose one of: es, en, cak"):
         export(tmp_path, locale="fr")
@@ -215,7 +254,10 @@ def test_locale_without_audio_lists_every_guide_and_writes_nothing(tmp_path):
 
 
 def test_guide_without_audio_is_refused(small_guide, tmp_path):
-    with pytest.raises(CommandError, match=r"guia-corta \(es\): todavía no hay audio publicado.*generate_audio --page"):
+    with pytest.raises(
+        CommandError,
+        match=r"guia-corta \(es\): todavía no hay audio publicado.*generate_audio --page",
+    ):
         export(tmp_path, guide="guia-corta")
     assert list(tmp_path.iterdir()) == []
 
@@ -229,7 +271,9 @@ def test_unwritable_directory(spanish_audio, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_a_failed_write_leaves_no_partial_zip_and_keeps_the_previous_one(spanish_audio, tmp_path, monkeypatch):
+def test_a_failed_write_leaves_no_partial_zip_and_keeps_the_previous_one(
+    spanish_audio, tmp_path, monkeypatch
+):
     export(tmp_path, guide="guia-corta")
     good = (tmp_path / "altavoz-guia-corta-es.zip").read_bytes()
 
@@ -265,7 +309,9 @@ def test_kaqchikel_without_recordings_lists_the_missing_sections(kaqchikel_guide
 def test_kaqchikel_with_a_stale_recording_is_refused(small_guide, kaqchikel_guide, tmp_path):
     add_recordings(kaqchikel_guide)
     raw = small_guide.sections.get_prep_value()
-    raw[2]["value"]["body"] = "<ul><li>Previene el VIH</li><li>Es gratis en el centro de salud</li></ul>"
+    raw[2]["value"]["body"] = (
+        "<ul><li>Previene el VIH</li><li>Es gratis en el centro de salud</li></ul>"
+    )
     small_guide.sections = raw
     small_guide.save_revision().publish()
 
@@ -313,7 +359,10 @@ def test_spot_names_of_the_demo_guides_are_ascii_unique_and_numbered():
 def test_repeated_headings_get_distinct_names():
     from audio.text import SpeechSection
 
-    sections = [SpeechSection(str(i), heading, ("x.",)) for i, heading in enumerate(["¿Qué?", "Ayuda", "Ayuda", "!!"])]
+    sections = [
+        SpeechSection(str(i), heading, ("x.",))
+        for i, heading in enumerate(["¿Qué?", "Ayuda", "Ayuda", "!!"])
+    ]
     assert spot_stems(sections) == ["01-que", "02-ayuda", "03-ayuda-2", "04-seccion"]
 
 

@@ -59,9 +59,11 @@ def feed_strings(xml_bytes):
 def stored(url):
     """The stored file behind one of our media URLs (tests do not serve /media/)."""
     parts = urlsplit(url)
-    assert parts.scheme == "http" and parts.netloc == "testserver", url  # our own host, nothing third-party
+    assert parts.scheme == "http" and parts.netloc == "testserver", (
+        url
+    )  # our own host, nothing third-party
     assert parts.path.startswith(settings.MEDIA_URL), url
-    name = parts.path[len(settings.MEDIA_URL):]
+    name = parts.path[len(settings.MEDIA_URL) :]
     assert default_storage.exists(name), url
     with default_storage.open(name) as file:
         return file.read()
@@ -87,7 +89,9 @@ def test_radio_feed_parses_with_real_titles_chapters_and_reachable_urls(client, 
     lowdata = Rendition.objects.get(page=spanish_audio, variant="lowdata", state="live")
     (enclosure,) = entry.enclosures
     audio = stored(enclosure.href)
-    assert enclosure.type == "audio/mpeg" and int(enclosure.length) == len(audio) == listen.size_bytes
+    assert (
+        enclosure.type == "audio/mpeg" and int(enclosure.length) == len(audio) == listen.size_bytes
+    )
 
     item = items_by_title(response.content)["Guía corta"]
     transcript = item.find("podcast:transcript", NS)
@@ -96,7 +100,9 @@ def test_radio_feed_parses_with_real_titles_chapters_and_reachable_urls(client, 
     chapters = item.find("podcast:chapters", NS)
     assert chapters.get("type") == "application/json+chapters"
     assert [c["title"] for c in json.loads(stored(chapters.get("url")))["chapters"]] == [
-        "Guía corta", "¿Dónde hay condones?", "¿Y la PrEP?"
+        "Guía corta",
+        "¿Dónde hay condones?",
+        "¿Y la PrEP?",
     ]
     alternates = {a.get("title"): a for a in item.findall("podcast:alternateEnclosure", NS)}
     low = next(a for a in alternates.values() if a.get("type") == lowdata.mime_type)
@@ -111,7 +117,9 @@ def test_radio_feed_parses_with_real_titles_chapters_and_reachable_urls(client, 
     assert entry.summary.startswith("Una guía de prueba.")
 
 
-def test_listeners_feed_keeps_the_audio_transcript_and_guid_under_a_discreet_title(client, spanish_audio):
+def test_listeners_feed_keeps_the_audio_transcript_and_guid_under_a_discreet_title(
+    client, spanish_audio
+):
     response = get_feed(client)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
@@ -131,24 +139,36 @@ def test_listeners_feed_keeps_the_audio_transcript_and_guid_under_a_discreet_tit
     item = items_by_title(response.content)["Notas"]
     assert stored(item.find("podcast:transcript", NS).get("url")).decode().startswith("WEBVTT")
     assert item.find("podcast:chapters", NS) is None
-    sources = {a.find("podcast:source", NS).get("uri") for a in item.findall("podcast:alternateEnclosure", NS)}
-    assert sources == {f"http://testserver{listen.audio.url}", f"http://testserver{lowdata.audio.url}"}
+    sources = {
+        a.find("podcast:source", NS).get("uri")
+        for a in item.findall("podcast:alternateEnclosure", NS)
+    }
+    assert sources == {
+        f"http://testserver{listen.audio.url}",
+        f"http://testserver{lowdata.audio.url}",
+    }
     channel = ET.fromstring(response.content).find("channel")
     assert channel.find("atom:link", NS).get("href") == "http://testserver/feeds/es/podcast.xml"
     # Not the stations' channel: its own podcast:guid.
     radio_channel = ET.fromstring(get_feed(client, feed=RADIO).content).find("channel")
-    assert channel.findtext("podcast:guid", namespaces=NS) != radio_channel.findtext("podcast:guid", namespaces=NS)
+    assert channel.findtext("podcast:guid", namespaces=NS) != radio_channel.findtext(
+        "podcast:guid", namespaces=NS
+    )
 
 
 def episodes(client, locale="es"):
     """The small guide's item in each feed: {feed: item}, found by its title there."""
-    return {feed: items_by_title(get_feed(client, locale, feed).content)[title] for feed, title in FEEDS}
+    return {
+        feed: items_by_title(get_feed(client, locale, feed).content)[title] for feed, title in FEEDS
+    }
 
 
 def test_guid_is_stable_while_pubdate_and_enclosure_follow_the_audio(client, spanish_audio):
     # Age the first audio, so the new one is visibly later (pubDate has one-second resolution).
     run_job(spanish_audio.pk)
-    Rendition.objects.filter(page=spanish_audio).update(generated_at=timezone.now() - timedelta(hours=2))
+    Rendition.objects.filter(page=spanish_audio).update(
+        generated_at=timezone.now() - timedelta(hours=2)
+    )
     before = episodes(client)
 
     raw = spanish_audio.sections.get_prep_value()
@@ -163,7 +183,11 @@ def test_guid_is_stable_while_pubdate_and_enclosure_follow_the_audio(client, spa
     run_job(spanish_audio.pk)
     again = episodes(client)
     for feed, _title in FEEDS:
-        assert after[feed].findtext("guid") == before[feed].findtext("guid") == again[feed].findtext("guid")
+        assert (
+            after[feed].findtext("guid")
+            == before[feed].findtext("guid")
+            == again[feed].findtext("guid")
+        )
         assert after[feed].find("guid").get("isPermaLink") == "false"
         assert after[feed].find("enclosure").get("url") != before[feed].find("enclosure").get("url")
         assert parsedate_to_datetime(after[feed].findtext("pubDate")) > parsedate_to_datetime(
@@ -180,7 +204,9 @@ def test_only_published_public_guides_with_audio(client, spanish_audio, feed, ti
     # Demo guides have no audio in tests: not listed rather than listed without sound.
     assert set(items_by_title(get_feed(client, feed=feed).content)) == {title}
 
-    restriction = PageViewRestriction.objects.create(page=spanish_audio, restriction_type="password", password="x")
+    restriction = PageViewRestriction.objects.create(
+        page=spanish_audio, restriction_type="password", password="x"
+    )
     assert items_by_title(get_feed(client, feed=feed).content) == {}
     restriction.delete()
 
@@ -191,7 +217,9 @@ def test_only_published_public_guides_with_audio(client, spanish_audio, feed, ti
 @pytest.mark.parametrize("feed", [RADIO, LISTENERS])
 def test_an_expired_guide_leaves_both_feeds_at_once(client, spanish_audio, feed):
     """Expiry hides a guide before the scheduled-publishing sweep unpublishes it (cms.visibility)."""
-    GuidePage.objects.filter(pk=spanish_audio.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
+    GuidePage.objects.filter(pk=spanish_audio.pk).update(
+        expire_at=timezone.now() - timedelta(minutes=1)
+    )
     assert items_by_title(get_feed(client, feed=feed).content) == {}
 
 
@@ -206,7 +234,10 @@ def test_feeds_show_the_published_guide_not_a_draft_in_its_row(client, spanish_a
 
 def test_kaqchikel_feeds_have_recordings_only_and_only_when_complete(client, kaqchikel_guide):
     def listed():
-        return {feed: set(items_by_title(get_feed(client, "cak", feed).content)) for feed, _title in FEEDS}
+        return {
+            feed: set(items_by_title(get_feed(client, "cak", feed).content))
+            for feed, _title in FEEDS
+        }
 
     nothing = {RADIO: set(), LISTENERS: set()}
     run_job(kaqchikel_guide.pk)
@@ -217,8 +248,16 @@ def test_kaqchikel_feeds_have_recordings_only_and_only_when_complete(client, kaq
     assert Rendition.objects.filter(page=kaqchikel_guide, state="live", engine="recorded").exists()
     assert listed() == nothing  # a section is missing
 
-    add_recordings(kaqchikel_guide, skip={s for s in ("11111111-1111-4111-8111-111111111111",
-                                                      "33333333-3333-4333-8333-333333333333")})
+    add_recordings(
+        kaqchikel_guide,
+        skip={
+            s
+            for s in (
+                "11111111-1111-4111-8111-111111111111",
+                "33333333-3333-4333-8333-333333333333",
+            )
+        },
+    )
     run_job(kaqchikel_guide.pk)
     for feed, title in FEEDS:
         response = get_feed(client, "cak", feed)
@@ -236,7 +275,9 @@ def test_unknown_locale_is_404_and_unchanged_feed_is_304(client, spanish_audio, 
     assert get_feed(client, "fr", feed).status_code == 404
     first = get_feed(client, feed=feed)
     assert get_feed(client, feed=feed, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    assert "no-cache" in first["Cache-Control"] and "max-age" not in first["Cache-Control"]  # hiding is at once
+    assert (
+        "no-cache" in first["Cache-Control"] and "max-age" not in first["Cache-Control"]
+    )  # hiding is at once
 
 
 @pytest.mark.parametrize("feed", [RADIO, LISTENERS])
@@ -267,7 +308,9 @@ def demo_audio(spanish_audio):
 
 def demo_versions(locale):
     """What the public sees of the demo guides of a locale (cms.visibility)."""
-    return visibility.public_versions(GuidePage.objects.filter(locale__language_code=locale, slug__in=DEMO_SLUGS))
+    return visibility.public_versions(
+        GuidePage.objects.filter(locale__language_code=locale, slug__in=DEMO_SLUGS)
+    )
 
 
 def revealing_strings(version):
@@ -302,6 +345,8 @@ def test_radio_feed_has_the_guides_real_titles_in_every_language(client, demo_au
     assert not parsed.bozo, parsed.get("bozo_exception")
     versions = demo_versions(locale)
     assert [entry.title for entry in parsed.entries] == [v.object.title for v in versions]
-    assert [entry.summary.split("\n\n")[0] for entry in parsed.entries] == [v.object.summary for v in versions]
+    assert [entry.summary.split("\n\n")[0] for entry in parsed.entries] == [
+        v.object.summary for v in versions
+    ]
     for item in ET.fromstring(body).find("channel").findall("item"):
         assert item.find("podcast:chapters", NS) is not None

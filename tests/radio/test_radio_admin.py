@@ -25,7 +25,9 @@ def state_of(response):
 
 
 def test_guides_have_the_button_other_pages_do_not(admin_client, small_guide):
-    html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[small_guide.pk])).content.decode()
+    html = admin_client.get(
+        reverse("wagtailadmin_pages:edit", args=[small_guide.pk])
+    ).content.decode()
     assert "Descargar paquete para radio" in html and package_url(small_guide) in html
     home = small_guide.get_parent()
     html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[home.pk])).content.decode()
@@ -52,7 +54,10 @@ def test_prepare_then_download_gives_the_same_zip_as_the_command(
 
     assert state_of(admin_client.get(package_url(spanish_audio))) == "none"
     # Nothing to download yet: back to the status page.
-    assert admin_client.get(reverse("radio_admin:download", args=[spanish_audio.pk])).status_code == 302
+    assert (
+        admin_client.get(reverse("radio_admin:download", args=[spanish_audio.pk])).status_code
+        == 302
+    )
 
     default_task_backend.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -92,7 +97,10 @@ def test_an_edit_makes_a_new_package_and_replaces_the_old_one(admin_client, span
     run_job(spanish_audio.pk)
     # The stored package no longer matches the guide: it is not served.
     assert state_of(admin_client.get(package_url(spanish_audio))) == "none"
-    assert admin_client.get(reverse("radio_admin:download", args=[spanish_audio.pk])).status_code == 302
+    assert (
+        admin_client.get(reverse("radio_admin:download", args=[spanish_audio.pk])).status_code
+        == 302
+    )
 
     admin_client.post(package_url(spanish_audio))
     second = RadioPackage.objects.exclude(pk=first.pk).get(page=spanish_audio)
@@ -117,7 +125,10 @@ def test_editors_without_edit_permission_get_nothing(client, spanish_audio):
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     user.groups.add(group)
     sign_in(client, user)
-    for url in (package_url(spanish_audio), reverse("radio_admin:download", args=[spanish_audio.pk])):
+    for url in (
+        package_url(spanish_audio),
+        reverse("radio_admin:download", args=[spanish_audio.pk]),
+    ):
         response = client.get(url)
         # Wagtail answers a PermissionDenied in the admin with a redirect to the dashboard.
         assert (response.status_code, response.get("Location")) == (302, "/admin/")
@@ -126,11 +137,18 @@ def test_editors_without_edit_permission_get_nothing(client, spanish_audio):
 
 
 def test_station_ids_are_uploaded_once_in_settings_and_checked(admin_client):
-    url = reverse("wagtailsettings:edit", args=["radio", "stationidentification", StationIdentification.load().pk])
+    url = reverse(
+        "wagtailsettings:edit",
+        args=["radio", "stationidentification", StationIdentification.load().pk],
+    )
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(url, {"intro": SimpleUploadedFile("id.wav", b"not audio at all")})
-    assert response.status_code == 200 and "No se puede leer como audio" in response.content.decode()
-    response = admin_client.post(url, {"intro": SimpleUploadedFile("id.wav", make_audio_file(31.0))})
+    assert (
+        response.status_code == 200 and "No se puede leer como audio" in response.content.decode()
+    )
+    response = admin_client.post(
+        url, {"intro": SimpleUploadedFile("id.wav", make_audio_file(31.0))}
+    )
     assert "máximo 30 segundos" in response.content.decode()
     assert not StationIdentification.load().intro
 

@@ -24,7 +24,11 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from audio.jobs import prune_task_results, queue_stale_audio, recover_stalled_jobs
-from audio.publishing import cleanup_retired_renditions, evict_cached_audio, remove_stray_rendition_files
+from audio.publishing import (
+    cleanup_retired_renditions,
+    evict_cached_audio,
+    remove_stray_rendition_files,
+)
 from cms.accounts.retention import prune_sign_in_records
 
 logger = logging.getLogger(__name__)
@@ -43,12 +47,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sweep-interval", type=float, default=60.0)
         parser.add_argument("--max-tasks", type=int, default=None)
-        parser.add_argument("--batch", action="store_true", help="Process outstanding tasks, then exit.")
+        parser.add_argument(
+            "--batch", action="store_true", help="Process outstanding tasks, then exit."
+        )
 
     def handle(self, *args, sweep_interval=60.0, max_tasks=None, batch=False, **options):
         self.sweep(hourly=False)  # quick: take over dead workers' jobs before taking tasks
         stop = threading.Event()
-        sweeper = threading.Thread(target=self.sweep_forever, args=(stop, sweep_interval), daemon=True)
+        sweeper = threading.Thread(
+            target=self.sweep_forever, args=(stop, sweep_interval), daemon=True
+        )
         sweeper.start()
         try:
             worker_options = {"queue_name": "*", "startup_delay": False, "reload": False}
@@ -78,13 +86,19 @@ class Command(BaseCommand):
                 evicted = evict_cached_audio()
                 removed += remove_stray_rendition_files()
                 pruned = prune_task_results()
-                pruned += prune_sign_in_records()  # admin sign-in records, kept ALTAVOZ_SIGN_IN_RECORDS_DAYS
+                pruned += (
+                    prune_sign_in_records()
+                )  # admin sign-in records, kept ALTAVOZ_SIGN_IN_RECORDS_DAYS
             if recovered or refreshed or removed or evicted or pruned:
                 logger.info(
                     "Re-queued %s stalled job(s); queued %s page(s) with stale audio; removed %s retired "
                     "rendition(s) and stray file(s); evicted %s cached clip(s)/segment(s); pruned %s "
                     "finished task or old sign-in record(s).",
-                    len(recovered), len(refreshed), removed, evicted, pruned,
+                    len(recovered),
+                    len(refreshed),
+                    removed,
+                    evicted,
+                    pruned,
                 )
         except Exception:  # the sweep must never take the worker down
             logger.exception("Audio sweep failed")

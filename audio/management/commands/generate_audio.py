@@ -68,7 +68,11 @@ class Command(BaseCommand):
         published = ", ".join(s["published"]) or "unchanged"
         minutes, seconds = divmod(int(s["duration"]), 60)
         encoded = s.get("segments_encoded") or {}
-        remastered = f" — sections re-mastered: {', '.join(f'{v} {n}' for v, n in encoded.items())}" if encoded else ""
+        remastered = (
+            f" — sections re-mastered: {', '.join(f'{v} {n}' for v, n in encoded.items())}"
+            if encoded
+            else ""
+        )
         return (
             f"{label}: {s['engine']} [{s['voice']}] — {s['synthesized']} synthesized, "
             f"{s['cached']} cached of {s['sections']} sections — {minutes}:{seconds:02d} of audio — "

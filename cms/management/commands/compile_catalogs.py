@@ -33,7 +33,9 @@ class Command(BaseCommand):
                 except (OSError, ValueError) as error:
                     raise CommandError(f"{po_path}: {error}") from error
                 if check:
-                    if not mo_path.exists() or mo_path.read_bytes() != self.compiled(catalog, mo_path):
+                    if not mo_path.exists() or mo_path.read_bytes() != self.compiled(
+                        catalog, mo_path
+                    ):
                         stale.append(str(mo_path))
                     continue
                 catalog.save_as_mofile(str(mo_path))

@@ -31,8 +31,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, admin=False, **options):
         report = load_demo()
-        for label, items in [("created", report.created), ("updated", report.updated),
-                             ("translated", report.translated)]:
+        for label, items in [
+            ("created", report.created),
+            ("updated", report.updated),
+            ("translated", report.translated),
+        ]:
             for item in items:
                 self.stdout.write(f"{label}: {item}")
         if not report.changed:
@@ -63,7 +66,11 @@ class Command(BaseCommand):
 def sign_in_instructions():
     """How the demo accounts sign in, with or without the second factor."""
     if not settings.ALTAVOZ_ADMIN_2FA:
-        return ("Two-factor sign-in is off (ALTAVOZ_ADMIN_2FA=0, as `make demo` sets it): the password is enough. "
-                "Production always asks for it.")
-    return ("Two-factor sign-in is on: at the first sign-in, scan the QR code with an authenticator app "
-            "(or type the key shown), enter its six-digit code and keep the recovery codes.")
+        return (
+            "Two-factor sign-in is off (ALTAVOZ_ADMIN_2FA=0, as `make demo` sets it): the password is enough. "
+            "Production always asks for it."
+        )
+    return (
+        "Two-factor sign-in is on: at the first sign-in, scan the QR code with an authenticator app "
+        "(or type the key shown), enter its six-digit code and keep the recovery codes."
+    )

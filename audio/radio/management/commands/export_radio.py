@@ -29,20 +29,54 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--out", required=True, help="Directory for the ZIP files (created if missing).")
-        parser.add_argument("--locale", default=settings.SOURCE_LANGUAGE_CODE, help="es (default), en or cak.")
+        parser.add_argument(
+            "--out", required=True, help="Directory for the ZIP files (created if missing)."
+        )
+        parser.add_argument(
+            "--locale", default=settings.SOURCE_LANGUAGE_CODE, help="es (default), en or cak."
+        )
         parser.add_argument("--guide", help="Slug of one guide (default: every published guide).")
-        parser.add_argument("--format", choices=FORMATS, default="mp3", help="mp3 (128 kbps CBR 44.1 kHz) or wav (16-bit 48 kHz).")
-        parser.add_argument("--loudness", type=float, default=-23.0, help="Integrated loudness target in LUFS (default -23).")
-        parser.add_argument("--true-peak", type=float, default=-1.0, help="True-peak ceiling in dBTP (default -1).")
-        parser.add_argument("--no-station-ids", action="store_true", help="Leave out the intro/outro station IDs.")
-        parser.add_argument("--jobs", type=int, default=None, help="Mastering processes (default: one per CPU).")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default="mp3",
+            help="mp3 (128 kbps CBR 44.1 kHz) or wav (16-bit 48 kHz).",
+        )
+        parser.add_argument(
+            "--loudness",
+            type=float,
+            default=-23.0,
+            help="Integrated loudness target in LUFS (default -23).",
+        )
+        parser.add_argument(
+            "--true-peak", type=float, default=-1.0, help="True-peak ceiling in dBTP (default -1)."
+        )
+        parser.add_argument(
+            "--no-station-ids", action="store_true", help="Leave out the intro/outro station IDs."
+        )
+        parser.add_argument(
+            "--jobs", type=int, default=None, help="Mastering processes (default: one per CPU)."
+        )
 
-    def handle(self, *args, out, locale, guide=None, format="mp3", loudness=-23.0, true_peak=-1.0,
-               no_station_ids=False, jobs=None, **options):
+    def handle(
+        self,
+        *args,
+        out,
+        locale,
+        guide=None,
+        format="mp3",
+        loudness=-23.0,
+        true_peak=-1.0,
+        no_station_ids=False,
+        jobs=None,
+        **options,
+    ):
         package_options = PackageOptions(
-            format=format, loudness_lufs=loudness, true_peak_dbtp=true_peak,
-            station_ids=not no_station_ids, workers=jobs,
+            format=format,
+            loudness_lufs=loudness,
+            true_peak_dbtp=true_peak,
+            station_ids=not no_station_ids,
+            workers=jobs,
         )
         try:
             package_options.variant()
@@ -69,7 +103,9 @@ class Command(BaseCommand):
             except PackageError as error:
                 raise CommandError(str(error)) from error
             except OSError as error:
-                raise CommandError(f"Could not write the package of {source.label} in {out_dir}: {error}") from error
+                raise CommandError(
+                    f"Could not write the package of {source.label} in {out_dir}: {error}"
+                ) from error
             program = built.manifest["program"]
             minutes, seconds = divmod(round(program["duration"]), 60)
             self.stdout.write(
@@ -82,12 +118,16 @@ class Command(BaseCommand):
         if not Locale.objects.filter(language_code=locale).exists():
             known = ", ".join(code for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES)
             raise CommandError(f"Unknown locale {locale!r}; choose one of: {known}.")
-        guides = GuidePage.objects.live().public().filter(locale__language_code=locale).order_by("path")
+        guides = (
+            GuidePage.objects.live().public().filter(locale__language_code=locale).order_by("path")
+        )
         if slug:
             chosen = [g for g in guides if g.slug == slug]
             if not chosen:
                 available = ", ".join(g.slug for g in guides) or "none"
-                raise CommandError(f"No published guide {slug!r} in locale {locale!r} (available: {available}).")
+                raise CommandError(
+                    f"No published guide {slug!r} in locale {locale!r} (available: {available})."
+                )
             return chosen
         if not guides:
             raise CommandError(f"No published guide in locale {locale!r}.")

@@ -18,4 +18,6 @@ class Command(BaseCommand):
             raise CommandError(f"No account named {username!r}.")
         # Check who is asking before running this: it lets the next person with the password enrol.
         two_factor.reset(user)
-        self.stdout.write(f"Two-factor sign-in reset for {username!r}: they enrol again at their next sign-in.")
+        self.stdout.write(
+            f"Two-factor sign-in reset for {username!r}: they enrol again at their next sign-in."
+        )
