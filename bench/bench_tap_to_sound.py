@@ -45,19 +45,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+# The browser tests' Chromium and flags: the benchmark measures the player they check.
+from tests.front.conftest import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-CHROMIUM = os.environ.get("ALTAVOZ_CHROMIUM") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    "--mute-audio",
-]
 NETWORKS = {
     "2G": {"latency": 300, "downloadThroughput": 250_000 / 8, "uploadThroughput": 50_000 / 8},
     "slow 3G": {"latency": 400, "downloadThroughput": 500_000 / 8, "uploadThroughput": 500_000 / 8},

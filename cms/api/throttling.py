@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+from cms.clients import client_address
+
 from .rates import parse_rate
 
 THROTTLE_PREFIX = "altavoz-api:throttle"
@@ -27,16 +29,7 @@ def client_ident(request) -> str:
     Behind ``ALTAVOZ_API_TRUSTED_PROXIES`` reverse proxies, the address they
     put in X-Forwarded-For is used.
     """
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.ALTAVOZ_API_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
+    address = client_address(request)
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
 
 

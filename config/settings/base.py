@@ -468,7 +468,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cms.accounts.views.locked_out"
 # The same client address as the API's throttle: behind ALTAVOZ_API_TRUSTED_PROXIES proxies, X-Forwarded-For.
-AXES_CLIENT_IP_CALLABLE = "cms.accounts.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "cms.clients.client_address"
 AXES_VERBOSE = False  # no log line per attempt: the records below are enough
 AXES_SENSITIVE_PARAMETERS = ["password", "token"]
 # Sign-in records (failed attempts, successful sign-ins) are deleted after this many

@@ -1,14 +1,16 @@
-"""Which client is signing in, for the lockout (django-axes' AXES_CLIENT_IP_CALLABLE)."""
+"""Which client is asking: one rule for the admin lockout (django-axes'
+AXES_CLIENT_IP_CALLABLE) and the API's throttling (cms.api.throttling)."""
 
 from django.conf import settings
 
 
-def client_address(request):
+def client_address(request) -> str:
     """The connection's address or, behind ``ALTAVOZ_API_TRUSTED_PROXIES`` reverse
     proxies, the one the outermost of them saw (counted from the right of
     X-Forwarded-For, so a client cannot choose its own address by sending the header).
 
-    Only asked during an admin sign-in: visitors' addresses are never looked at here.
+    Asked only during an admin sign-in and, for the API, to be hashed at once: no
+    visitor's address is stored or logged.
     """
     address = request.META.get("REMOTE_ADDR", "")
     proxies = getattr(settings, "ALTAVOZ_API_TRUSTED_PROXIES", 0)
