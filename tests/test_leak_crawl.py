@@ -609,7 +609,7 @@ class Crawler:
 
 def seeds(built):
     """The public surfaces, and every URL and id of every page (hidden or not), in every locale."""
-    urls = ["/", "/sw.js", "/robots.txt", "/sitemap.xml"]
+    urls = ["/", "/sw.js", "/robots.txt", "/sitemap.xml", "/healthz"]
     for locale in LOCALES:
         urls.append(f"/{locale}/")
         urls += [f"/feeds/{locale}/{feed}" for feed in FEEDS]
