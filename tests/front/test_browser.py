@@ -137,10 +137,12 @@ def test_highlight_follows_playback_and_stays_in_view(phone, live_server, listen
     )
     assert lit_cues(page) == [f"{SECOND}-1"]
     assert page.text_content(".is-reading") == "Vaya al centro de salud."
-    assert page.evaluate(
+    # The scroll glides (smooth), so wait for it to arrive rather than read it mid-way.
+    page.wait_for_function(
         "() => { const r = document.querySelector('.is-reading').getBoundingClientRect();"
-        " return r.top >= 0 && r.bottom <= window.innerHeight; }"
-    ), "the sentence being read is scrolled into view"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        timeout=5000,
+    )
     assert "is-current" in page.get_attribute(f'[data-section="{SECOND}"]', "class")
     assert "Salud" in page.text_content("#now-playing")
 

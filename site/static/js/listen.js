@@ -208,7 +208,9 @@
     var top = 80;
     var bottom = window.innerHeight - (document.body.classList.contains("is-listening") ? 130 : 20);
     if (rect.top < top || rect.bottom > bottom) {
-      try { el.scrollIntoView({ block: "center", behavior: "smooth" }); } catch (e) { el.scrollIntoView(); }
+      // A listener who asked for less motion gets a jump, not a glide.
+      var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      try { el.scrollIntoView({ block: "center", behavior: still ? "auto" : "smooth" }); } catch (e) { el.scrollIntoView(); }
     }
   }
 
