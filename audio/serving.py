@@ -6,23 +6,26 @@ Content); slow connections resume downloads with it too.
 Nothing is served without asking first: the public gets only the files of
 renditions that ``cms.visibility`` allows; editors signed in to the admin
 also get the recordings and renditions of the pages they may edit (the
-audio tab's players). Everything else under MEDIA_ROOT (caches, radio
+audio tab's players). Everything else in media storage (caches, radio
 packages, documents, images) is a 404 here: documents go through Wagtail's
 document view, which checks their collection's privacy, and radio packages
 through their permission-checked download.
 """
 
 import mimetypes
+import posixpath
 import re
-from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
+
+from config import storage
 
 RANGE_RE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 # A byte position of more digits than this is past the end of any file; it is
@@ -41,32 +44,24 @@ CONTENT_TYPES = {
     ".json": "application/json",
     ".zip": "application/zip",
 }
-CHUNK = 64 * 1024
 
 
 def resolve(path):
-    """The file under MEDIA_ROOT at ``path``; Http404 for anything else.
+    """The stored file (``config.storage.StoredFile``) at ``path``; Http404 for anything else.
 
-    A path no file can have (a NUL byte, a name too long for the file
-    system) is a 404 too, rather than the ValueError or OSError it raises.
+    Read through Django's storage: the local disk or the S3 bucket. A path no
+    file can have (a NUL byte, "..", a name too long) is a 404 too.
     """
-    root = Path(settings.MEDIA_ROOT).resolve()
-    if "\0" in path:
-        raise Http404("No such file.")
     try:
-        target = (root / path).resolve()
-        found = root in target.parents and target.is_file()
-    except OSError:
-        found = False
-    if not found:
-        raise Http404("No such file.")
-    return target
+        return storage.stat(default_storage, path)
+    except FileNotFoundError:
+        raise Http404("No such file.") from None
 
 
-def content_type(path):
+def content_type(name):
     return (
-        CONTENT_TYPES.get(path.suffix.lower())
-        or mimetypes.guess_type(path.name)[0]
+        CONTENT_TYPES.get(posixpath.splitext(name)[1].lower())
+        or mimetypes.guess_type(name)[0]
         or "application/octet-stream"
     )
 
@@ -113,56 +108,60 @@ def editor_may_read(user, path):
 
 @require_safe
 def serve_media(request, path):
-    target = resolve(path)  # first: a path no file can have never reaches the database
+    found = resolve(path)  # first: a path no file can have never reaches the database
     cache_control = readable_by(request, path)
     if settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT:
-        return accel_redirect(path, target, cache_control)
-    stat = target.stat()
-    etag = f'"{stat.st_size:x}-{int(stat.st_mtime):x}"'
+        return accel_redirect(path, cache_control)
+    size, mtime, etag = found.size, found.modified.timestamp(), found.etag
     headers = {
         "ETag": etag,
-        "Last-Modified": http_date(stat.st_mtime),
+        "Last-Modified": http_date(mtime),
         "Accept-Ranges": "bytes",
         "Cache-Control": cache_control,
     }
-    conditional = conditional_response(request, etag, stat.st_mtime, headers)
+    conditional = conditional_response(request, etag, mtime, headers)
     if conditional is not None:
         return conditional
 
     byte_range = None
     if range_still_valid(request.headers.get("If-Range"), etag, headers["Last-Modified"]):
-        byte_range = parse_range(request.headers.get("Range"), stat.st_size)
+        byte_range = parse_range(request.headers.get("Range"), size)
     if byte_range == "unsatisfiable":
         response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{stat.st_size}"
+        response["Content-Range"] = f"bytes */{size}"
         return response
-    file = open(target, "rb")
     if byte_range is None:
-        response = FileResponse(file, content_type=content_type(target))
-        response["Content-Length"] = str(stat.st_size)
+        response = FileResponse(
+            storage.read_chunks(default_storage, path), content_type=content_type(path)
+        )
+        response["Content-Length"] = str(size)
     else:
         start, end = byte_range
-        file.seek(start)
         response = FileResponse(
-            _limited(file, end - start + 1), status=206, content_type=content_type(target)
+            storage.read_chunks(default_storage, path, start, end),
+            status=206,
+            content_type=content_type(path),
         )
-        response["Content-Range"] = f"bytes {start}-{end}/{stat.st_size}"
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-def accel_redirect(path, target, cache_control):
+def accel_redirect(path, cache_control):
     """The check done, nginx sends the file (Range, ETag and all) from its internal location.
 
     ``ALTAVOZ_MEDIA_ACCEL_REDIRECT`` names that location (for example
     ``/protected-media/``, marked ``internal`` in nginx so no visitor can ask it
-    directly); the README's production section shows the configuration.
+    directly); the README's production section shows the configuration. With
+    media on S3 the location proxies to the bucket and gets the object's key
+    (docs/deploy/nginx.conf shows that alternative).
     """
-    response = HttpResponse(content_type=content_type(target))
+    response = HttpResponse(content_type=content_type(path))
+    key = storage.object_key(default_storage, path) or path
     response["X-Accel-Redirect"] = (
-        settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + quote(path)
+        settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + quote(key)
     )
     response["Cache-Control"] = cache_control
     return response
@@ -222,15 +221,3 @@ def _position(digits):
     """A byte position from its digits; PAST_ANY_FILE when it has too many to be one."""
     digits = digits.lstrip("0") or "0"
     return int(digits) if len(digits) <= POSITION_MAX_DIGITS else PAST_ANY_FILE
-
-
-def _limited(file, length):
-    try:
-        while length > 0:
-            chunk = file.read(min(CHUNK, length))
-            if not chunk:
-                break
-            length -= len(chunk)
-            yield chunk
-    finally:
-        file.close()

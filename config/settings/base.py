@@ -41,7 +41,10 @@ def env_int(name, default, minimum=0):
 
 
 def env_rate(name, default):
-    """A request rate ("600/minute") from the environment; empty means none. A bad one stops start-up."""
+    """A request rate ("600/minute") from the environment; empty means none.
+
+    A bad one stops start-up.
+    """
     value = os.environ.get(name)
     if value is None:
         return default
@@ -53,8 +56,8 @@ def env_rate(name, default):
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured(
-            f"{name} must be a number of requests per second, minute, hour or day (e.g. 600/minute), "
-            f"or empty for no throttling, not {value!r}."
+            f"{name} must be a number of requests per second, minute, hour or day "
+            f"(e.g. 600/minute), or empty for no throttling, not {value!r}."
         ) from None
     return value.strip()
 
@@ -265,6 +268,47 @@ STATIC_ROOT = Path(os.environ.get("ALTAVOZ_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("ALTAVOZ_MEDIA_ROOT", VAR_DIR / "media"))
+
+
+def media_storage(bucket="", endpoint_url="", access_key="", secret_key="", region=""):
+    """STORAGES["default"]: the local disk (MEDIA_ROOT), or a private S3 bucket when named.
+
+    A bucket is never public: no ACL, no signed URLs; every file's URL is the
+    site's own /media/ address (config.storage.S3MediaStorage), served after
+    audio.serving's check. Without keys, boto3 finds credentials itself (role).
+    """
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": bucket,
+        "default_acl": None,
+        "querystring_auth": False,
+        # Like the local disk: a new file never replaces another of the same name.
+        "file_overwrite": False,
+    }
+    for option, value in [
+        ("endpoint_url", endpoint_url),
+        ("access_key", access_key),
+        ("secret_key", secret_key),
+        ("region_name", region),
+    ]:
+        if value:
+            options[option] = value
+    return {"BACKEND": "config.storage.S3MediaStorage", "OPTIONS": options}
+
+
+# Media on the local disk, or in an S3-compatible bucket when ALTAVOZ_S3_BUCKET is set.
+MEDIA_STORAGE = media_storage(
+    os.environ.get("ALTAVOZ_S3_BUCKET", ""),
+    os.environ.get("ALTAVOZ_S3_ENDPOINT_URL", ""),
+    os.environ.get("ALTAVOZ_S3_ACCESS_KEY_ID", ""),
+    os.environ.get("ALTAVOZ_S3_SECRET_ACCESS_KEY", ""),
+    os.environ.get("ALTAVOZ_S3_REGION", ""),
+)
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Django serves /media/ itself (with HTTP Range) unless a web server does it.
 ALTAVOZ_SERVE_MEDIA = env_bool("ALTAVOZ_SERVE_MEDIA", True)
 # Behind nginx: after its check, Django answers /media/ with X-Accel-Redirect to
@@ -396,9 +440,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Altavoz API",
     "DESCRIPTION": (
-        "Read-only API of Altavoz's harm-reduction guides: every guide in every language, its sections "
-        "with text and audio offsets, its audio files, and a cheap way to sync what changed. "
-        "Human docs: /api/docs/."
+        "Read-only API of Altavoz's harm-reduction guides: every guide in every language, "
+        "its sections with text and audio offsets, its audio files, and a cheap way to sync "
+        "what changed. Human docs: /api/docs/."
     ),
     "VERSION": "2",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -428,7 +472,8 @@ ALTAVOZ_API_TRUSTED_PROXIES = env_int("ALTAVOZ_API_TRUSTED_PROXIES", 0)
 ALTAVOZ_API_MAX_AGE = env_int("ALTAVOZ_API_MAX_AGE", 60)
 # How often a server process checks the database for changes made by other processes.
 ALTAVOZ_API_FRESHNESS_SECONDS = float(os.environ.get("ALTAVOZ_API_FRESHNESS_SECONDS", "1"))
-# How long built API documents stay in the cache (they are keyed by content, so this only bounds memory).
+# How long built API documents stay in the cache (they are keyed by content, so this only
+# bounds memory).
 ALTAVOZ_API_CACHE_SECONDS = env_int("ALTAVOZ_API_CACHE_SECONDS", 24 * 3600)
 # --- end API ---------------------------------------------------------------
 
@@ -467,7 +512,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("ALTAVOZ_LOGIN_COOLOFF_MINUTES", 1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cms.accounts.views.locked_out"
-# The same client address as the API's throttle: behind ALTAVOZ_API_TRUSTED_PROXIES proxies, X-Forwarded-For.
+# The same client address as the API's throttle: behind ALTAVOZ_API_TRUSTED_PROXIES proxies,
+# X-Forwarded-For.
 AXES_CLIENT_IP_CALLABLE = "cms.clients.client_address"
 AXES_VERBOSE = False  # no log line per attempt: the records below are enough
 AXES_SENSITIVE_PARAMETERS = ["password", "token"]

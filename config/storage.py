@@ -1,0 +1,132 @@
+"""Where media lives: the local disk (MEDIA_ROOT) or a private S3 bucket (ALTAVOZ_S3_*).
+
+Code reads and writes media only through Django's storage (``default_storage``
+or a FileField's ``.storage``); this module adds what the storage API lacks for
+serving: one call for size and date, and reading a byte range as a stream
+without loading the whole file (an S3 file object downloads all of it first).
+
+A bucket is private: no ACL is set on objects and no URL to the bucket is ever
+handed out. ``S3MediaStorage.url`` gives the site's own ``/media/`` address, so
+listeners fetch every file from the site (``audio.serving`` checks, then streams).
+"""
+
+import posixpath
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.utils.encoding import filepath_to_uri
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
+
+CHUNK = 64 * 1024
+
+
+class S3MediaStorage(S3Storage):
+    """A private bucket whose files are addressed at the site's own MEDIA_URL."""
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        return urljoin(settings.MEDIA_URL, filepath_to_uri(name))
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    size: int
+    modified: datetime
+
+    @property
+    def etag(self):
+        return f'"{self.size:x}-{int(self.modified.timestamp()):x}"'
+
+
+def is_s3(storage):
+    return isinstance(storage, S3Storage)
+
+
+def valid_name(name):
+    """True for a plain relative name ("audio/x.mp3"): no NUL, no "..", ".", "//" or leading "/"."""
+    return (
+        bool(name)
+        and "\0" not in name
+        and "\\" not in name
+        and not name.startswith("/")
+        and posixpath.normpath(name) == name
+        and not name.startswith("..")
+    )
+
+
+def stat(storage, name):
+    """StoredFile for ``name``; FileNotFoundError if there is none (or no file can have it)."""
+    if not valid_name(name):
+        raise FileNotFoundError(name)
+    if is_s3(storage):
+        try:
+            head = storage.connection.meta.client.head_object(
+                Bucket=storage.bucket_name, Key=_key(storage, name)
+            )
+        except ClientError as error:
+            # 404: no such object; 400: a key S3 refuses (too long).
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 404):
+                raise FileNotFoundError(name) from error
+            raise
+        return StoredFile(name, head["ContentLength"], head["LastModified"])
+    try:
+        path = storage.path(name)
+    except (NotImplementedError, SuspiciousOperation):
+        raise FileNotFoundError(name) from None
+    if not storage.exists(name):
+        raise FileNotFoundError(name)
+    try:
+        if not _is_regular_file(storage, path):
+            raise FileNotFoundError(name)
+        return StoredFile(name, storage.size(name), storage.get_modified_time(name))
+    except OSError as error:  # ENAMETOOLONG and the like
+        raise FileNotFoundError(name) from error
+
+
+def read_chunks(storage, name, start=0, end=None):
+    """The bytes of ``name`` from ``start`` to ``end`` (inclusive; None: to the end), in chunks.
+
+    On S3 one ranged GET whose body is read as it arrives; on disk a seek.
+    """
+    if is_s3(storage):
+        params = {"Bucket": storage.bucket_name, "Key": _key(storage, name)}
+        if start or end is not None:
+            params["Range"] = f"bytes={start}-{'' if end is None else end}"
+        body = storage.connection.meta.client.get_object(**params)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK)
+        finally:
+            body.close()
+        return
+    with storage.open(name, "rb") as file:
+        file.seek(start)
+        remaining = None if end is None else end - start + 1
+        while remaining is None or remaining > 0:
+            chunk = file.read(CHUNK if remaining is None else min(CHUNK, remaining))
+            if not chunk:
+                break
+            if remaining is not None:
+                remaining -= len(chunk)
+            yield chunk
+
+
+def object_key(storage, name):
+    """The key of ``name`` in its bucket (None on a local disk): what nginx fetches for S3."""
+    return _key(storage, name) if is_s3(storage) else None
+
+
+def _key(storage, name):
+    return storage._normalize_name(clean_name(name))
+
+
+def _is_regular_file(storage, path):
+    """Local disk: a directory is no file, and a link out of the media folder is not served."""
+    root = Path(storage.location).resolve()
+    target = Path(path).resolve()
+    return root in target.parents and target.is_file()
