@@ -10,7 +10,7 @@ PORT ?= 8000
 ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
 export ALTAVOZ_BASE_URL
 
-.PHONY: install demo demo-check serve serve-prod test test-postgres lint bench-smoke messages catalogs clean chromium nginx
+.PHONY: install demo demo-check serve serve-prod test test-postgres test-s3 lint bench-smoke messages catalogs clean chromium nginx
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,11 @@ nginx:
 # Same suite against the local PostgreSQL (CI runs this too).
 test-postgres: install
 	ALTAVOZ_REQUIRE_POSTGRES=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+
+# The audio, radio and media-serving tests with media in S3: a SeaweedFS server the tests
+# start (tests/object_storage.py) instead of the local disk.
+test-s3: install
+	ALTAVOZ_TEST_STORAGE=s3 $(PY) -m pytest tests/audio tests/radio tests/test_media_serving.py $(PYTEST_ARGS)
 
 # Every benchmark on a small input (bench/common.py): a broken benchmark fails CI.
 # One line per benchmark; figures are printed, no timing is judged.

@@ -20,6 +20,7 @@ from wagtail.models import Locale, Page
 
 from cms import visibility
 from cms.models import GuidePage
+from config import storage
 
 from .downloads import current_package, request_package
 from .feeds import podcast_feed, radio_feed
@@ -30,7 +31,10 @@ from .sources import PackageError
 
 @require_safe  # HEAD too: podcast apps and feed checkers probe with it
 def podcast(request, locale):
-    """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see ``feeds``)."""
+    """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only.
+
+    See ``feeds``.
+    """
     return _feed(request, locale, podcast_feed)
 
 
@@ -41,7 +45,10 @@ def radio(request, locale):
 
 
 def _feed(request, locale, build):
-    """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0, with ETag and 304."""
+    """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0.
+
+    With ETag and 304.
+    """
     found = Locale.objects.filter(language_code=locale).first()
     if found is None:
         raise Http404("Unknown locale")
@@ -106,12 +113,15 @@ def download(request, page_id):
     ):
         return redirect("radio_admin:package", page.pk)
     log(page, "altavoz.radio_package_download", user=request.user, data={"package": built.key[:12]})
-    return FileResponse(
-        built.file.open("rb"),
+    # Streamed from the storage a chunk at a time (an S3 file object would fetch it all first).
+    response = FileResponse(
+        storage.read_chunks(built.file.storage, built.file.name),
         as_attachment=True,
         filename=f"{package_name(source)}.zip",
         content_type="application/zip",
     )
+    response["Content-Length"] = str(built.file.size)
+    return response
 
 
 def stations(request):
