@@ -5,6 +5,7 @@ disk; listeners still get every file from the site's own /media/ after the
 visibility check, with Range, 304 and 416 as from the disk.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from audio.radio.models import RadioPackage
 from config.storage import S3MediaStorage
 from tests.audio.fixtures import live, make_audio_file, rendition_for
 from tests.audio.test_audio_admin import upload
+from tests.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
 FIRST = "11111111-1111-4111-8111-111111111111"
@@ -147,3 +149,38 @@ def test_a_radio_package_is_built_into_the_bucket_and_downloaded_from_it(
         assert downloaded == stored.read()
     assert downloaded[:2] == b"PK"
     assert files_on_disk() == before
+
+
+def test_production_keeps_media_on_disk_unless_a_bucket_is_named():
+    show = (
+        "import json, config.settings.production as s; "
+        "print(json.dumps(s.STORAGES['default'], sort_keys=True))"
+    )
+    secret = "x" * 50
+    on_disk = run_python("-c", show, DJANGO_SECRET_KEY=secret, ALTAVOZ_S3_BUCKET=None)
+    assert on_disk.stdout.strip() == (
+        '{"BACKEND": "django.core.files.storage.FileSystemStorage"}'
+    ), on_disk.stderr
+    in_s3 = run_python(
+        "-c",
+        show,
+        DJANGO_SECRET_KEY=secret,
+        ALTAVOZ_S3_BUCKET="media",
+        ALTAVOZ_S3_ENDPOINT_URL="https://s3.example.org",
+        ALTAVOZ_S3_ACCESS_KEY_ID="key",
+        ALTAVOZ_S3_SECRET_ACCESS_KEY="secret",
+        ALTAVOZ_S3_REGION="region-1",
+    )
+    assert json.loads(in_s3.stdout) == {
+        "BACKEND": "config.storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": "media",
+            "endpoint_url": "https://s3.example.org",
+            "access_key": "key",
+            "secret_key": "secret",
+            "region_name": "region-1",
+            "default_acl": None,  # private: the bucket's own (no public ACL)
+            "querystring_auth": False,  # no signed URLs handed out
+            "file_overwrite": False,
+        },
+    }, in_s3.stderr
