@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import quote_etag
+from django.utils.http import content_disposition_header, quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from wagtail.log_actions import log
@@ -115,12 +115,12 @@ def download(request, page_id):
     log(page, "altavoz.radio_package_download", user=request.user, data={"package": built.key[:12]})
     # Streamed from the storage a chunk at a time (an S3 file object would fetch it all first).
     response = FileResponse(
-        storage.read_chunks(built.file.storage, built.file.name),
-        as_attachment=True,
-        filename=f"{package_name(source)}.zip",
-        content_type="application/zip",
+        storage.read_chunks(built.file.storage, built.file.name), content_type="application/zip"
     )
     response["Content-Length"] = str(built.file.size)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{package_name(source)}.zip"
+    )
     return response
 
 
