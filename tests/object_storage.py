@@ -87,6 +87,7 @@ class S3Server:
         client = self.client()
         while True:
             if self.process.poll() is not None:
+                self.stop(keep_log=True)
                 raise RuntimeError(f"SeaweedFS stopped at start; see {self.log_path}")
             try:
                 client.create_bucket(Bucket=probe)
@@ -95,7 +96,7 @@ class S3Server:
                 return
             except (BotoCoreError, ClientError) as error:
                 if time.monotonic() > deadline:
-                    self.stop()
+                    self.stop(keep_log=True)
                     raise RuntimeError(
                         f"SeaweedFS not ready in {START_TIMEOUT} s ({error}); see {self.log_path}"
                     ) from error
@@ -123,7 +124,8 @@ class S3Server:
     def storage_settings(self, bucket):
         return media_storage(bucket, self.endpoint_url, ACCESS_KEY, SECRET_KEY, REGION)
 
-    def stop(self):
+    def stop(self, keep_log=False):
+        """Stop the server (its own pid only) and remove its data; the log stays on failure."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -131,7 +133,7 @@ class S3Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.folder / "data", ignore_errors=True)
+        shutil.rmtree(self.folder / "data" if keep_log else self.folder, ignore_errors=True)
 
 
 @contextmanager
