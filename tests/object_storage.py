@@ -134,6 +134,10 @@ class S3Server:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.folder / "data" if keep_log else self.folder, ignore_errors=True)
+        # SeaweedFS leaves a Unix socket per service in the temporary folder, named by port.
+        for port in self.ports.values():
+            for socket_file in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                socket_file.unlink(missing_ok=True)
 
 
 @contextmanager
