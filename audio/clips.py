@@ -106,7 +106,8 @@ def section_clip(section, engine, language_code, lexicon):
         engine=engine.name,
         voice=engine.voice,
         sentence_spans=[
-            [index, round(a, 3), round(b, 3)] for (index, _text), (a, b) in zip(said, spans)
+            [index, round(a, 3), round(b, 3)]
+            for (index, _text), (a, b) in zip(said, spans, strict=True)
         ],
         duration=len(pcm) / MASTER_SAMPLE_RATE,
     )

@@ -37,6 +37,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from . import webm
 from .mastering import (
     LOUDNESS_TOLERANCE_LU,
     Chapter,
@@ -51,7 +52,6 @@ from .mastering import (
     tag,
     webvtt,
 )
-from . import webm
 from .models import MasteredSegment, Rendition, SectionClip
 from .segments import segmented_audio
 
@@ -150,8 +150,8 @@ def rendition_audios(clips, variants, refresh=False):
                 )
                 continue
             logger.warning(
-                "%s: the joined file says it holds %d samples (expected %d) at %.2f LUFS / %.2f dBTP; "
-                "mastering the guide whole instead",
+                "%s: the joined file says it holds %d samples (expected %d) "
+                "at %.2f LUFS / %.2f dBTP; mastering the guide whole instead",
                 variant.name,
                 heard.samples,
                 joined.samples,
@@ -356,7 +356,8 @@ def evict_cached_audio(now=None):
 
 
 def _cache_keys_renditions_need(now):
-    """Model → keys of the cached clips and segments live renditions (or retired ones in grace) came from."""
+    """Model → keys of the cached clips and segments live renditions (or retired ones in grace) came
+    from."""
     in_grace = now - timedelta(seconds=settings.ALTAVOZ_AUDIO_GRACE_SECONDS)
     needed = {SectionClip: set(), MasteredSegment: set()}
     for rendition in Rendition.objects.filter(
@@ -368,13 +369,15 @@ def _cache_keys_renditions_need(now):
 
 
 def _evict_orphan_files(model, unused_since):
-    """Old files in a cache folder that no row names: replaced segments, crashes between file and row."""
+    """Old files in a cache folder that no row names: replaced segments, crashes between file and
+    row."""
     folder = model._meta.get_field("audio").upload_to.rstrip("/")
     _delete_unnamed_files(folder, set(model.objects.values_list("audio", flat=True)), unused_since)
 
 
 def _delete_unnamed_files(folder, named, older_than):
-    """Delete the files directly in ``folder`` not in ``named`` and last changed before ``older_than``."""
+    """Delete the files directly in ``folder`` not in ``named`` and last changed before
+    ``older_than``."""
     try:
         _folders, files = default_storage.listdir(folder)
     except (FileNotFoundError, NotImplementedError):
@@ -430,7 +433,8 @@ def _clip_keys_of_older_rendition(rendition):
 
 
 def _store(name, data):
-    """Save `data` as `name` (or a free variant of it): (the name stored, whether a file was created).
+    """Save `data` as `name` (or a free variant of it): (the name stored, whether a file was
+    created).
 
     Names carry the content hash; a same-named file from an earlier run is
     reused only if its bytes are identical (never overwritten in place).

@@ -41,7 +41,8 @@ def regenerate(request, page_id):
 
 def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
-    # Only guides the account may edit: a translator sees neither Spanish drafts nor another locale's.
+    # Only guides the account may edit: a translator sees neither Spanish drafts nor another
+    # locale's.
     rows = [
         page_audio_status(guide)
         for guide in guides
@@ -112,7 +113,8 @@ def upload_or_delete_recording(request, page):
             existing.delete()
         recording.save()
         request_audio(page)
-        # Who recorded what: Wagtail's history of the page shows it (cms.accounts registers the action).
+        # Who recorded what: Wagtail's history of the page shows it (cms.accounts registers the
+        # action).
         log(page, "altavoz.recording_upload", user=request.user, data={"section_id": section_id})
     if old_file:
         recording.audio.storage.delete(old_file)

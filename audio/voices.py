@@ -45,14 +45,16 @@ def engine_options(engine_name, language_code):
 
 
 def can_read(engine_name, language_code):
-    """Whether a voice may read this language: recordings always, an engine only with a voice set for it."""
+    """Whether a voice may read this language: recordings always, an engine only with a voice set
+    for it."""
     return engine_name == RECORDED or language_code in settings.ALTAVOZ_ENGINE_OPTIONS.get(
         engine_name, {}
     )
 
 
 def voices_for(language_code):
-    """Voices configured for a language, in order, skipping ones in a cool-down and ones that cannot read it."""
+    """Voices configured for a language, in order, skipping ones in a cool-down and ones that cannot
+    read it."""
     now = time.monotonic()
     names = [
         n for n in settings.ALTAVOZ_VOICES.get(language_code, []) if can_read(n, language_code)

@@ -93,7 +93,8 @@ def feed_episodes(locale):
 
 
 def _episode(version, recorded_only):
-    """The Episode of a guide the public may see, or None when its audio is not honestly in its language."""
+    """The Episode of a guide the public may see, or None when its audio is not honestly in its
+    language."""
     page = version.requested
     live = live_renditions(page)
     listen = live.get(ENCLOSURE_VARIANT)
@@ -122,7 +123,8 @@ def radio_feed(locale, absolute_url, feed_url):
             "language": language_name,
         }
         description = _(
-            "Guías de reducción de daños en audio, para escuchar y para retransmitir en radios comunitarias."
+            "Guías de reducción de daños en audio, "
+            "para escuchar y para retransmitir en radios comunitarias."
         )
         return _rss(locale, absolute_url, feed_url, title, description, _radio_item)
 

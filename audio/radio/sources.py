@@ -29,8 +29,8 @@ from audio.clips import recorded_clip, section_clip
 from audio.engines import EngineError
 from audio.publishing import live_renditions
 from audio.recordings import recording_statuses
-from audio.text import lexicon_for, speech_sections
 from audio.status import current_content_hash
+from audio.text import lexicon_for, speech_sections
 from audio.voices import RECORDED, VoiceChoice, engine_options
 from cms import visibility
 
