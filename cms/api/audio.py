@@ -23,14 +23,16 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 
 from audio.clips import clip_key, content_hash, recording_clip_key
 from audio.models import AudioJob, PronunciationEntry, Rendition, SectionRecording
-from audio.text import NORMALIZER_VERSION, spoken_form
+from audio.text import NORMALIZER_VERSION, SpeechSection, spoken_form
 from audio.variants import published_variants
 
 RECORDED_ENGINE = "recorded"
@@ -52,7 +54,7 @@ class AudioFacts:
     lexicons: dict = field(default_factory=dict)  # language code → {written: spoken}
 
     @classmethod
-    def load(cls, page_ids):
+    def load(cls, page_ids: Iterable[int]) -> Self:
         """Four queries for any number of pages."""
         page_ids = list(page_ids)
         order = {variant.name: index for index, variant in enumerate(published_variants())}
@@ -77,17 +79,22 @@ class AudioFacts:
         facts.lexicons = dict(lexicons)
         return facts
 
-    def generating(self, page_id):
+    def generating(self, page_id: int) -> bool:
         job = self.jobs.get(page_id)
         return job is not None and job.state in GENERATING_STATES
 
 
-def uses_recordings(language_code):
+def uses_recordings(language_code: str) -> bool:
     """Whether a language's audio comes from human recordings (Kaqchikel)."""
     return RECORDED_ENGINE in settings.ALTAVOZ_VOICES.get(language_code, [])
 
 
-def recording_states(page_id, sections, source_hashes, facts):
+def recording_states(
+    page_id: int,
+    sections: Sequence[SpeechSection],
+    source_hashes: dict[str, str],
+    facts: AudioFacts,
+) -> dict[str, str]:
     """Section id → "current", "stale" or "missing" (see ``audio.recordings``)."""
     recordings = facts.recordings.get(page_id, {})
     states = {}
@@ -102,7 +109,14 @@ def recording_states(page_id, sections, source_hashes, facts):
     return states
 
 
-def current_content_hash(page_id, language_code, sections, engine_name, voice, facts):
+def current_content_hash(
+    page_id: int,
+    language_code: str,
+    sections: Sequence[SpeechSection],
+    engine_name: str,
+    voice: str,
+    facts: AudioFacts,
+) -> str:
     """What ``audio.status.current_content_hash`` gives, from preloaded facts.
 
     ``sections`` are the speech sections of the version of the page that is
@@ -144,7 +158,9 @@ def current_content_hash(page_id, language_code, sections, engine_name, voice, f
     return result
 
 
-def rendition_statuses(page_id, language_code, sections, facts):
+def rendition_statuses(
+    page_id: int, language_code: str, sections: Sequence[SpeechSection], facts: AudioFacts
+) -> dict[int, str]:
     """Rendition id → status for the page's live renditions."""
     hashes = {}
     statuses = {}
@@ -161,14 +177,16 @@ def rendition_statuses(page_id, language_code, sections, facts):
     return statuses
 
 
-def file_url(name, absolute):
+def file_url(name: str | None, absolute: Callable[[str], str]) -> str | None:
     """Absolute URL of a stored file, or None for an empty file field."""
     if not name:
         return None
     return absolute(default_storage.url(name))
 
 
-def rendition_document(rendition, status, language_code, absolute):
+def rendition_document(
+    rendition: Rendition, status: str, language_code: str, absolute: Callable[[str], str]
+) -> dict[str, Any]:
     """One rendition as the API shows it (no internal hashes, no loudness-correction details)."""
     return {
         "id": rendition.pk,
@@ -191,7 +209,7 @@ def rendition_document(rendition, status, language_code, absolute):
     }
 
 
-def overall_status(statuses, generating):
+def overall_status(statuses: Iterable[str], generating: bool) -> str:
     """One word for a guide's audio: the worst of its renditions' statuses."""
     values = set(statuses)
     if not values:
@@ -202,7 +220,7 @@ def overall_status(statuses, generating):
     return "ready"
 
 
-def section_offsets(renditions):
+def section_offsets(renditions: Iterable[Rendition]) -> dict[str, list[dict[str, Any]]]:
     """Section id → [{rendition, variant, start, end}] from the renditions' chapter data."""
     offsets = defaultdict(list)
     for rendition in renditions:
