@@ -37,6 +37,10 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.visibility import content_version
+
+from . import webm
+from .clips import clip_key, content_hash, recording_clip_key
 from .mastering import (
     LOUDNESS_TOLERANCE_LU,
     Chapter,
@@ -51,9 +55,10 @@ from .mastering import (
     tag,
     webvtt,
 )
-from . import webm
 from .models import MasteredSegment, Rendition, SectionClip
+from .recordings import recording_statuses
 from .segments import segmented_audio
+from .text import lexicon_for, speech_sections, spoken_form
 
 logger = logging.getLogger(__name__)
 
@@ -401,12 +406,6 @@ def _clip_keys_of_older_rendition(rendition):
     rendition's; otherwise the page changed since, its new audio is queued,
     and the old clips only matter for a day.
     """
-    from cms.visibility import content_version
-
-    from .clips import clip_key, content_hash, recording_clip_key
-    from .recordings import recording_statuses
-    from .text import lexicon_for, speech_sections, spoken_form
-
     page = rendition.page.specific
     sections = speech_sections(content_version(page).object)
     if rendition.engine == "recorded":

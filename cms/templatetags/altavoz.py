@@ -5,10 +5,13 @@ from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
 from audio.listening import listening_audio
+from audio.recordings import recording_statuses
 
+from .. import visibility
 from ..languages import language_name
 from ..pictograms import PICTOGRAMS
 from ..reading import mark_guide
+from ..views import OFFLINE_CACHE
 
 # Interface icons (not content): 24×24 paths drawn with currentColor, always next
 # to a text label, so they are hidden from screen readers.
@@ -38,8 +41,6 @@ def language_switcher(page=None):
     current = get_language()
     translations = {}
     if isinstance(page, Page):
-        from cms import visibility
-
         for version in visibility.public_versions(
             page.get_translations(inclusive=True).select_related("locale")
         ):
@@ -124,8 +125,6 @@ def recording_notes(page, audio):
     main = audio.main if audio else None
     if main is None or main.engine != "recorded" or audio.language != page.locale.language_code:
         return {}
-    from audio.recordings import recording_statuses
-
     notes = {}
     for status in recording_statuses(page):
         if status.missing:
@@ -137,8 +136,6 @@ def recording_notes(page, audio):
 
 @register.simple_tag
 def offline_cache_name():
-    from ..views import OFFLINE_CACHE
-
     return OFFLINE_CACHE
 
 
