@@ -6,6 +6,7 @@ from wagtail.models import Locale, Page
 
 from audio.listening import listening_audio
 from audio.recordings import recording_statuses
+from audio.voices import RECORDED
 
 from .. import visibility
 from ..languages import language_name
@@ -123,7 +124,7 @@ def recording_notes(page, audio):
     was not recorded yet, or was recorded from an older text.
     """
     main = audio.main if audio else None
-    if main is None or main.engine != "recorded" or audio.language != page.locale.language_code:
+    if main is None or main.engine != RECORDED or audio.language != page.locale.language_code:
         return {}
     notes = {}
     for status in recording_statuses(page):
