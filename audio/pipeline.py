@@ -25,7 +25,7 @@ from .publishing import live_renditions, publish_renditions, withdraw_renditions
 from .recordings import recording_statuses
 from .text import lexicon_for, speech_sections
 from .variants import published_variants
-from .voices import mark_failed, voices_for
+from .voices import RECORDED, RECORDED_VOICE, mark_failed, reads_honestly, voices_for
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +97,14 @@ def _read_in_first_voice(page, language, version, sections):
     """
     errors = []
     for voice in voices_for(language):
-        if version.is_fallback and not voice.is_recorded:
+        if not reads_honestly(voice.engine_name, version):
             # A Spanish text in an English voice is worse than no audio: wait
             # for the translation. Recorded voices only need the sections.
             errors.append(f"{voice.engine_name}: the {language} text is not complete yet")
             continue
         try:
             if voice.is_recorded:
-                return recorded_clips(page, sections), "recorded", "human", errors
+                return recorded_clips(page, sections), RECORDED, RECORDED_VOICE, errors
             engine = voice.engine()
             clips = [section_clip(s, engine, language, lexicon_for(language)) for s in sections]
             return clips, engine.name, engine.voice, errors

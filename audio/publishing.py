@@ -37,7 +37,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.visibility import content_version
+
 from . import webm
+from .clips import content_hash
+from .facts import AudioFacts, clip_keys
 from .mastering import (
     LOUDNESS_TOLERANCE_LU,
     Chapter,
@@ -54,6 +58,8 @@ from .mastering import (
 )
 from .models import MasteredSegment, Rendition, SectionClip
 from .segments import segmented_audio
+from .text import speech_sections
+from .voices import RECORDED
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +107,7 @@ def timeline(clips, clip_spans):
             }
         )
         for index, sentence_start, sentence_end in clip.clip.sentence_spans:
-            text = section.sentences[index] if clip.clip.engine != "recorded" else section.heading
+            text = section.sentences[index] if clip.clip.engine != RECORDED else section.heading
             cues.append(
                 Cue(start + sentence_start, start + sentence_end, text, id=f"{section.id}-{index}")
             )
@@ -404,31 +410,12 @@ def _clip_keys_of_older_rendition(rendition):
     rendition's; otherwise the page changed since, its new audio is queued,
     and the old clips only matter for a day.
     """
-    from cms.visibility import content_version
-
-    from .clips import clip_key, content_hash, recording_clip_key
-    from .recordings import recording_statuses
-    from .text import lexicon_for, speech_sections, spoken_form
-
     page = rendition.page.specific
     sections = speech_sections(content_version(page).object)
-    if rendition.engine == "recorded":
-        keys = [
-            recording_clip_key(s.recording)
-            for s in recording_statuses(page, sections)
-            if s.recording
-        ]
-    else:
-        language = page.locale.language_code
-        lexicon = lexicon_for(language)
-        keys = [
-            clip_key(
-                rendition.engine,
-                rendition.voice,
-                [spoken_form(t, language, lexicon) for t in s.sentences],
-            )
-            for s in sections
-        ]
+    facts = AudioFacts.load([page.pk])
+    keys = clip_keys(
+        page.pk, page.locale.language_code, sections, rendition.engine, rendition.voice, facts
+    )
     return keys if content_hash(keys) == rendition.content_hash else []
 
 

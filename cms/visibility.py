@@ -184,22 +184,3 @@ def rendition_is_public(rendition: "Rendition", now: datetime | None = None) -> 
         if rendition.retired_at is None or rendition.retired_at < now - grace:
             return False
     return shown_version(rendition.page, now) is not None
-
-
-def public_rendition_for_file(name: str, now: datetime | None = None) -> "Rendition | None":
-    """The rendition a stored file ``name`` belongs to, if the public may download it; else None.
-
-    Only rendition files are ever public: recordings, the clip and segment
-    caches, radio packages, documents and images are not served this way.
-    """
-    from audio.models import Rendition
-
-    rendition = (
-        Rendition.objects.filter(Q(audio=name) | Q(captions=name) | Q(chapters=name))
-        .select_related("page", "page__locale")
-        .order_by("-generated_at")
-        .first()
-    )
-    if rendition is None or not rendition_is_public(rendition, now):
-        return None
-    return rendition

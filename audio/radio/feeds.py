@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from audio.publishing import live_renditions
 from audio.recordings import recording_statuses
 from audio.text import speech_sections
-from audio.voices import RECORDED
+from audio.voices import RECORDED, only_recordings, reads_honestly
 from cms import visibility
 from cms.models import GuidePage
 
@@ -86,7 +86,7 @@ def feed_episodes(locale):
     """The episodes of a locale's feeds, in site order (see module docstring for the rules)."""
     language = locale.language_code
     # A language read only by people (Kaqchikel) never lists a synthesized voice.
-    recorded_only = set(settings.ALTAVOZ_VOICES.get(language, [])) == {RECORDED}
+    recorded_only = only_recordings(language)
     guides = GuidePage.objects.filter(locale=locale).order_by("path")
     episodes = (_episode(version, recorded_only) for version in visibility.public_versions(guides))
     return [episode for episode in episodes if episode is not None]
@@ -104,7 +104,7 @@ def _episode(version, recorded_only):
         statuses = recording_statuses(page, speech_sections(version.object))
         if any(s.missing or s.stale for s in statuses):
             return None
-    elif version.is_fallback:
+    elif not reads_honestly(listen.engine, version):
         return None
     return Episode(page, version.object, version.language, listen, live.get(LOW_BANDWIDTH_VARIANT))
 

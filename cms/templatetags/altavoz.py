@@ -9,11 +9,15 @@ from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
 from audio.listening import ListeningAudio, listening_audio
+from audio.recordings import recording_statuses
+from audio.voices import RECORDED
 
+from .. import visibility
 from ..languages import language_name
 from ..pictograms import PICTOGRAMS
 from ..reading import MarkedGuide, mark_guide
 from ..translations import DisplayVersion
+from ..views import OFFLINE_CACHE
 
 if TYPE_CHECKING:
     from audio.models import Rendition
@@ -57,8 +61,6 @@ def language_switcher(page: Page | None = None) -> dict[str, list[dict[str, Any]
     current = get_language()
     translations = {}
     if isinstance(page, Page):
-        from cms import visibility
-
         for version in visibility.public_versions(
             page.get_translations(inclusive=True).select_related("locale")
         ):
@@ -141,10 +143,8 @@ def recording_notes(page: Page, audio: ListeningAudio | None) -> dict[str, str]:
     was not recorded yet, or was recorded from an older text.
     """
     main = audio.main if audio else None
-    if main is None or main.engine != "recorded" or audio.language != page.locale.language_code:
+    if main is None or main.engine != RECORDED or audio.language != page.locale.language_code:
         return {}
-    from audio.recordings import recording_statuses
-
     notes = {}
     for status in recording_statuses(page):
         if status.missing:
@@ -156,8 +156,6 @@ def recording_notes(page: Page, audio: ListeningAudio | None) -> dict[str, str]:
 
 @register.simple_tag
 def offline_cache_name() -> str:
-    from ..views import OFFLINE_CACHE
-
     return OFFLINE_CACHE
 
 

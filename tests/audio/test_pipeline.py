@@ -395,10 +395,10 @@ def test_when_every_voice_fails_the_old_audio_stays_live(small_guide, settings, 
 
 def test_request_while_running_runs_again_after(small_guide, monkeypatch):
     """A publish that lands mid-generation is not lost: the worker runs once more."""
-    from audio import pipeline
+    from audio.jobs import runner
 
     calls = []
-    original = pipeline.generate_page_audio
+    original = runner.generate_page_audio
 
     def generate_and_publish_meanwhile(page, **kwargs):
         calls.append(page.pk)
@@ -406,7 +406,7 @@ def test_request_while_running_runs_again_after(small_guide, monkeypatch):
             request_audio(page)
         return original(page, **kwargs)
 
-    monkeypatch.setattr(pipeline, "generate_page_audio", generate_and_publish_meanwhile)
+    monkeypatch.setattr(runner, "generate_page_audio", generate_and_publish_meanwhile)
     run_job(small_guide.pk)
     assert calls == [small_guide.pk, small_guide.pk]
     assert AudioJob.objects.get(page=small_guide).state == "ready"

@@ -191,7 +191,7 @@ def test_two_workers_never_claim_the_same_page():
 def test_task_records_finished_long_ago_are_pruned(settings):
     from django_tasks_db.models import DBTaskResult
 
-    from audio.tasks import generate_page_audio_task
+    from audio.jobs.tasks import generate_page_audio_task
 
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}

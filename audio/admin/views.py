@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 from wagtail.models import Page
 
+from audio.jobs import request_audio
+from audio.models import SectionRecording
+from audio.recordings import recording_statuses, source_text_hashes
+from audio.status import page_audio_status
+from audio.uploads import check_recording
 from cms.models import GuidePage
-
-from .jobs import request_audio
-from .models import SectionRecording
-from .recordings import recording_statuses, source_text_hashes
-from .status import page_audio_status
-from .uploads import check_recording
 
 
 def editable_page(request, page_id):
