@@ -161,6 +161,32 @@ DEPENDENCIES = (
         fields=("locale", "written", "spoken"),
         noticed_via="audio.AudioJob",
     ),
+    # wagtail-localize: which objects are translations, of what, and how far
+    # along. A translation switched off ("stop syncing") or a new one moves
+    # these aggregates.
+    Dependency(
+        "wagtail_localize.Translation",
+        fields=_names(
+            "id uuid source target_locale created_at translations_last_updated_at"
+            " destination_last_updated_at enabled"
+        ),
+        aggregates=("COUNT(*)", "SUM(CASE WHEN enabled THEN id ELSE 0 END)"),
+    ),
+    # Re-extracting a source (on publish or "Sync translations") stamps it.
+    Dependency(
+        "wagtail_localize.TranslationSource",
+        fields=_names(
+            "id object specific_content_type locale object_repr content_json schema_version"
+            " created_at last_updated_at"
+        ),
+        aggregates=("COUNT(*)", "MAX(last_updated_at)"),
+    ),
+    # A source's strings: rewritten only when the source is re-extracted.
+    Dependency(
+        "wagtail_localize.StringSegment",
+        fields=("source", "string", "context"),
+        noticed_via="wagtail_localize.TranslationSource",
+    ),
     # Translated strings (progress, and "translated after publish").
     Dependency(
         "wagtail_localize.StringTranslation",
