@@ -8,6 +8,7 @@ the aggregates cannot see.
 
 from collections.abc import Callable
 
+from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -47,9 +48,7 @@ def _receiver(model: type, action: Callable[..., None]) -> Callable[..., None]:
 
 
 def connect() -> None:
-    # Models are looked up in AppConfig.ready(), once the app registry is loaded.
-    from django.apps import apps
-
+    """Connect the receivers ``dependencies`` asks for (from ``ApiConfig.ready``: models loaded)."""
     for dependency in DEPENDENCIES:
         model = apps.get_model(dependency.model)
         for names, action in (

@@ -21,10 +21,16 @@ import threading
 import time
 from datetime import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+
+from audio.variants import published_variants
+
+from .dependencies import DEPENDENCIES
+from .models import ContentVersion
 
 # Bump when the shape of the documents changes: old cache entries then miss.
 DOCUMENT_FORMAT = "1"
@@ -35,12 +41,6 @@ _memo = {"token": None, "checked_at": float("-inf")}
 
 def _aggregates() -> list[tuple[type, tuple[str, ...]]]:
     """(model, SQL aggregate expressions) the token is made of: see ``dependencies``."""
-    # Models are looked up when the token is first read: the app registry is
-    # not ready when this module is imported.
-    from django.apps import apps
-
-    from .dependencies import DEPENDENCIES
-
     return [
         (apps.get_model(dependency.model), dependency.aggregates)
         for dependency in DEPENDENCIES
@@ -62,8 +62,6 @@ def _fingerprint_sql() -> str:
 
 def _settings_digest() -> str:
     """Settings that change documents without touching the database."""
-    from audio.variants import published_variants
-
     parts = [
         DOCUMENT_FORMAT,
         api_base_url(),
@@ -110,6 +108,7 @@ def forget() -> None:
     def reset():
         with _lock:
             _memo.update(token=None, checked_at=float("-inf"))
+        # Imported here: snapshot imports this module.
         from .snapshot import forget_local
 
         forget_local()
@@ -119,8 +118,6 @@ def forget() -> None:
 
 def bump() -> None:
     """Record a change the token's aggregates cannot see, and forget the token."""
-    from .models import ContentVersion
-
     if not ContentVersion.objects.filter(pk=1).update(value=F("value") + 1):
         ContentVersion.objects.get_or_create(pk=1, defaults={"value": 1})
     forget()

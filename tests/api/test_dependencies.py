@@ -23,6 +23,7 @@ from audio.models import AudioJob, PronunciationEntry, SectionRecording
 from audio.text import speech_sections
 from cms.api import dependencies, snapshot, state
 from cms.api.dependencies import DEPENDENCIES, EXEMPT, SIGNAL_NAMES
+from cms.api.models import ContentVersion
 from cms.localization import fill_translation, translation_for
 from cms.models import GuidePage
 
@@ -237,3 +238,29 @@ def test_a_source_extracted_again_changes_the_token(db):
         last_updated_at=timezone.now()
     )
     assert state.read_token() != before
+
+
+@pytest.mark.parametrize(
+    "dependency",
+    [dependency for dependency in DEPENDENCIES if "post_save" in dependency.bump_on],
+    ids=lambda dependency: dependency.model,
+)
+def test_saving_a_model_the_registry_says_to_bump_for_bumps_the_version(db, dependency):
+    instance = apps.get_model(dependency.model).objects.first()
+    before = ContentVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    instance.save()
+    assert ContentVersion.objects.get(pk=1).value == before + 1
+
+
+def test_publishing_and_audio_jobs_make_this_process_reread_the_token(
+    db, make_guide, django_capture_on_commit_callbacks
+):
+    guide = make_guide(publish=False)
+    for change in (
+        lambda: guide.save_revision().publish(),
+        lambda: AudioJob.objects.get(page=guide).save(),
+    ):
+        state.remember("a token")
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        assert state._memo["token"] is None
