@@ -22,7 +22,9 @@ model or field, and say how its changes are noticed.
 
 Fields are names as in ``Model._meta`` (``"locale"`` for ``locale_id``); each
 model lists only the columns of its own table (``cms.GuidePage`` its own,
-``wagtailcore.Page`` the ones it shares with every page type).
+``wagtailcore.Page`` the ones it shares with every page type). A field counts
+as read when a query names its column: where a whole row is loaded, every
+column is listed, used or not, so that a new column is a decision too.
 """
 
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ def _names(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Dependency:
+    """One model the documents read, and how a change to it reaches the content token."""
+
     model: str  # "app_label.ModelName"
     fields: tuple[str, ...]
     aggregates: tuple[str, ...] = ()
@@ -162,8 +166,8 @@ DEPENDENCIES = (
         noticed_via="audio.AudioJob",
     ),
     # wagtail-localize: which objects are translations, of what, and how far
-    # along. A translation switched off ("stop syncing") or a new one moves
-    # these aggregates.
+    # along (rows loaded whole). A translation switched off ("stop syncing")
+    # or a new one moves these aggregates.
     Dependency(
         "wagtail_localize.Translation",
         fields=_names(
