@@ -10,6 +10,7 @@ stale without an error, and fails the test.
 
 import dataclasses
 import re
+from collections.abc import Iterable, Mapping
 
 import pytest
 from django.apps import apps
@@ -22,7 +23,7 @@ from wagtail_localize.models import Translation, TranslationSource
 from audio.models import AudioJob, PronunciationEntry, SectionRecording
 from audio.text import speech_sections
 from cms.api import dependencies, snapshot, state
-from cms.api.dependencies import DEPENDENCIES, EXEMPT, SIGNAL_NAMES
+from cms.api.dependencies import DEPENDENCIES, EXEMPT, SIGNAL_NAMES, Dependency
 from cms.api.models import ContentVersion
 from cms.localization import fill_translation, translation_for
 from cms.models import GuidePage
@@ -59,7 +60,11 @@ def columns_read(sqls: list[str]) -> set[tuple[str, str]]:
     return found
 
 
-def undeclared(reads: set[tuple[str, str]], registry=DEPENDENCIES, exempt=EXEMPT) -> list[str]:
+def undeclared(
+    reads: set[tuple[str, str]],
+    registry: Iterable[Dependency] = DEPENDENCIES,
+    exempt: Mapping[str, str] = EXEMPT,
+) -> list[str]:
     """ "model.field" for each read neither declared in ``registry`` nor exempt."""
     declared = {(dependency.model, name) for dependency in registry for name in dependency.fields}
     return sorted(
@@ -70,7 +75,7 @@ def undeclared(reads: set[tuple[str, str]], registry=DEPENDENCIES, exempt=EXEMPT
 
 
 @pytest.fixture
-def everything(db, make_guide, make_rendition):
+def everything(db, make_guide, make_rendition) -> None:
     """The demo site plus one of every kind of thing a document can show or hide."""
     spanish = GuidePage.objects.get(locale__language_code="es", slug="mixco")
     kaqchikel = GuidePage.objects.get(locale__language_code="cak", slug="mixco")
