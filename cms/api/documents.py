@@ -27,10 +27,10 @@ from cms import visibility
 from cms.models import GuidePage, Organization
 from cms.pictograms import PICTOGRAMS
 from cms.rich_text import public_page_urls
+from cms.translations import translation_states
 
 from . import audio as audio_api
 from .state import api_base_url
-from .translations import translation_states
 
 ANCHOR_RE = re.compile(r"<a\b([^>]*)>")
 ATTRIBUTE_RE = re.compile(r'([\w-]+)="([^"]*)"')
