@@ -27,7 +27,6 @@ from mutagen.mp3 import MP3, BitrateMode
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import butter, resample_poly, sosfilt
 
-from audio import mastering as mastering_module
 from audio import variants as variants_module
 from audio.mastering import (
     MASTER_SAMPLE_RATE,
@@ -44,6 +43,7 @@ from audio.mastering import (
     trim_silence,
     webvtt,
 )
+from audio.mastering import whole as mastering_module
 from audio.variants import LISTEN, LOWDATA, RADIO, Variant, load_variants, published_variants
 
 # --------------------------------------------------------------------------
