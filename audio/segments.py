@@ -37,13 +37,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .mastering import (
-    MASTER_SAMPLE_RATE,
-    EncodedSegment,
-    SegmentReading,
-    master_joined,
-    segment_on_target,
-)
+from .mastering.decode import MASTER_SAMPLE_RATE
+from .mastering.join import EncodedSegment
+from .mastering.segmented import SegmentReading, master_joined, segment_on_target
 from .models import MasteredSegment
 from .variants import encoder_options, segment_format
 
@@ -129,7 +125,7 @@ def segmented_audio(clips, variants, *, pause_seconds, refresh=False):
         results = list(pool.map(master, plans))
 
     audio = {}
-    for plan, result in zip(plans, results):
+    for plan, result in zip(plans, results, strict=True):
         for index in sorted(result.read):
             reading = result.readings[index]
             if index not in result.mastered:  # cached before readings were kept

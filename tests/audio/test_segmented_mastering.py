@@ -26,12 +26,13 @@ from audio.jobs import run_job
 from audio.mastering import (
     MASTER_SAMPLE_RATE,
     decode_audio,
+    encode,
     header_tolerance,
     join_segments,
     master_joined,
     master_segment,
+    segmented,
 )
-from audio.mastering import whole as mastering
 from audio.models import AudioJob, MasteredSegment, SectionClip
 from audio.variants import LISTEN, LOWDATA
 
@@ -182,13 +183,13 @@ def test_the_joined_length_is_what_players_decode_whatever_the_codecs_padding(va
 def encodes(monkeypatch):
     """Every encoder run, as (variant name, samples encoded)."""
     calls = []
-    original = mastering._encode
+    original = encode.encode_variant
 
     def counting(pcm, variant, container=None):
         calls.append((variant.name, len(pcm)))
         return original(pcm, variant, container)
 
-    monkeypatch.setattr(mastering, "_encode", counting)
+    monkeypatch.setattr(encode, "encode_variant", counting)
     return calls
 
 
@@ -196,13 +197,13 @@ def encodes(monkeypatch):
 def decodes(monkeypatch):
     """Every segment decoded to be measured, by variant name."""
     calls = []
-    original = mastering.read_segment
+    original = segmented.read_segment
 
     def counting(segment, variant):
         calls.append(variant.name)
         return original(segment, variant)
 
-    monkeypatch.setattr(mastering, "read_segment", counting)
+    monkeypatch.setattr(segmented, "read_segment", counting)
     return calls
 
 
@@ -229,7 +230,7 @@ def test_published_files_decode_cleanly_with_their_duration_loudness_and_peak(sm
             # WebM: tagged by remuxing, its header still says the length (within a few
             # milliseconds)
             assert abs(
-                mastering.header_samples(data) - round(rendition.duration * rate)
+                segmented.header_samples(data) - round(rendition.duration * rate)
             ) <= header_tolerance(variant)
             starts = [s["start"] for s in rendition.sections]
             assert [s["offset"] for s in rendition.sections] == webm.section_offsets(data, starts)
@@ -410,16 +411,16 @@ def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_a
 @pytest.mark.django_db
 def test_a_joined_file_off_target_is_replaced_by_the_guide_mastered_whole(small_guide, monkeypatch):
     """A safety net: should the joined segments ever miss, listeners still get the target."""
-    reckoned = mastering.joined_loudness
+    reckoned = segmented.joined_loudness
 
     def two_lu_low(readings):
         loudness = reckoned(readings)
         if readings[0].rate != LISTEN.sample_rate:
             return loudness
-        return mastering.Loudness(loudness.integrated_lufs - 2, loudness.true_peak_dbtp)
+        return segmented.Loudness(loudness.integrated_lufs - 2, loudness.true_peak_dbtp)
 
     assert LISTEN.sample_rate != LOWDATA.sample_rate
-    monkeypatch.setattr(mastering, "joined_loudness", two_lu_low)
+    monkeypatch.setattr(segmented, "joined_loudness", two_lu_low)
     run_job(small_guide.pk)
     rendition = live(small_guide)["listen"]
     assert rendition.segment_keys == []  # made by master(), not from segments
@@ -437,8 +438,8 @@ def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_
 
     If it says otherwise than the segments add up to, no join.
     """
-    header_samples = mastering.header_samples
-    monkeypatch.setattr(mastering, "header_samples", lambda data: header_samples(data) + 1152)
+    header_samples = segmented.header_samples
+    monkeypatch.setattr(segmented, "header_samples", lambda data: header_samples(data) + 1152)
     run_job(small_guide.pk)
     assert "the joined file says it holds" in caplog.text
     for variant in VARIANTS:
@@ -454,12 +455,12 @@ def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monk
 
     Only the first segment is encoded twice.
     """
-    monkeypatch.setitem(mastering._FIRST_GUESS_CODEC_GAIN_DB, "libopus", +1.5)
+    monkeypatch.setitem(segmented._FIRST_GUESS_CODEC_GAIN_DB, "libopus", +1.5)
     run_job(small_guide.pk)
     assert len([n for name, n in encodes if name == "lowdata"]) == 4  # 3 segments, the first twice
     for row in MasteredSegment.objects.filter(variant="lowdata"):
         assert row.loudness_lufs == pytest.approx(
-            LOWDATA.loudness_lufs, abs=mastering.SEGMENT_TOLERANCE_LU
+            LOWDATA.loudness_lufs, abs=segmented.SEGMENT_TOLERANCE_LU
         )
 
 
@@ -473,7 +474,7 @@ def test_segments_over_the_ceiling_in_the_joined_file_are_mastered_again(
     """
     caplog.set_level(logging.INFO, logger="audio.mastering")
     monkeypatch.setitem(
-        mastering._SEGMENT_PEAK_RISE_DB, "libopus", 0.0
+        segmented._SEGMENT_PEAK_RISE_DB, "libopus", 0.0
     )  # no room left for Opus's peaks
     run_job(small_guide.pk)
     assert "segment(s) read off target; mastering them again" in caplog.text
