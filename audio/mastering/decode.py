@@ -5,7 +5,8 @@ converts; ``probe_audio`` describes an upload. Uploads may only use the
 demuxers in ``ALLOWED_INPUT_FORMATS``, and a file with too many packets that
 fail to decode is refused (``AudioDecodeError``).
 
-Bottom layer of ``audio.mastering``: imports nothing from the package.
+In ``audio.mastering``, beside ``loudness`` and above the helpers ``tags`` and
+``sidecars``; it imports nothing from the package.
 """
 
 from __future__ import annotations

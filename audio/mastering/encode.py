@@ -1,4 +1,5 @@
-"""Encoding: the one place that drives an encoder (PyAV), and the check decode after it.
+"""Encoding: resampling to a variant's rate, the one place that drives an encoder (PyAV),
+and the decode that checks what it made.
 
 Above ``decode`` in ``audio.mastering``.
 """

@@ -6,7 +6,7 @@ first file's encoder delay and the last one's padding; Ogg Opus: one logical
 stream, the first file's pre-skip, granule positions for the whole; WebM
 through ``audio.webm``). ``header_samples`` reads back what the header says.
 
-Above ``decode`` in ``audio.mastering``.
+Above ``decode`` and ``loudness`` in ``audio.mastering``.
 """
 
 from __future__ import annotations

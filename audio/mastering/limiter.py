@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 # turn its hiss into speech-level noise.
 MAX_GAIN_DB = 30.0
 
-
 # Limiter timing: gain falls over ~5 ms before a peak (look-ahead) and comes
 # back over ~80 ms, slow enough not to be heard as distortion on speech.
 _LIMITER_ATTACK_SECONDS = 0.005

@@ -4,7 +4,8 @@
 readings (``segmented``) reuse its parts: hop energies, the gate and the
 true-peak envelope (``_TruePeaks``), computed only where it can matter.
 
-Bottom layer of ``audio.mastering``: imports nothing from the package.
+In ``audio.mastering``, beside ``decode`` and above the helpers ``tags`` and
+``sidecars``; it imports nothing from the package.
 """
 
 from __future__ import annotations

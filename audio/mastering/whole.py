@@ -5,9 +5,9 @@ whose joined segments missed: gain and limiting (``limiter``), one encode
 (``encode``), then the file decoded and measured (``loudness``); up to two
 more passes correct what the codec changed. Tags come from ``tags``.
 
-Above ``limiter``, ``encode`` and ``tags`` in ``audio.mastering``;
-``segmented`` masters segments with the same aims (``_target`` and the
-codec figures here).
+Above ``limiter``, ``encode``, ``decode``, ``loudness`` and ``tags`` in
+``audio.mastering``; ``segmented`` masters segments with the same aims
+(``_target`` and the codec figures here).
 """
 
 from __future__ import annotations
