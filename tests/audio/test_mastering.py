@@ -22,6 +22,7 @@ import av
 import numpy as np
 import pyloudnorm
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3, BitrateMode
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
@@ -725,8 +726,6 @@ def test_bad_variant_settings_fail_with_a_clear_message(config, message):
 
 
 def test_published_variants_come_from_django_settings_when_configured(monkeypatch):
-    from django.core.exceptions import ImproperlyConfigured
-
     class Unconfigured:
         def __getattr__(self, name):
             raise ImproperlyConfigured("settings are not configured")

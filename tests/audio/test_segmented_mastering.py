@@ -22,7 +22,7 @@ from mutagen import File as MutagenFile
 from scipy.signal import correlate, resample_poly
 
 from audio import webm
-from audio.jobs import run_job
+from audio.jobs import request_audio, run_job
 from audio.mastering import (
     MASTER_SAMPLE_RATE,
     decode_audio,
@@ -392,8 +392,6 @@ def test_adding_a_last_section_reencodes_only_it_and_the_former_last(small_guide
 def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_all(
     small_guide, encodes
 ):
-    from audio.jobs import request_audio
-
     run_job(small_guide.pk)
     encodes.clear()
     small_guide.save_revision().publish()
