@@ -6,6 +6,7 @@ API, editors publish; each test then breaks one thing. The tests run in this ord
 share the cluster: each ends with the cluster whole again.
 """
 
+import signal
 import time
 
 import pytest
@@ -139,4 +140,20 @@ def test_a_killed_web_instance_is_not_noticed(cluster, listeners):
         cluster.start_web("web-a")  # the same port: nginx sends it listeners again
     assert_nothing_lost(listeners, start)
     assert cluster.get(cluster.apps["web-a"], "/healthz")[0] == 200
+
+
+def test_without_redis_everything_answers(cluster, listeners):
+    start = listeners.mark()
+    cluster.processes["redis"].kill(signal.SIGTERM)
+    try:
+        marker = f"Sin-redis-{int(time.time())}"
+        before, after, _, _ = publish_and_follow(cluster, "mixco", marker)
+        assert_made_once(cluster, "mixco", before, after)
+        # Redis really is gone: the health check says so.
+        assert cluster.get(cluster.apps["web-b"], "/healthz")[0] == 503
+    finally:
+        cluster.start_redis()
+    assert_nothing_lost(listeners, start)
+    for base in cluster.apps.values():
+        wait_for(lambda b=base: cluster.get(b, "/healthz")[0] == 200, 30, "healthz ok again")
 
