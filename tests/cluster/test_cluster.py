@@ -157,3 +157,16 @@ def test_without_redis_everything_answers(cluster, listeners):
     for base in cluster.apps.values():
         wait_for(lambda b=base: cluster.get(b, "/healthz")[0] == 200, 30, "healthz ok again")
 
+
+def test_a_database_restart_needs_no_restart_of_web_or_workers(cluster, listeners):
+    start = listeners.mark()
+    pids = {name: process.pid for name, process in cluster.processes.items()}
+    cluster.postgres.restart()
+    down_until = listeners.mark() + 1  # answers started while it was down may fail
+    marker = f"Tras-reinicio-{int(time.time())}"
+    before, after, _, _ = publish_and_follow(cluster, "patzun", marker)
+    assert_made_once(cluster, "patzun", before, after)  # the workers made it
+    served = len(listeners.since(down_until))
+    wait_for(lambda: len(listeners.since(down_until)) > served + 20, 30, "more listening")
+    assert_nothing_lost(listeners, start, tolerated=[(start, down_until)])
+    assert {name: p.pid for name, p in cluster.processes.items() if p.alive()} == pids
