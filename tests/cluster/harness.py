@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -446,10 +447,11 @@ class Cluster:
         self.postgres.start()
         self.start_redis()
         self.timed("postgres and redis")
-        servers.collect_static(self.folder / "static")
-        self.timed("collectstatic")
-        self.manage("migrate", "--noinput", "-v0")
-        self.timed("migrate")
+        with ThreadPoolExecutor(1) as beside:  # collectstatic while migrate runs
+            static = beside.submit(servers.collect_static, self.folder / "static")
+            self.manage("migrate", "--noinput", "-v0")
+            static.result()
+        self.timed("migrate and collectstatic")
         self.shell(SEED)  # publishes the guides: their audio is queued, not made
         self.timed("seed")
         self.start_worker("worker-1")
