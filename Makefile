@@ -87,7 +87,7 @@ nginx:
 # A production cluster on loopback (tests/cluster): its own PostgreSQL and Redis, gunicorn
 # A and B and two audio workers behind nginx, listeners reading through publishes and faults
 # (a worker or a web instance killed, Redis stopped, PostgreSQL restarted). Needs nginx,
-# redis-server and PostgreSQL 15's initdb/pg_ctl (PG_BIN); about 5 minutes on 2 cores.
+# redis-server and PostgreSQL 15's initdb/pg_ctl (PG_BIN); about 4 minutes on 2 cores.
 PG_BIN ?= /usr/lib/postgresql/15/bin
 cluster-check: install
 	ALTAVOZ_REQUIRE_CLUSTER=1 ALTAVOZ_PG_BIN=$(PG_BIN) $(PY) -m pytest tests/cluster -m cluster -p no:cacheprovider $(PYTEST_ARGS)

@@ -61,7 +61,11 @@ def publish_and_follow(cluster, slug, marker, every_section=False, during=None):
         return state == "ready" and all(live[v] != before[v] for v in VARIANTS) and live
 
     after = wait_for(new_audio, REACH_SECONDS, f"new audio for {slug}")
-    return before, after, attempts_before, cluster.jobs()[page_id][1]
+    _, attempts_after, worker = cluster.jobs()[page_id]
+    # Made by an audio worker (its id is host:pid:random), not inline by the publish.
+    workers = {p.pid for name, p in cluster.processes.items() if name.startswith("worker-")}
+    assert int(worker.split(":")[1]) in workers, worker
+    return before, after, attempts_before, attempts_after
 
 
 def assert_made_once(cluster, slug, before, after):
