@@ -66,13 +66,11 @@ test: install lint
 	$(MANAGE) compile_catalogs --check
 	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)
 
-# Import contracts and ruff's formatting for the whole tree; ruff's lint rules only where
-# the code already passes them (the rest follows in issue #12's clean-up).
-RUFF_CHECK_PATHS := audio/text tests/audio/text
+# Import contracts, ruff's formatting and ruff's lint rules, for the whole tree.
 lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/ruff check $(RUFF_CHECK_PATHS)
+	$(VENV)/bin/ruff check .
 
 # Headless Chromium for the browser tests (Debian's package; needs root). Without
 # it `make test` skips those tests and says so at the end; CI installs it and

@@ -95,7 +95,8 @@ def check_guides_and_audio(opener):
         f"a range of {audio_path} answered {status} with {len(part)} bytes",
     )
     print(
-        f"ok  guides served without cookies, with the CSP header and the quick exit; Mixco audio {len(audio) / 1e6:.1f} MB, ranges answered"
+        "ok  guides served without cookies, with the CSP header and the quick exit; "
+        f"Mixco audio {len(audio) / 1e6:.1f} MB, ranges answered"
     )
 
 

@@ -9,6 +9,7 @@ class AudioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401 (checks registers itself)
+        # Models must be loaded before these import them; checks registers itself.
+        from . import checks, signals  # noqa: F401
 
         signals.connect()

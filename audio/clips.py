@@ -29,6 +29,7 @@ from .mastering import (
 )
 from .models import SectionClip
 from .text import NORMALIZER_VERSION, spoken_form
+from .voices import RECORDED, RECORDED_VOICE
 
 # Sentences of a section are requested side by side: network engines wait on
 # replies (the engine's own limiter bounds what reaches the service); espeak
@@ -106,7 +107,8 @@ def section_clip(section, engine, language_code, lexicon):
         engine=engine.name,
         voice=engine.voice,
         sentence_spans=[
-            [index, round(a, 3), round(b, 3)] for (index, _text), (a, b) in zip(said, spans)
+            [index, round(a, 3), round(b, 3)]
+            for (index, _text), (a, b) in zip(said, spans, strict=True)
         ],
         duration=len(pcm) / MASTER_SAMPLE_RATE,
     )
@@ -141,8 +143,8 @@ def recorded_clip(section, recording):
             pcm = trim_silence(decode_audio(file.read()))
         clip = SectionClip(
             key=digest,
-            engine="recorded",
-            voice="human",
+            engine=RECORDED,
+            voice=RECORDED_VOICE,
             sentence_spans=[[0, 0.0, round(len(pcm) / MASTER_SAMPLE_RATE, 3)]],
             duration=len(pcm) / MASTER_SAMPLE_RATE,
         )

@@ -8,6 +8,7 @@ labelled as that language — never presented as the page's language.
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 from wagtail.models import Locale
 
 from cms import visibility
@@ -88,3 +89,20 @@ def wants_low_data(request):
     return (
         request.headers.get("Save-Data", "").lower() == "on" or request.GET.get("datos") == "ahorro"
     )
+
+
+def public_rendition_for_file(name, now=None):
+    """The rendition a stored file ``name`` belongs to, if the public may download it; else None.
+
+    Only rendition files are ever public: recordings, the clip and segment
+    caches, radio packages, documents and images are not served this way.
+    """
+    rendition = (
+        Rendition.objects.filter(Q(audio=name) | Q(captions=name) | Q(chapters=name))
+        .select_related("page", "page__locale")
+        .order_by("-generated_at")
+        .first()
+    )
+    if rendition is None or not visibility.rendition_is_public(rendition, now):
+        return None
+    return rendition

@@ -8,6 +8,7 @@
 - ``SectionRecording``: a human recording of one section (the only Kaqchikel source).
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -39,8 +40,6 @@ class PronunciationEntry(models.Model):
         return f"{self.written} → {self.spoken}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         self.written = self.written.strip()
         self.spoken = self.spoken.strip()
         if not self.written or not self.spoken:

@@ -25,7 +25,7 @@ from .publishing import live_renditions, publish_renditions, withdraw_renditions
 from .recordings import recording_statuses
 from .text import lexicon_for, speech_sections
 from .variants import published_variants
-from .voices import mark_failed, voices_for
+from .voices import RECORDED, RECORDED_VOICE, mark_failed, reads_honestly, voices_for
 
 logger = logging.getLogger(__name__)
 
@@ -55,30 +55,7 @@ def generate_page_audio(page, force=False):
         }
     content = version.object
     sections = speech_sections(content)
-    errors = []
-
-    for voice in voices_for(language):
-        if version.is_fallback and not voice.is_recorded:
-            # A Spanish text in an English voice is worse than no audio: wait
-            # for the translation. Recorded voices only need the sections.
-            errors.append(f"{voice.engine_name}: the {language} text is not complete yet")
-            continue
-        try:
-            if voice.is_recorded:
-                clips = recorded_clips(page, sections)
-                engine_name, voice_name = "recorded", "human"
-            else:
-                engine = voice.engine()
-                clips = [section_clip(s, engine, language, lexicon_for(language)) for s in sections]
-                engine_name, voice_name = engine.name, engine.voice
-            break
-        except EngineError as error:
-            logger.warning("Voice %s failed for page %s: %s", voice.engine_name, page.pk, error)
-            errors.append(f"{voice.engine_name}: {error}")
-            mark_failed(voice, language)
-    else:
-        reason = "; ".join(errors) or f"no voice configured for {language!r}"
-        raise NoVoiceAvailable(f"No voice could read this page ({reason}).")
+    clips, engine_name, voice_name, errors = _read_in_first_voice(page, language, version, sections)
 
     summary = {
         "engine": engine_name,
@@ -95,12 +72,7 @@ def generate_page_audio(page, force=False):
     speech_hash = content_hash([c.clip.key for c in clips])
     variants = published_variants()
     current = live_renditions(page)
-    if not force and all(
-        v.name in current
-        and current[v.name].content_hash == speech_hash
-        and current[v.name].mime_type == v.mime_type
-        for v in variants
-    ):
+    if not force and _live_files_match(current, speech_hash, variants):
         published, encoded = [], {}  # same clips, same variants: the live files are already right
     else:
         # Forced: every segment is mastered again too, not only joined.
@@ -115,6 +87,43 @@ def generate_page_audio(page, force=False):
         seconds=round(time.monotonic() - started, 2),
     )
     return summary
+
+
+def _read_in_first_voice(page, language, version, sections):
+    """The sections' clips in the first of the language's voices that can read them.
+
+    Returns (clips, engine name, voice name, why the voices before it failed); raises
+    ``NoVoiceAvailable`` when none could.
+    """
+    errors = []
+    for voice in voices_for(language):
+        if not reads_honestly(voice.engine_name, version):
+            # A Spanish text in an English voice is worse than no audio: wait
+            # for the translation. Recorded voices only need the sections.
+            errors.append(f"{voice.engine_name}: the {language} text is not complete yet")
+            continue
+        try:
+            if voice.is_recorded:
+                return recorded_clips(page, sections), RECORDED, RECORDED_VOICE, errors
+            engine = voice.engine()
+            clips = [section_clip(s, engine, language, lexicon_for(language)) for s in sections]
+            return clips, engine.name, engine.voice, errors
+        except EngineError as error:
+            logger.warning("Voice %s failed for page %s: %s", voice.engine_name, page.pk, error)
+            errors.append(f"{voice.engine_name}: {error}")
+            mark_failed(voice, language)
+    reason = "; ".join(errors) or f"no voice configured for {language!r}"
+    raise NoVoiceAvailable(f"No voice could read this page ({reason}).")
+
+
+def _live_files_match(current, speech_hash, variants):
+    """Whether every variant's live rendition was made from these clips, in its current format."""
+    return all(
+        v.name in current
+        and current[v.name].content_hash == speech_hash
+        and current[v.name].mime_type == v.mime_type
+        for v in variants
+    )
 
 
 def recorded_clips(page, sections):

@@ -37,6 +37,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.visibility import content_version
+
+from . import webm
+from .clips import content_hash
+from .facts import AudioFacts, clip_keys
 from .mastering import (
     LOUDNESS_TOLERANCE_LU,
     Chapter,
@@ -51,9 +56,10 @@ from .mastering import (
     tag,
     webvtt,
 )
-from . import webm
 from .models import MasteredSegment, Rendition, SectionClip
 from .segments import segmented_audio
+from .text import speech_sections
+from .voices import RECORDED
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +107,7 @@ def timeline(clips, clip_spans):
             }
         )
         for index, sentence_start, sentence_end in clip.clip.sentence_spans:
-            text = section.sentences[index] if clip.clip.engine != "recorded" else section.heading
+            text = section.sentences[index] if clip.clip.engine != RECORDED else section.heading
             cues.append(
                 Cue(start + sentence_start, start + sentence_end, text, id=f"{section.id}-{index}")
             )
@@ -150,8 +156,8 @@ def rendition_audios(clips, variants, refresh=False):
                 )
                 continue
             logger.warning(
-                "%s: the joined file says it holds %d samples (expected %d) at %.2f LUFS / %.2f dBTP; "
-                "mastering the guide whole instead",
+                "%s: the joined file says it holds %d samples (expected %d) "
+                "at %.2f LUFS / %.2f dBTP; mastering the guide whole instead",
                 variant.name,
                 heard.samples,
                 joined.samples,
@@ -356,7 +362,8 @@ def evict_cached_audio(now=None):
 
 
 def _cache_keys_renditions_need(now):
-    """Model → keys of the cached clips and segments live renditions (or retired ones in grace) came from."""
+    """Model → keys of the cached clips and segments live renditions (or retired ones in grace) came
+    from."""
     in_grace = now - timedelta(seconds=settings.ALTAVOZ_AUDIO_GRACE_SECONDS)
     needed = {SectionClip: set(), MasteredSegment: set()}
     for rendition in Rendition.objects.filter(
@@ -368,13 +375,15 @@ def _cache_keys_renditions_need(now):
 
 
 def _evict_orphan_files(model, unused_since):
-    """Old files in a cache folder that no row names: replaced segments, crashes between file and row."""
+    """Old files in a cache folder that no row names: replaced segments, crashes between file and
+    row."""
     folder = model._meta.get_field("audio").upload_to.rstrip("/")
     _delete_unnamed_files(folder, set(model.objects.values_list("audio", flat=True)), unused_since)
 
 
 def _delete_unnamed_files(folder, named, older_than):
-    """Delete the files directly in ``folder`` not in ``named`` and last changed before ``older_than``."""
+    """Delete the files directly in ``folder`` not in ``named`` and last changed before
+    ``older_than``."""
     try:
         _folders, files = default_storage.listdir(folder)
     except (FileNotFoundError, NotImplementedError):
@@ -401,36 +410,18 @@ def _clip_keys_of_older_rendition(rendition):
     rendition's; otherwise the page changed since, its new audio is queued,
     and the old clips only matter for a day.
     """
-    from cms.visibility import content_version
-
-    from .clips import clip_key, content_hash, recording_clip_key
-    from .recordings import recording_statuses
-    from .text import lexicon_for, speech_sections, spoken_form
-
     page = rendition.page.specific
     sections = speech_sections(content_version(page).object)
-    if rendition.engine == "recorded":
-        keys = [
-            recording_clip_key(s.recording)
-            for s in recording_statuses(page, sections)
-            if s.recording
-        ]
-    else:
-        language = page.locale.language_code
-        lexicon = lexicon_for(language)
-        keys = [
-            clip_key(
-                rendition.engine,
-                rendition.voice,
-                [spoken_form(t, language, lexicon) for t in s.sentences],
-            )
-            for s in sections
-        ]
+    facts = AudioFacts.load([page.pk])
+    keys = clip_keys(
+        page.pk, page.locale.language_code, sections, rendition.engine, rendition.voice, facts
+    )
     return keys if content_hash(keys) == rendition.content_hash else []
 
 
 def _store(name, data):
-    """Save `data` as `name` (or a free variant of it): (the name stored, whether a file was created).
+    """Save `data` as `name` (or a free variant of it): (the name stored, whether a file was
+    created).
 
     Names carry the content hash; a same-named file from an earlier run is
     reused only if its bytes are identical (never overwritten in place).

@@ -34,7 +34,15 @@ def source_text_hashes(page):
     return {section.id: section.text_hash for section in speech_sections(source_page(page))}
 
 
-def recording_statuses(page, sections=None):
+def recording_state(recording, source_hash) -> str:
+    """ "missing", "stale" (its section's source text changed since it was recorded) or
+    "current"."""
+    if recording is None:
+        return "missing"
+    return "stale" if recording.source_text_hash != source_hash else "current"
+
+
+def recording_statuses(page, sections=None) -> list[SectionRecordingStatus]:
     """For each section of ``page``: its recording (if any) and whether it is stale.
 
     A recording is stale when the source-language text of its section changed
@@ -47,8 +55,7 @@ def recording_statuses(page, sections=None):
         SectionRecordingStatus(
             section,
             recordings.get(section.id),
-            stale=section.id in recordings
-            and recordings[section.id].source_text_hash != hashes.get(section.id),
+            stale=recording_state(recordings.get(section.id), hashes.get(section.id)) == "stale",
         )
         for section in sections
     ]

@@ -129,7 +129,7 @@ def segmented_audio(clips, variants, *, pause_seconds, refresh=False):
         results = list(pool.map(master, plans))
 
     audio = {}
-    for plan, result in zip(plans, results):
+    for plan, result in zip(plans, results, strict=True):
         for index in sorted(result.read):
             reading = result.readings[index]
             if index not in result.mastered:  # cached before readings were kept

@@ -78,7 +78,7 @@ def readable_by(request, path):
     only the listener's own browser may keep them: a shared cache would go on
     serving a guide's audio after the guide is hidden.
     """
-    from cms.visibility import public_rendition_for_file
+    from .listening import public_rendition_for_file
 
     if public_rendition_for_file(path) is not None:
         return "private, max-age=31536000, immutable"

@@ -7,14 +7,20 @@ its live audio at once, through these receivers; a page that becomes public
 again gets its audio queued.
 """
 
-from wagtail.signals import page_published, page_unpublished
+from django.db.models.signals import post_delete, post_save, pre_save
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from cms import visibility
+from cms.models import GuidePage
+
+from .jobs import request_audio
+from .models import PronunciationEntry
+from .publishing import withdraw_renditions
+from .text import lexicon_matches, speech_sections
 
 
 def queue_audio_on_publish(sender, instance, **kwargs):
-    from cms.models import GuidePage
-
-    from .jobs import request_audio
-
     # Only guides are read aloud; home pages publish too (every locale has one).
     if issubclass(instance.specific_class or type(instance), GuidePage):
         request_audio(instance)
@@ -22,12 +28,6 @@ def queue_audio_on_publish(sender, instance, **kwargs):
 
 def follow_visibility(pages):
     """Withdraw the audio of the guides among ``pages`` that are hidden now; queue the others'."""
-    from cms import visibility
-    from cms.models import GuidePage
-
-    from .jobs import request_audio
-    from .publishing import withdraw_renditions
-
     guides = list(GuidePage.objects.filter(pk__in=[page.pk for page in pages]))
     public = {
         page.pk
@@ -40,8 +40,6 @@ def follow_visibility(pages):
 
 
 def subtree(page):
-    from wagtail.models import Page
-
     return Page.objects.descendant_of(page, inclusive=True)
 
 
@@ -58,12 +56,6 @@ def on_move(sender, instance, **kwargs):
 
 
 def connect():
-    from django.db.models.signals import post_delete, post_save, pre_save
-    from wagtail.models import PageViewRestriction
-    from wagtail.signals import post_page_move
-
-    from .models import PronunciationEntry
-
     # page_published fires for every route: admin, API, load_demo, wagtail-localize.
     page_published.connect(queue_audio_on_publish, dispatch_uid="altavoz-audio-on-publish")
     # page_unpublished too, and for scheduled expiry (publish_scheduled).
@@ -112,11 +104,6 @@ def requeue_pages_using_entry(sender, instance, **kwargs):
 
 
 def _requeue_pages_using(locale_id, entry):
-    from cms.models import GuidePage
-
-    from .jobs import request_audio
-    from .text import lexicon_matches, speech_sections
-
     for page in GuidePage.objects.live().filter(locale_id=locale_id):
         if any(lexicon_matches(section.text, entry) for section in speech_sections(page)):
             request_audio(page)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from cms.visibility import content_version
 
-from .clips import clip_key, content_hash, recording_clip_key
+from .facts import AudioFacts, rendition_is_current
+from .facts import current_content_hash as facts_hash
 from .models import AudioJob, Rendition
-from .recordings import recording_statuses
-from .text import lexicon_for, speech_sections, spoken_form
+from .text import speech_sections
 from .variants import published_variants
 
 
@@ -39,29 +39,18 @@ class PageAudioStatus:
         return (live[0].engine, live[0].voice) if live else (None, None)
 
 
-def current_content_hash(page, engine_name, voice):
-    """The content hash a rendition in this voice would have if made now."""
+def current_content_hash(page, engine_name, voice) -> str:
+    """The content hash a rendition of ``page`` in this voice would have if made now."""
     sections = speech_sections(content_version(page).object)
-    if engine_name == "recorded":
-        keys = [
-            recording_clip_key(s.recording)
-            for s in recording_statuses(page, sections)
-            if s.recording
-        ]
-    else:
-        language = page.locale.language_code
-        lexicon = lexicon_for(language)
-        keys = [
-            clip_key(engine_name, voice, [spoken_form(t, language, lexicon) for t in s.sentences])
-            for s in sections
-        ]
-    return content_hash(keys)
+    facts = AudioFacts.load([page.pk])
+    return facts_hash(page.pk, page.locale.language_code, sections, engine_name, voice, facts)
 
 
-def page_audio_status(page):
-    job = AudioJob.objects.filter(page=page).first()
-    live = {r.variant: r for r in Rendition.objects.filter(page=page, state=Rendition.State.LIVE)}
-    hashes = {}
+def page_audio_status(page) -> PageAudioStatus:
+    facts = AudioFacts.load([page.pk])
+    job = facts.jobs.get(page.pk)
+    live = {r.variant: r for r in facts.renditions.get(page.pk, [])}
+    sections = speech_sections(content_version(page).object) if live else []
     status = PageAudioStatus(page, job)
     for variant in published_variants():
         rendition = live.get(variant.name)
@@ -72,16 +61,8 @@ def page_audio_status(page):
                 AudioJob.State.FAILED if job and job.state == AudioJob.State.FAILED else "missing"
             )
         else:
-            voice_key = (rendition.engine, rendition.voice)
-            if voice_key not in hashes:
-                hashes[voice_key] = current_content_hash(page, *voice_key)
-            same_file_type = (
-                rendition.mime_type == variant.mime_type
-            )  # e.g. Ogg before lowdata became WebM
-            state = (
-                "ready"
-                if hashes[voice_key] == rendition.content_hash and same_file_type
-                else "stale"
-            )
+            current = rendition_is_current(rendition, page.locale.language_code, sections, facts)
+            same_file_type = rendition.mime_type == variant.mime_type  # Ogg before WebM lowdata
+            state = "ready" if current and same_file_type else "stale"
         status.variants.append(VariantStatus(variant.name, state, rendition))
     return status

@@ -378,7 +378,7 @@ def get_variant(name: str) -> Variant:
 
 def _configured() -> Mapping[str, Any] | None:
     """The setting's value, or None when Django is absent or not configured."""
-    try:
+    try:  # here, not at the top: the variants are usable without Django (bench, scripts)
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
     except ImportError:

@@ -18,7 +18,8 @@ from django.conf import settings
 
 from .engines import get_engine
 
-RECORDED = "recorded"
+RECORDED = "recorded"  # the engine name of human recordings
+RECORDED_VOICE = "human"  # and their voice name, in renditions and packages
 
 _failed_until = {}
 _lock = threading.Lock()
@@ -37,6 +38,26 @@ class VoiceChoice:
         return get_engine(self.engine_name, **self.options)
 
 
+def uses_recordings(language_code) -> bool:
+    """Whether a language's audio may come from human recordings (Kaqchikel)."""
+    return RECORDED in settings.ALTAVOZ_VOICES.get(language_code, [])
+
+
+def only_recordings(language_code) -> bool:
+    """Whether only people read this language: no synthetic voice is ever listed for it."""
+    return set(settings.ALTAVOZ_VOICES.get(language_code, [])) == {RECORDED}
+
+
+def reads_honestly(engine_name, version) -> bool:
+    """Whether audio by this voice is honestly in the language of the version shown.
+
+    Recordings are made per section of the page itself. A synthetic voice reads
+    the text it is given: over a fallback (an incomplete translation showing the
+    source text) it would read Spanish in an English or Kaqchikel page's name.
+    """
+    return engine_name == RECORDED or not version.is_fallback
+
+
 def engine_options(engine_name, language_code):
     per_engine = settings.ALTAVOZ_ENGINE_OPTIONS.get(engine_name, {})
     options = {k: v for k, v in per_engine.get("*", {}).items() if v is not None}
@@ -45,14 +66,16 @@ def engine_options(engine_name, language_code):
 
 
 def can_read(engine_name, language_code):
-    """Whether a voice may read this language: recordings always, an engine only with a voice set for it."""
+    """Whether a voice may read this language: recordings always, an engine only with a voice set
+    for it."""
     return engine_name == RECORDED or language_code in settings.ALTAVOZ_ENGINE_OPTIONS.get(
         engine_name, {}
     )
 
 
 def voices_for(language_code):
-    """Voices configured for a language, in order, skipping ones in a cool-down and ones that cannot read it."""
+    """Voices configured for a language, in order, skipping ones in a cool-down and ones that cannot
+    read it."""
     now = time.monotonic()
     names = [
         n for n in settings.ALTAVOZ_VOICES.get(language_code, []) if can_read(n, language_code)

@@ -5,7 +5,11 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import views
+from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
+
+from .admin import views
+from .admin.panels import audio_status_panel
+from .listening import listening_audio, wants_low_data
 from .models import PronunciationEntry
 
 app_name = "altavoz_audio"
@@ -26,6 +30,15 @@ def register_audio_report():
     return MenuItem(
         _("Audio de las guías"), reverse("altavoz_audio:report"), icon_name="media", order=900
     )
+
+
+# A guide's "Audio" tab in the editor, and what its page offers to listen to.
+hooks.register(GUIDE_AUDIO_PANEL_HOOK, audio_status_panel)
+
+
+@hooks.register(GUIDE_CONTEXT_HOOK)
+def guide_listening_context(page, request):
+    return {"audio": listening_audio(page, low_data=wants_low_data(request))}
 
 
 class PronunciationViewSet(SnippetViewSet):

@@ -17,7 +17,8 @@ from audio.variants import encoder_options
 
 
 def plain_encode(pcm, rate, variant):
-    """One encode with PyAV of float32 mono `pcm` at `rate`: resampled to the variant's rate and layout, nothing else."""
+    """One encode with PyAV of float32 mono `pcm` at `rate`: resampled to the variant's rate and
+    layout, nothing else."""
     codec_options, muxer_options = encoder_options(variant)
     layout = "mono" if variant.channels == 1 else "stereo"
     buffer = io.BytesIO()
@@ -45,7 +46,8 @@ def plain_encode(pcm, rate, variant):
 
 
 def independent_measure(data):
-    """(LUFS, dBTP, seconds) of an audio file: decoded with PyAV, pyloudnorm's meter, true peak 4x oversampled."""
+    """(LUFS, dBTP, seconds) of an audio file: decoded with PyAV, pyloudnorm's meter, true peak 4x
+    oversampled."""
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.audio[0]
         planes, rate = [], None

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.bench_api            # ~3 minutes with a new database
     .venv/bin/python -m bench.bench_api --seconds 20 --var-dir var   # longer runs, an existing demo
-    .venv/bin/python -m bench.bench_api --smoke    # CI: seconds, figures printed, only failures judged
+    # CI: seconds, figures printed, only failures judged
+    .venv/bin/python -m bench.bench_api --smoke
 
 A throwaway SQLite database gets the demo guides (``load_demo``: 6 guides in
 es/en/cak) and, unless it already has audio, two renditions per Spanish and
@@ -97,17 +98,28 @@ if not Rendition.objects.filter(state="live").exists():
         offsets, start = [], 0.0
         for section in sections:
             length = 2.5 * len(section.sentences)
-            offsets.append({"id": section.id, "heading": section.heading, "start": start, "end": start + length})
+            offsets.append(
+                {
+                    "id": section.id,
+                    "heading": section.heading,
+                    "start": start,
+                    "end": start + length,
+                }
+            )
             start += length + 1.0
         content_hash = current_content_hash(page, "espeak", "es-419")
         base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
-        for variant, mime, bitrate, ext in [("listen", "audio/mpeg", 32000, "mp3"),
-                                            ("lowdata", 'audio/webm; codecs="opus"', 16000, "webm")]:
+        for variant, mime, bitrate, ext in [
+            ("listen", "audio/mpeg", 32000, "mp3"),
+            ("lowdata", 'audio/webm; codecs="opus"', 16000, "webm"),
+        ]:
             Rendition.objects.create(
-                page=page, variant=variant, engine="espeak", voice="es-419", audio=f"{base}-{variant}.{ext}",
-                captions=f"{base}.vtt", chapters=f"{base}.chapters.json", mime_type=mime, bitrate=bitrate,
-                duration=start, size_bytes=int(start * bitrate / 8), sha256="0" * 64, sections=offsets,
-                content_hash=content_hash, loudness_lufs=-19.0, true_peak_dbtp=-1.2,
+                page=page, variant=variant, engine="espeak", voice="es-419",
+                audio=f"{base}-{variant}.{ext}", captions=f"{base}.vtt",
+                chapters=f"{base}.chapters.json", mime_type=mime, bitrate=bitrate,
+                duration=start, size_bytes=int(start * bitrate / 8), sha256="0" * 64,
+                sections=offsets, content_hash=content_hash,
+                loudness_lufs=-19.0, true_peak_dbtp=-1.2,
             )
 print(GuidePage.objects.live().filter(locale__language_code="es", slug="mixco").first().pk)
 """
@@ -272,7 +284,8 @@ LOAD = {"connections": CONNECTIONS}
 
 def load(port, path, seconds, connections=None):
     """Requests/s, latencies (s) and non-200 statuses for `seconds` of closed-loop load."""
-    # As phones' HTTP clients do (--identity: plain JSON): ours answers gzip, stock Wagtail plain JSON.
+    # As phones' HTTP clients do (--identity: plain JSON): ours answers gzip, stock Wagtail plain
+    # JSON.
     request = (
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
         f"Accept-Encoding: {ACCEPT_ENCODING['value']}\r\n\r\n"
@@ -387,11 +400,13 @@ def report(results, endpoints, seconds):
     print(
         f"{LOAD['connections']} connections, Accept-Encoding: {ACCEPT_ENCODING['value']}, "
         f"gunicorn 2 workers × 2 threads, SQLite, local-memory cache; "
-        f"warm runs {seconds:g} s, cold runs {COLD_SECONDS:g} s; load average {load1:.1f}/{load5:.1f}"
+        f"warm runs {seconds:g} s, cold runs {COLD_SECONDS:g} s; "
+        f"load average {load1:.1f}/{load5:.1f}"
     )
     print()
     print(
-        "| run | endpoint | URL | req/s | p50 ms | p99 ms | server CPU ms/req | first request ms | non-200 |"
+        "| run | endpoint | URL | req/s | p50 ms | p99 ms "
+        "| server CPU ms/req | first request ms | non-200 |"
     )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for phase in ("warm", "cold"):
@@ -401,7 +416,8 @@ def report(results, endpoints, seconds):
                 continue
             first = f"{r['first']:.0f}" if "first" in r else ""
             print(
-                f"| {phase} | {kind}, {who} | `{path}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
+                f"| {phase} | {kind}, {who} | `{path}` | {r['rps']:.0f} "
+                f"| {r['p50']:.1f} | {r['p99']:.1f} "
                 f"| {r['cpu_ms']:.2f} | {first} | {r['failures']} |"
             )
     print()
@@ -412,7 +428,8 @@ def report(results, endpoints, seconds):
         ok = ratio >= TARGET_RATIO and ours["p99"] <= TARGET_P99_MS and ours["failures"] == 0
         passed &= ok
         print(
-            f"{kind}: ours/stock = {ratio:.1f}× (target ≥ {TARGET_RATIO:.0f}×), ours p99 {ours['p99']:.1f} ms "
+            f"{kind}: ours/stock = {ratio:.1f}× (target ≥ {TARGET_RATIO:.0f}×), "
+            f"ours p99 {ours['p99']:.1f} ms "
             f"(target ≤ {TARGET_P99_MS:.0f} ms): {'PASS' if ok else 'FAIL'}"
         )
         cpu = stock["cpu_ms"] / ours["cpu_ms"]

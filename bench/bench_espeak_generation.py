@@ -1,7 +1,8 @@
 """Benchmark: generating the Mixco guide's audio with espeak, against raw synthesis.
 
     .venv/bin/python -m bench.bench_espeak_generation
-    .venv/bin/python -m bench.bench_espeak_generation --smoke   # CI: the first 4 sections, no verdicts judged
+    # CI: the first 4 sections, no verdicts judged
+    .venv/bin/python -m bench.bench_espeak_generation --smoke
 
 Reads the Spanish Mixco guide from the demo content (no database: the page is
 a stand-in object fed to the real ``speech_sections``), then times in one run:
@@ -152,7 +153,8 @@ def baseline(sections, spoken, engine, variants, timer):
 
 
 def pipeline(sections, spoken, engine, variants, timer):
-    """The real stages, as audio.clips, audio.segments and audio.publishing run them, minus the database."""
+    """The real stages, as audio.clips, audio.segments and audio.publishing run them, minus the
+    database."""
     clips = [synthesized_clip(section, spoken, engine, timer, "b.") for section in sections]
     with timer("b. decode clips"):
         samples = [decode_audio(flac) for _s, flac, _spans in clips]
@@ -167,6 +169,7 @@ def pipeline(sections, spoken, engine, variants, timer):
                     lambda v: master_joined(samples, v, pause_seconds=PAUSE_BETWEEN_SECTIONS),
                     variants,
                 ),
+                strict=True,
             )
         )
     outputs = {v.name: publish(clips, made[v.name].joined, v, timer, "b.") for v in variants}
@@ -188,17 +191,20 @@ def synthesized_clip(section, spoken, engine, timer, stage):
     with timer(f"{stage} join + FLAC-encode clips"):
         pcm, spans = join_with_pauses(parts, sentence_pauses(len(parts)))
         flac = encode_flac(pcm)
-    return section, flac, [(i, a, b) for (i, _text), (a, b) in zip(said, spans)]
+    return section, flac, [(i, a, b) for (i, _text), (a, b) in zip(said, spans, strict=True)]
 
 
 def publish(clips, joined, variant, timer, stage):
     """Captions and chapters from where sections landed, tags: the file's bytes."""
     with timer(f"{stage} captions + chapters + tags"):
         spans = joined.clip_seconds()
-        chapters = [Chapter(s.id, s.heading, a, b) for (s, _f, _sp), (a, b) in zip(clips, spans)]
+        chapters = [
+            Chapter(s.id, s.heading, a, b)
+            for (s, _f, _sp), (a, b) in zip(clips, spans, strict=True)
+        ]
         cues = [
             Cue(offset + start, offset + end, s.sentences[index], id=f"{s.id}-{index}")
-            for (s, _f, sentence_spans), (offset, _end) in zip(clips, spans)
+            for (s, _f, sentence_spans), (offset, _end) in zip(clips, spans, strict=True)
             for index, start, end in sentence_spans
         ]
         webvtt(cues)
@@ -229,7 +235,7 @@ def edit(sections, spoken, engine, variants, clips, made, timer, index=3):
         before = made[variant.name]
         changes = [
             s.codec_change_lu(heard, variant)
-            for s, heard in zip(before.segments, before.heard.segments)
+            for s, heard in zip(before.segments, before.heard.segments, strict=True)
         ]
         return master_joined(
             [pcm if i == index else None for i in range(len(clips))],
@@ -245,7 +251,7 @@ def edit(sections, spoken, engine, variants, clips, made, timer, index=3):
         ThreadPoolExecutor(len(variants)) as pool,
     ):
         results = list(pool.map(remaster, variants))
-    for variant, result in zip(variants, results):
+    for variant, result in zip(variants, results, strict=True):
         assert result.mastered == result.read == {index}, (result.mastered, result.read)
         publish(clips, result.joined, variant, timer, "c.")
 
@@ -291,11 +297,13 @@ def main(argv=None):
         f"target <= {RATIO_TARGET:.1f}x: {verdict}"
     )
     print(
-        f"one-section edit / pipeline: {edit_wall / pipe_wall:.1%} wall (CPU {edit_cpu / pipe_cpu:.1%})\n"
+        f"one-section edit / pipeline: {edit_wall / pipe_wall:.1%} wall "
+        f"(CPU {edit_cpu / pipe_cpu:.1%})\n"
     )
 
     print(
-        "| variant | duration s | size KiB | LUFS (target) | dBTP (ceiling) | loudness | true peak |"
+        "| variant | duration s | size KiB | LUFS (target) | dBTP (ceiling) "
+        "| loudness | true peak |"
     )
     print("|---|---:|---:|---:|---:|---|---|")
     for variant in variants:

@@ -21,7 +21,6 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +37,6 @@ django.setup()
 import av  # noqa: E402
 import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from gtts import gTTS  # noqa: E402
 from gtts import tts as gtts_tts  # noqa: E402
 
@@ -190,7 +188,8 @@ def main(argv=None):
             "full generation (empty cache)",
             full_calls,
             full_seconds,
-            f"{full['synthesized']} of {full['sections']} sections synthesized; segments encoded: {encoded(full)}",
+            f"{full['synthesized']} of {full['sections']} sections synthesized; "
+            f"segments encoded: {encoded(full)}",
         ),
         (
             "unchanged re-publish",
@@ -202,7 +201,8 @@ def main(argv=None):
             "one-section edit",
             edit_calls,
             edit_seconds,
-            f"{edit['synthesized']} synthesized (that section needs {expected_calls} calls); segments encoded: {encoded(edit)}",
+            f"{edit['synthesized']} synthesized (that section needs {expected_calls} calls); "
+            f"segments encoded: {encoded(edit)}",
         ),
         (
             "baseline: gTTS save() of whole text",

@@ -2,7 +2,8 @@
 
     make demo          # once: the demo guides with their audio (stop the server after)
     .venv/bin/python -m bench.bench_radio [--jobs N] [--serial]
-    .venv/bin/python -m bench.bench_radio --smoke   # CI: own throwaway demo, Mixco's first 4 sections voiced by espeak
+    # CI: its own throwaway demo, Mixco's first 4 sections voiced by espeak
+    .venv/bin/python -m bench.bench_radio --smoke
 
 Uses the configured database (``make demo``'s ``var/`` by default) and writes
 only into a temporary directory. For the Spanish Mixco and Patzún guides it
@@ -122,8 +123,9 @@ def main(argv=None):
                         files.append((name, archive.read(name)))
 
     print(
-        f"{os.cpu_count()} CPUs; {variant.codec} {variant.bitrate // 1000} kbps {variant.sample_rate} Hz "
-        f"x{variant.channels}; target {variant.loudness_lufs:g} LUFS / {variant.true_peak_dbtp:g} dBTP\n"
+        f"{os.cpu_count()} CPUs; {variant.codec} {variant.bitrate // 1000} kbps "
+        f"{variant.sample_rate} Hz x{variant.channels}; "
+        f"target {variant.loudness_lufs:g} LUFS / {variant.true_peak_dbtp:g} dBTP\n"
     )
     print(
         "| guide | audio min | spots | gather s | (a) encode once s | (b) package s | ratio b/a |"
@@ -132,13 +134,15 @@ def main(argv=None):
     print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if args.serial else ""))
     for slug, minutes, spots, gathered, baseline, package, serial in rows:
         print(
-            f"| {slug} | {minutes:.1f} | {spots} | {gathered:.2f} | {baseline:.1f} | {package:.1f} | "
+            f"| {slug} | {minutes:.1f} | {spots} | {gathered:.2f} | {baseline:.1f} "
+            f"| {package:.1f} | "
             f"{package / baseline:.2f}x |" + (f" {serial:.1f} |" if serial is not None else "")
         )
     total_a = sum(r[4] for r in rows)
     total_b = sum(r[5] for r in rows)
     print(
-        f"| **both** | {sum(r[1] for r in rows):.1f} | {sum(r[2] for r in rows)} | {sum(r[3] for r in rows):.2f} | "
+        f"| **both** | {sum(r[1] for r in rows):.1f} | {sum(r[2] for r in rows)} "
+        f"| {sum(r[3] for r in rows):.2f} | "
         f"{total_a:.1f} | {total_b:.1f} | {total_b / total_a:.2f}x |"
         + (f" {sum(r[6] for r in rows):.1f} |" if args.serial else "")
     )
@@ -149,9 +153,11 @@ def main(argv=None):
     loud_ok = all(abs(value - variant.loudness_lufs) <= LOUDNESS_TOLERANCE_LU for value in lufs)
     peak_ok = all(value <= variant.true_peak_dbtp for value in peaks)
     print(
-        f"\n{len(measured)} files measured independently: loudness {min(lufs):.2f} to {max(lufs):.2f} LUFS "
+        f"\n{len(measured)} files measured independently: "
+        f"loudness {min(lufs):.2f} to {max(lufs):.2f} LUFS "
         f"({'PASS' if loud_ok else 'MISS'} {variant.loudness_lufs:g} ±{LOUDNESS_TOLERANCE_LU:g}), "
-        f"true peak at most {max(peaks):.2f} dBTP ({'PASS' if peak_ok else 'MISS'} <= {variant.true_peak_dbtp:g})"
+        f"true peak at most {max(peaks):.2f} dBTP "
+        f"({'PASS' if peak_ok else 'MISS'} <= {variant.true_peak_dbtp:g})"
     )
     return 0
 

@@ -61,7 +61,10 @@ TARGET_MEDIAN_MS, TARGET_WORST_MS, TARGET_EXTRA_BYTES = 1000, 1500, 16 * 1024
 EAGER_CAPTIONS = """
 document.addEventListener('DOMContentLoaded', () => {
   const audio = document.getElementById('guide-audio');
-  audio.addEventListener('play', () => { const t = audio.querySelector('track'); if (t) t.track.mode = 'hidden'; });
+  audio.addEventListener('play', () => {
+    const t = audio.querySelector('track');
+    if (t) t.track.mode = 'hidden';
+  });
 });
 """
 TAP = """() => new Promise(resolve => {
@@ -98,8 +101,9 @@ from audio.jobs import run_job
 from audio.models import Rendition
 from cms.models import GuidePage
 page = GuidePage.objects.live().get(slug="mixco", locale__language_code="es")
-if not Rendition.objects.filter(page=page, state="live").exists() or Rendition.objects.filter(
-        page=page, state="live", variant="lowdata").exclude(mime_type__startswith="audio/webm").exists():
+live = Rendition.objects.filter(page=page, state="live")
+ogg_lowdata = live.filter(variant="lowdata").exclude(mime_type__startswith="audio/webm")
+if not live.exists() or ogg_lowdata.exists():
     run_job(page.pk)
 for r in Rendition.objects.filter(page=page, state="live"):
     print(r.variant, r.size_bytes, r.duration, r.mime_type)
@@ -192,6 +196,17 @@ def summarize(rows):
     return statistics.median(ms), max(ms), statistics.median(sizes), max(sizes)
 
 
+def progress(rows):
+    """Timings and bytes of one network, variant and mode's runs, as the run prints them."""
+    median, worst, bytes_median, bytes_worst = summarize(rows)
+    source = "blob" if rows[0][3].startswith("blob:") else "plain src"
+    return (
+        f"median {median:6.0f} ms  worst {worst:6.0f} ms  "
+        f"bytes median {bytes_median / 1024:5.1f} KiB  worst {bytes_worst / 1024:5.1f} KiB  "
+        f"({source})"
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="one run of each, 2G only (CI)")
@@ -226,13 +241,7 @@ def main(argv=None):
                                 for _ in range(runs)
                             ]
                             results[network, variant, mode] = rows
-                            median, worst, bytes_median, bytes_worst = summarize(rows)
-                            print(
-                                f"{network:8} {variant:8} {mode:8} median {median:6.0f} ms  worst {worst:6.0f} ms  "
-                                f"bytes median {bytes_median / 1024:5.1f} KiB  worst {bytes_worst / 1024:5.1f} KiB  "
-                                f"({'blob' if rows[0][3].startswith('blob:') else 'plain src'})",
-                                flush=True,
-                            )
+                            print(f"{network:8} {variant:8} {mode:8} {progress(rows)}", flush=True)
                 browser.close()
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -254,7 +263,8 @@ def report(results, networks, files):
                 summarize(results[network, variant, "now"]),
             )
             print(
-                f"| {network} | {variant} | {base[0]:.0f} / {base[1]:.0f} | {now[0]:.0f} / {now[1]:.0f} "
+                f"| {network} | {variant} | {base[0]:.0f} / {base[1]:.0f} "
+                f"| {now[0]:.0f} / {now[1]:.0f} "
                 f"| {base[0] / now[0]:.2f}x | {base[3] / 1024:.1f} | {now[3] / 1024:.1f} |"
             )
     print()

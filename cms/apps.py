@@ -9,6 +9,7 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Wagtail and Django must be loaded before they can be patched.
         from . import monkey_patches
 
         monkey_patches.apply()

@@ -62,7 +62,7 @@ class _BodyChecker(HTMLParser):
             )
 
 
-def rich_text_problems(html):
+def rich_text_problems(html: str | None) -> list[str]:
     """Human-readable problems with a stored rich text fragment (empty if fine)."""
     checker = _BodyChecker()
     checker.feed(html or "")

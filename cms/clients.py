@@ -2,9 +2,10 @@
 AXES_CLIENT_IP_CALLABLE) and the API's throttling (cms.api.throttling)."""
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_address(request) -> str:
+def client_address(request: HttpRequest) -> str:
     """The connection's address or, behind ``ALTAVOZ_API_TRUSTED_PROXIES`` reverse
     proxies, the one the outermost of them saw (counted from the right of
     X-Forwarded-For, so a client cannot choose its own address by sending the header).

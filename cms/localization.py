@@ -4,14 +4,15 @@ Used by the demo loader and the tests; translators do the same through the
 admin (Translate / Sync / PO download and upload).
 """
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from wagtail.models import Locale, Page
+from wagtail.models import Locale, Page, TranslatableMixin
 from wagtail_localize.models import Translation, TranslationSource
 from wagtail_localize.operations import TranslationCreator
 from wagtail_localize.strings import extract_strings
 
 
-def translation_for(instance, language_code):
+def translation_for(instance: TranslatableMixin, language_code: str) -> Translation | None:
     """The wagtail-localize Translation of ``instance`` into a language, or None."""
     return (
         Translation.objects.filter(
@@ -23,7 +24,9 @@ def translation_for(instance, language_code):
     )
 
 
-def submit_translation(instance, language_code, user=None):
+def submit_translation(
+    instance: TranslatableMixin, language_code: str, user: AbstractBaseUser | None = None
+) -> Translation | None:
     """Submit ``instance`` for translation (as the admin's "Translate" does).
 
     wagtail-localize creates the target object at once, filled with the source
@@ -40,7 +43,7 @@ def submit_translation(instance, language_code, user=None):
 
 
 @transaction.atomic
-def sync_translations(instance, user=None):
+def sync_translations(instance: TranslatableMixin, user: AbstractBaseUser | None = None) -> None:
     """After the source changed: refresh its strings and update every translation.
 
     Segments whose source text changed lose their translation and show the
@@ -54,7 +57,12 @@ def sync_translations(instance, user=None):
         translation.save_target(user=user, publish=getattr(instance, "live", True))
 
 
-def fill_translation(translation, strings, user=None, publish=True):
+def fill_translation(
+    translation: Translation,
+    strings: dict[str, str],
+    user: AbstractBaseUser | None = None,
+    publish: bool = True,
+) -> int:
     """Fill a translation from ``{source string: translated string}`` via PO.
 
     Goes through the same PO import a translator's upload uses. Returns the
@@ -76,7 +84,7 @@ def fill_translation(translation, strings, user=None, publish=True):
     return changed
 
 
-def rich_text_string_pairs(source_html, translated_html):
+def rich_text_string_pairs(source_html: str, translated_html: str) -> dict[str, str]:
     """Pair the translatable strings of two rich texts with the same structure."""
     _template, source_strings = extract_strings(source_html)
     _template, translated_strings = extract_strings(translated_html)
@@ -87,5 +95,7 @@ def rich_text_string_pairs(source_html, translated_html):
         )
     return {
         source.data: translated.data
-        for (source, _attrs), (translated, _tattrs) in zip(source_strings, translated_strings)
+        for (source, _attrs), (translated, _tattrs) in zip(
+            source_strings, translated_strings, strict=True
+        )
     }

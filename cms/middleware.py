@@ -9,7 +9,6 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language_from_path
-
 from wagtail.contrib.redirects.middleware import RedirectMiddleware, get_redirect
 from wagtail.contrib.redirects.models import Redirect
 
@@ -93,7 +92,7 @@ class PublicGZipMiddleware(GZipMiddleware):
 DATA_PREFIXES = ("/api/", "/feeds/")
 
 
-def is_html(response):
+def is_html(response: http.HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("text/html")
 
 
@@ -115,12 +114,13 @@ class SiteCSPMiddleware(CSPMiddleware):
         return parts
 
 
-def serves_data(request, response):
+def serves_data(request: http.HttpRequest, response: http.HttpResponse) -> bool:
     return request.path_info.startswith(DATA_PREFIXES) and not is_html(response)
 
 
 class PublicPageCachingMiddleware(ConditionalGetMiddleware):
-    """Public pages: browsers may keep them but ask again each time, and an unchanged page costs a 304.
+    """Public pages: browsers may keep them but ask again each time, and an unchanged page costs a
+    304.
 
     ``Cache-Control: private, no-cache``: a guide its editors hide (unpublish,
     expiry, a restriction) must be gone at once, so no shared cache (a proxy,
@@ -148,7 +148,8 @@ class PublicPageCachingMiddleware(ConditionalGetMiddleware):
 
 
 class PublicRedirectMiddleware(RedirectMiddleware):
-    """Wagtail's redirects (an editor's, or automatic after a slug change), only to what the public may see.
+    """Wagtail's redirects (an editor's, or automatic after a slug change), only to what the public
+    may see.
 
     A redirect to a hidden page (expired, unpublished, private, a fallback to
     a hidden source) answers the 404 it replaces: its Location would name the

@@ -22,5 +22,5 @@ KAQCHIKEL_LANG_INFO = {
 }
 
 
-def apply():
+def apply() -> None:
     LANG_INFO.setdefault("cak", KAQCHIKEL_LANG_INFO)

@@ -18,6 +18,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.rich_text import expand_db_html
@@ -32,6 +33,9 @@ from audio.text.speech import (
     speech_sections,
     split_sentences,
 )
+
+if TYPE_CHECKING:
+    from .models import GuidePage
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +81,13 @@ class MarkedGuide:
     sections: dict  # block id → MarkedSection
 
 
-def cue_id(section_id, index):
+def cue_id(section_id: str, index: int) -> str:
     # Block ids come from the edit form (anyone with edit rights can post one): escaped
     # here, once, because every cue id ends up inside an HTML attribute.
     return escape(f"{section_id}-{index}", quote=True)
 
 
-def mark_text(text, section_id, start):
+def mark_text(text: str | None, section_id: str, start: int) -> tuple[str, int]:
     """Plain text → (HTML with one ``data-cue`` span per sentence, next sentence index)."""
     raw = text or ""
     expected = block_sentences([raw])
@@ -98,7 +102,7 @@ def _wrap_sentences(raw, ids):
     shown = split_sentences(clean_text(raw))
     if len(shown) == len(ids):
         parts, position = [], 0
-        for sentence, cue in zip(shown, ids):
+        for sentence, cue in zip(shown, ids, strict=True):
             # clean_text only collapsed whitespace: find the sentence as written.
             pattern = r"\s+".join(re.escape(word) for word in sentence.split(" "))
             match = re.compile(pattern).search(raw, position)
@@ -240,7 +244,7 @@ def _mark_run(run, ids, output):
     return _render_tokens(head) + core + _render_tokens(tail)
 
 
-def mark_rich_text(html, section_id, start):
+def mark_rich_text(html: str | None, section_id: str, start: int) -> tuple[str, int, list[str]]:
     """Rendered rich text → (HTML with cue marks, next sentence index, block texts)."""
     parser = _RunParser()
     parser.feed(html or "")
@@ -257,7 +261,7 @@ def mark_rich_text(html, section_id, start):
     return "".join(output), index, parser.blocks
 
 
-def mark_guide(page):
+def mark_guide(page: "GuidePage") -> MarkedGuide:
     """Every sentence of ``page`` marked with its caption cue id (see module docstring)."""
     read = {section.id: section for section in speech_sections(page)}
 

@@ -11,6 +11,8 @@ stock pages endpoint's ``rich_text_format=html``) through the hook in
 ``cms.wagtail_hooks``, and by the API's documents (``public_page_urls``).
 """
 
+from collections.abc import Iterable
+
 from django.utils.html import escape
 from wagtail.models import Page
 from wagtail.rich_text.pages import PageLinkHandler
@@ -18,7 +20,7 @@ from wagtail.rich_text.pages import PageLinkHandler
 from . import visibility
 
 
-def public_page_urls(pages):
+def public_page_urls(pages: Iterable[Page | None]) -> dict[int, str]:
     """``{page id: URL}`` for those of ``pages`` a visitor may open; the others are left out."""
     ids = {page.pk for page in pages if page is not None}
     if not ids:
@@ -30,7 +32,8 @@ def public_page_urls(pages):
 
 
 class PublicPageLinkHandler(PageLinkHandler):
-    """``<a linktype="page" id="…">``: the page's URL, in the reader's language where Wagtail would pick it."""
+    """``<a linktype="page" id="…">``: the page's URL, in the reader's language where Wagtail would
+    pick it."""
 
     @classmethod
     def expand_db_attributes_many(cls, attrs_list):

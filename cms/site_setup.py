@@ -7,7 +7,7 @@ from wagtail.models import Locale, Page, Site
 from .models import HomePage
 
 
-def ensure_locales():
+def ensure_locales() -> dict[str, Locale]:
     """A wagtail Locale for every configured language (source first)."""
     return {
         code: Locale.objects.get_or_create(language_code=code)[0]
@@ -16,7 +16,7 @@ def ensure_locales():
 
 
 @transaction.atomic
-def ensure_home_page(title, intro=""):
+def ensure_home_page(title: str, intro: str = "") -> tuple[HomePage, bool]:
     """The source-language HomePage at the root of the default site.
 
     Replaces Wagtail's "Welcome to your new Wagtail site!" placeholder the

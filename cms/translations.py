@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import cached_property
-from wagtail.models import Page
+from wagtail.models import Page, TranslatableMixin
 from wagtail_localize.models import Translation
 
 
@@ -24,11 +24,11 @@ class DisplayVersion:
     language: str
 
     @cached_property
-    def requested_language(self):
+    def requested_language(self) -> str:
         return self.requested.locale.language_code
 
     @property
-    def is_fallback(self):
+    def is_fallback(self) -> bool:
         return self.language != self.requested_language
 
 
@@ -49,7 +49,7 @@ def _pending_translation(obj):
     )
 
 
-def translation_progress(obj):
+def translation_progress(obj: TranslatableMixin) -> tuple[int, int] | None:
     """``(total, translated)`` string segments, or None when obj is not a translation."""
     translation = _pending_translation(obj)
     if translation is None or translation.source.locale_id == obj.locale_id:
@@ -57,7 +57,7 @@ def translation_progress(obj):
     return translation.get_progress()
 
 
-def display_version(obj):
+def display_version(obj: TranslatableMixin) -> DisplayVersion:
     """The version of ``obj`` a reader should see (see module docstring)."""
     translation = _pending_translation(obj)
     if translation is not None and translation.source.locale_id != obj.locale_id:

@@ -1,7 +1,7 @@
 """Thin views of the listening front that live at the site root."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
@@ -11,7 +11,7 @@ OFFLINE_CACHE = "altavoz-guardado-v1"
 
 
 @require_safe
-def service_worker(request):
+def service_worker(request: HttpRequest) -> HttpResponse:
     """/sw.js: at the root so its scope can be the whole site (saved pages of every language)."""
     script = render_to_string(
         "front/sw.js",

@@ -23,21 +23,27 @@ both feeds, the API, media serving, the audio jobs and the stale-audio sweep
 (a draft is never voiced), and radio packages.
 """
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction, Revision
+from wagtail.query import PageQuerySet
 
 from .translations import DisplayVersion, display_version
 
+if TYPE_CHECKING:
+    from audio.models import Rendition
 
-def not_expired_q(now=None):
+
+def not_expired_q(now: datetime | None = None) -> Q:
     return Q(expire_at__isnull=True) | Q(expire_at__gt=now or timezone.now())
 
 
-def public_pages(queryset=None, now=None):
+def public_pages(queryset: PageQuerySet | None = None, now: datetime | None = None) -> PageQuerySet:
     """The pages of ``queryset`` (default: all pages) that pass the rule, as a queryset.
 
     The page rows still hold what was last saved: pass them through
@@ -47,21 +53,21 @@ def public_pages(queryset=None, now=None):
     return queryset.live().filter(not_expired_q(now)).public()
 
 
-def restricted_paths():
+def restricted_paths() -> list[str]:
     """Tree paths of the pages with a view restriction: they and their descendants are private."""
     return list(PageViewRestriction.objects.values_list("page__path", flat=True))
 
 
-def is_expired(page, now=None):
+def is_expired(page: Page, now: datetime | None = None) -> bool:
     return page.expire_at is not None and page.expire_at <= (now or timezone.now())
 
 
-def is_restricted(page, restricted=None):
+def is_restricted(page: Page, restricted: list[str] | None = None) -> bool:
     paths = restricted_paths() if restricted is None else restricted
     return any(page.path.startswith(prefix) for prefix in paths)
 
 
-def is_public(page, now=None, restricted=None):
+def is_public(page: Page, now: datetime | None = None, restricted: list[str] | None = None) -> bool:
     """Does ``page`` itself pass the rule (live, not expired, no view restriction)?"""
     return bool(page.live) and not is_expired(page, now) and not is_restricted(page, restricted)
 
@@ -78,7 +84,7 @@ def _with_live_content(page, content):
     return version
 
 
-def published(page):
+def published(page: Page) -> Page:
     """``page`` as its live revision (``page`` itself when the row holds it, or it never went live).
 
     The result keeps the page's id, tree position and status; only the
@@ -98,7 +104,7 @@ def published(page):
     return page
 
 
-def published_many(pages):
+def published_many(pages: Iterable[Page]) -> list[Page]:
     """``published`` for many pages, with one query for all their revisions."""
     pages = list(pages)
     drafted = {
@@ -119,7 +125,7 @@ def published_many(pages):
     return result
 
 
-def content_version(page):
+def content_version(page: Page) -> DisplayVersion:
     """The published content of ``page`` and its language, whatever its visibility.
 
     For what editors see of the audio (status, content hashes): the text that
@@ -132,7 +138,9 @@ def content_version(page):
     return version
 
 
-def reader_version(page, now=None, restricted=None):
+def reader_version(
+    page: Page, now: datetime | None = None, restricted: list[str] | None = None
+) -> DisplayVersion | None:
     """What a reader who may open ``page`` sees: a ``DisplayVersion`` of published content, or None.
 
     ``page``'s own view restriction is not checked here: Wagtail asks for the
@@ -147,7 +155,9 @@ def reader_version(page, now=None, restricted=None):
     return version
 
 
-def shown_version(page, now=None, restricted=None):
+def shown_version(
+    page: Page, now: datetime | None = None, restricted: list[str] | None = None
+) -> DisplayVersion | None:
     """What any visitor may see of ``page`` (the whole rule), or None when nothing."""
     restricted = restricted_paths() if restricted is None else restricted
     if not is_public(page, now, restricted):
@@ -155,7 +165,7 @@ def shown_version(page, now=None, restricted=None):
     return reader_version(page, now, restricted)
 
 
-def public_versions(queryset, now=None):
+def public_versions(queryset: PageQuerySet, now: datetime | None = None) -> list[DisplayVersion]:
     """``shown_version`` for every page of ``queryset`` that passes the rule, in queryset order."""
     restricted = restricted_paths()
     pages = published_many(public_pages(queryset, now))
@@ -166,7 +176,7 @@ def public_versions(queryset, now=None):
 # --- Files ----------------------------------------------------------------------
 
 
-def rendition_is_public(rendition, now=None):
+def rendition_is_public(rendition: "Rendition", now: datetime | None = None) -> bool:
     """May a visitor download this rendition's files (audio, captions, chapters)?"""
     now = now or timezone.now()
     if rendition.state == rendition.State.RETIRED:
@@ -174,22 +184,3 @@ def rendition_is_public(rendition, now=None):
         if rendition.retired_at is None or rendition.retired_at < now - grace:
             return False
     return shown_version(rendition.page, now) is not None
-
-
-def public_rendition_for_file(name, now=None):
-    """The rendition a stored file ``name`` belongs to, if the public may download it; else None.
-
-    Only rendition files are ever public: recordings, the clip and segment
-    caches, radio packages, documents and images are not served this way.
-    """
-    from audio.models import Rendition
-
-    rendition = (
-        Rendition.objects.filter(Q(audio=name) | Q(captions=name) | Q(chapters=name))
-        .select_related("page", "page__locale")
-        .order_by("-generated_at")
-        .first()
-    )
-    if rendition is None or not rendition_is_public(rendition, now):
-        return None
-    return rendition

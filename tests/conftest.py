@@ -14,7 +14,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def fresh_voices():
-    """Voice failures are remembered process-wide (a failing voice rests); no test inherits another's."""
+    """Voice failures are remembered process-wide (a failing voice rests); no test inherits
+    another's."""
     from audio.voices import reset_failures
 
     reset_failures()

@@ -165,7 +165,8 @@ def draft_values(page, w):
 
 
 def translate(page, language, convert=None, publish=True):
-    """Submit ``page`` for translation; with ``convert``, fill every string with ``convert(source)``."""
+    """Submit ``page`` for translation; with ``convert``, fill every string with
+    ``convert(source)``."""
     from cms.localization import fill_translation, submit_translation
     from cms.models import GuidePage
 
@@ -207,7 +208,8 @@ def make_audio(*pages):
 
 
 def files_of(pages):
-    """Every stored file of these pages: renditions (audio, captions, chapters, any state) and recordings."""
+    """Every stored file of these pages: renditions (audio, captions, chapters, any state) and
+    recordings."""
     from audio.models import Rendition, SectionRecording
 
     names = set()
@@ -299,7 +301,8 @@ def build():
     WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     workflow.start(moderated, editor)
 
-    # The control: public in every language, with rich-text links to hidden pages and one public page.
+    # The control: public in every language, with rich-text links to hidden pages and one public
+    # page.
     link_targets = [
         never,
         by_password,
@@ -321,7 +324,8 @@ def build():
     record(control_cak)
     make_audio(control, control_en, control_cak)
 
-    # URLs that must answer as if there were no page (a restricted page may ask for a password or sign-in).
+    # URLs that must answer as if there were no page (a restricted page may ask for a password or
+    # sign-in).
     for state, pages in [
         *hidden_pages.items(),
         ("nuncapublicada", [never]),
@@ -453,7 +457,8 @@ class Leak:
     where: str
 
 
-# Attributes whose relative values ("?datos=ahorro") are URLs; any other attribute counts when it is a path.
+# Attributes whose relative values ("?datos=ahorro") are URLs; any other attribute counts when it is
+# a path.
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "cite", "data"}
 
 
@@ -542,7 +547,8 @@ def _strings(data):
 
 
 def audio_tags(body):
-    """Every tag of an audio file (ID3 frames with their chapters, Vorbis comments, WebM tags), as text."""
+    """Every tag of an audio file (ID3 frames with their chapters, Vorbis comments, WebM tags), as
+    text."""
     if body.startswith(b"\x1aE\xdf\xa3"):  # WebM (EBML): mutagen does not read it
         with av.open(io.BytesIO(body)) as container:
             chapters = [chapter["metadata"] for chapter in container.chapters()]
@@ -703,7 +709,8 @@ def find_leaks(response, secrets):
     for where, text in places.items():
         for word in set(SECRET_RE.findall(text)):
             if word in lowered_url:
-                continue  # the requested URL echoed back (a login redirect's ?next=, a password form)
+                # The requested URL echoed back (a login redirect's ?next=, a password form).
+                continue
             state = secrets.get(word) or next(
                 (s for w, s in secrets.items() if word.startswith(w)), "?"
             )
@@ -794,7 +801,8 @@ def report(leaks):
 
 
 def test_the_crawl_reached_public_content(result):
-    """A crawl that fetched nothing (or only errors) would find no leak: check it saw the public guides."""
+    """A crawl that fetched nothing (or only errors) would find no leak: check it saw the public
+    guides."""
     responses, control = result.responses, result.built.control
 
     def body(url):
@@ -819,7 +827,8 @@ def test_the_crawl_reached_public_content(result):
     assert control["audio"] in body(
         "/feeds/es/podcast.xml"
     )  # listeners' feed: discreet titles, same audio
-    # Media were found by following links (not seeded): the control's audio, read by mutagen, and its captions.
+    # Media were found by following links (not seeded): the control's audio, read by mutagen, and
+    # its captions.
     audio = responses.get(control["audio"])
     assert audio is not None and audio.status == 200 and audio.tags, control["audio"]
     assert f"{PUBLIC}controlcuerpo" in body(control["captions"])
@@ -849,9 +858,11 @@ def test_no_secret_in_front_pages(result):
 
 
 def test_hidden_pages_answer_like_missing_pages(result):
-    """Not a redirect (to where?), not a fallback: the URL of an unrestricted hidden page is a 404."""
+    """Not a redirect (to where?), not a fallback: the URL of an unrestricted hidden page is a
+    404."""
     answered = [
-        f"{path}  [{result.responses[path].status} {result.responses[path].location}]  (state: {state})"
+        f"{path}  [{result.responses[path].status} {result.responses[path].location}]  "
+        f"(state: {state})"
         for path, state in sorted(result.built.missing_paths.items())
         if result.responses[path].status != 404
     ]
@@ -880,18 +891,20 @@ def test_no_file_of_a_hidden_page_is_served(result):
         if status != 404
     ]
     # And none was reached through a link either (with any status but 404).
+    media = settings.MEDIA_URL
     served += [
-        f"{url}  [{response.status}]  (state: {built.hidden_files[url[len(settings.MEDIA_URL) :]]}, linked)"
+        f"{url}  [{response.status}]  (state: {built.hidden_files[url[len(media) :]]}, linked)"
         for url, response in result.responses.items()
-        if url.startswith(settings.MEDIA_URL)
-        and url[len(settings.MEDIA_URL) :] in built.hidden_files
+        if url.startswith(media)
+        and url[len(media) :] in built.hidden_files
         and response.status != 404
     ]
     assert not served, "\n" + "\n".join(sorted(set(served)))
 
 
 def test_no_public_surface_fails(result):
-    """A server error is no leak, but it hides what the surface would have shown: the crawl must see it all."""
+    """A server error is no leak, but it hides what the surface would have shown: the crawl must see
+    it all."""
     failed = [
         f"{url}  [{response.status}]  {response.error}"
         for url, response in result.responses.items()

@@ -1,7 +1,7 @@
 """Kaqchikel ("cak") is a language Django does not know: the two fixes hold."""
 
 import pytest
-from django.utils.translation import check_for_language, get_language_info, override, gettext
+from django.utils.translation import check_for_language, get_language_info, gettext, override
 
 
 def test_kaqchikel_has_language_info_in_its_own_name():

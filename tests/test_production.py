@@ -68,7 +68,7 @@ def test_a_job_waiting_too_long_means_no_worker_and_not_ok(client, settings):
     settings.ALTAVOZ_HEALTH_TOKEN = TOKEN
     settings.TASKS = DATABASE_QUEUE
     settings.ALTAVOZ_HEALTH_QUEUE_MAX_AGE_SECONDS = 600
-    from audio.tasks import generate_page_audio_task
+    from audio.jobs.tasks import generate_page_audio_task
 
     result = generate_page_audio_task.enqueue(123456)
     fresh, _ = health(client)

@@ -1,4 +1,5 @@
-"""Security and caching headers: the CSP and Permissions-Policy as HTTP headers, and revalidated pages.
+"""Security and caching headers: the CSP and Permissions-Policy as HTTP headers, and revalidated
+pages.
 
 Pages carry their Content-Security-Policy as a header (a meta tag cannot say
 ``frame-ancestors``), a Permissions-Policy that leaves only what the player

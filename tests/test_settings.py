@@ -51,7 +51,8 @@ def test_production_starts_with_a_real_secret_key():
 
 
 def test_production_passes_the_deployment_checks():
-    """HTTPS redirect, HSTS, secure cookies...: `check --deploy` warns only of per-domain choices."""
+    """HTTPS redirect, HSTS, secure cookies...: `check --deploy` warns only of per-domain
+    choices."""
     result = run_python(
         "manage.py",
         "check",
@@ -77,7 +78,8 @@ def test_database_url_selects_the_database(tmp_path):
 
 
 def test_migrate_works_on_a_fresh_clone_without_var(tmp_path):
-    """The default SQLite file's folder is made: `manage.py migrate` must not say "unable to open database file"."""
+    """The default SQLite file's folder is made: `manage.py migrate` must not say "unable to open
+    database file"."""
     var = tmp_path / "not-yet" / "var"
     result = run_python(
         "manage.py",

@@ -1,4 +1,5 @@
-"""What the public can reach: the findings of issue #11, each reproduced, through ``cms.visibility``.
+"""What the public can reach: the findings of issue #11, each reproduced, through
+``cms.visibility``.
 
 The leak crawl (``tests/test_leak_crawl.py``) sweeps every surface for every
 hidden state; these tests pin the individual routes that leaked.
@@ -59,7 +60,8 @@ def english_guide(small_guide, django_capture_on_commit_callbacks):
 
 
 def save_translation_draft(page, word):
-    """A translator changes a string and saves without publishing: wagtail-localize writes the row."""
+    """A translator changes a string and saves without publishing: wagtail-localize writes the
+    row."""
     source = GuidePage.objects.get(translation_key=page.translation_key, locale__language_code="es")
     translation = translation_for(source, page.locale.language_code)
     po = translation.export_po()
@@ -312,12 +314,11 @@ def test_removing_a_restriction_queues_the_audio_again(
 
 
 def test_the_admin_still_shows_image_thumbnails_to_editors_but_not_to_visitors(admin_client):
-    from django.test import Client
-    from wagtail.images.models import Image
-
     from io import BytesIO
 
+    from django.test import Client
     from PIL import Image as PillowImage
+    from wagtail.images.models import Image
 
     png = BytesIO()
     PillowImage.new("RGB", (4, 4), "white").save(png, "PNG")

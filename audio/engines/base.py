@@ -1,4 +1,4 @@
-"""The interface every text-to-speech engine implements, and the engine registry.
+"""The interface every text-to-speech engine implements (the registry is in `__init__`).
 
 An engine turns ONE short text (a sentence) into audio. Splitting a page into
 sentences, normalizing numbers and concatenating clips happen in other stages.
@@ -17,8 +17,6 @@ __all__ = [
     "EngineUnavailable",
     "SpeechAudio",
     "SpeechEngine",
-    "engine_names",
-    "get_engine",
 ]
 
 AUDIO_CONTAINERS = ("mp3", "wav")
@@ -88,35 +86,3 @@ class SpeechEngine(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} voice={self.voice!r}>"
-
-
-def _engine_classes() -> dict[str, type[SpeechEngine]]:
-    # Imported here, not at module level: the engine modules import this one.
-    from audio.engines.espeak import EspeakEngine
-    from audio.engines.gtts import GoogleTTSEngine
-
-    return {
-        GoogleTTSEngine.name: GoogleTTSEngine,
-        EspeakEngine.name: EspeakEngine,
-    }
-
-
-def engine_names() -> list[str]:
-    """Names accepted by `get_engine`, sorted."""
-    return sorted(_engine_classes())
-
-
-def get_engine(name: str, **options) -> SpeechEngine:
-    """Build the engine registered under `name` ("gtts" or "espeak").
-
-    `options` go to the engine's constructor, e.g.
-    `get_engine("espeak", voice="es-419", rate=160)`.
-    """
-    engines = _engine_classes()
-    try:
-        engine_class = engines[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown speech engine {name!r}; choose one of: {', '.join(sorted(engines))}"
-        ) from None
-    return engine_class(**options)

@@ -41,10 +41,10 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from audio.publishing import live_renditions
+from audio.facts import AudioFacts
 from audio.recordings import recording_statuses
 from audio.text import speech_sections
-from audio.voices import RECORDED
+from audio.voices import RECORDED, only_recordings, reads_honestly
 from cms import visibility
 from cms.models import GuidePage
 
@@ -86,16 +86,19 @@ def feed_episodes(locale):
     """The episodes of a locale's feeds, in site order (see module docstring for the rules)."""
     language = locale.language_code
     # A language read only by people (Kaqchikel) never lists a synthesized voice.
-    recorded_only = set(settings.ALTAVOZ_VOICES.get(language, [])) == {RECORDED}
+    recorded_only = only_recordings(language)
     guides = GuidePage.objects.filter(locale=locale).order_by("path")
-    episodes = (_episode(version, recorded_only) for version in visibility.public_versions(guides))
+    versions = visibility.public_versions(guides)
+    # One query for every guide's renditions, not one per guide.
+    facts = AudioFacts.load(version.requested.pk for version in versions)
+    episodes = (_episode(version, recorded_only, facts) for version in versions)
     return [episode for episode in episodes if episode is not None]
 
 
-def _episode(version, recorded_only):
-    """The Episode of a guide the public may see, or None when its audio is not honestly in its language."""
+def _episode(version, recorded_only, facts):
+    """The Episode of a public guide, or None when its audio is not honestly in its language."""
     page = version.requested
-    live = live_renditions(page)
+    live = {r.variant: r for r in facts.renditions.get(page.pk, [])}
     listen = live.get(ENCLOSURE_VARIANT)
     if listen is None or (recorded_only and listen.engine != RECORDED):
         return None
@@ -103,7 +106,7 @@ def _episode(version, recorded_only):
         statuses = recording_statuses(page, speech_sections(version.object))
         if any(s.missing or s.stale for s in statuses):
             return None
-    elif version.is_fallback:
+    elif not reads_honestly(listen.engine, version):
         return None
     return Episode(page, version.object, version.language, listen, live.get(LOW_BANDWIDTH_VARIANT))
 
@@ -122,7 +125,8 @@ def radio_feed(locale, absolute_url, feed_url):
             "language": language_name,
         }
         description = _(
-            "Guías de reducción de daños en audio, para escuchar y para retransmitir en radios comunitarias."
+            "Guías de reducción de daños en audio, "
+            "para escuchar y para retransmitir en radios comunitarias."
         )
         return _rss(locale, absolute_url, feed_url, title, description, _radio_item)
 

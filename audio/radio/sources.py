@@ -29,9 +29,9 @@ from audio.clips import recorded_clip, section_clip
 from audio.engines import EngineError
 from audio.publishing import live_renditions
 from audio.recordings import recording_statuses
-from audio.text import lexicon_for, speech_sections
 from audio.status import current_content_hash
-from audio.voices import RECORDED, VoiceChoice, engine_options
+from audio.text import lexicon_for, speech_sections
+from audio.voices import RECORDED, RECORDED_VOICE, VoiceChoice, engine_options, reads_honestly
 from cms import visibility
 
 # The rendition whose voice a package uses: what listeners hear on the site.
@@ -109,7 +109,7 @@ def plan_source(page):
     recorded = rendition.engine == RECORDED if rendition else voices[:1] == [RECORDED]
     if recorded:
         _check_recordings(page, sections, label)
-        engine_name, voice = RECORDED, "human"
+        engine_name, voice = RECORDED, RECORDED_VOICE
     else:
         if rendition is None:
             raise PackageError(
@@ -119,7 +119,7 @@ def plan_source(page):
                 )
                 % {"guide": label, "id": page.pk}
             )
-        if version.is_fallback:
+        if not reads_honestly(rendition.engine, version):
             raise PackageError(
                 _(
                     "%(guide)s: la traducción escrita no está completa; una voz sintética no "

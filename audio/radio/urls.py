@@ -1,4 +1,5 @@
-"""Public feed URLs, mounted at /feeds/ outside i18n patterns: stations' and listeners' (see ``feeds``)."""
+"""Public feed URLs, mounted at /feeds/ outside i18n patterns: stations' and listeners' (see
+``feeds``)."""
 
 from django.urls import path
 

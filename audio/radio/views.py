@@ -30,7 +30,8 @@ from .sources import PackageError
 
 @require_safe  # HEAD too: podcast apps and feed checkers probe with it
 def podcast(request, locale):
-    """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see ``feeds``)."""
+    """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see
+    ``feeds``)."""
     return _feed(request, locale, podcast_feed)
 
 
@@ -41,7 +42,8 @@ def radio(request, locale):
 
 
 def _feed(request, locale, build):
-    """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0, with ETag and 304."""
+    """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0, with ETag and
+    304."""
     found = Locale.objects.filter(language_code=locale).first()
     if found is None:
         raise Http404("Unknown locale")

@@ -8,12 +8,13 @@ wagtail-localize's view at its own URL.
 """
 
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from wagtail.log_actions import log
 from wagtail_localize.models import Translation
 from wagtail_localize.views.edit_translation import upload_pofile
 
 
-def upload_translation(request, translation_id):
+def upload_translation(request: HttpRequest, translation_id: int) -> HttpResponse:
     """wagtail-localize's PO upload, then an audit entry on the translated page if it worked."""
     response = upload_pofile(request, translation_id)
     if request.method == "POST" and response.status_code == 302 and not had_errors(request):
@@ -29,7 +30,7 @@ def upload_translation(request, translation_id):
     return response
 
 
-def had_errors(request):
+def had_errors(request: HttpRequest) -> bool:
     storage = messages.get_messages(request)
     errors = any(message.level >= messages.ERROR for message in storage)
     storage.used = False  # still shown on the next page

@@ -10,6 +10,8 @@
 given to these groups by hand are removed.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
@@ -33,12 +35,18 @@ STATIONS = "Emisoras de radio"
 TRANSLATED_LOCALES = ("en", "cak")
 
 
-def translators(language_code):
+# (model permissions, {home page language: page permissions}, collection permissions)
+# by group name.
+GroupSpecs = dict[str, tuple[list[str], dict[str, tuple[str, ...]], tuple[str, ...]]]
+
+
+def translators(language_code: str) -> str:
     return f"Traductores ({language_code})"
 
 
-def group_specs():
-    """{group name: (model permissions, {home page language: page permissions}, collection permissions)}."""
+def group_specs() -> GroupSpecs:
+    """{group name: (model permissions, {home page language: page permissions}, collection
+    permissions)}."""
     specs = {
         EDITORS: (
             [
@@ -63,7 +71,7 @@ def group_specs():
 
 
 @transaction.atomic
-def setup_groups():
+def setup_groups() -> list[str]:
     """Create or correct the groups; returns their names. Wagtail's default groups
     (Editors, Moderators: every locale) are removed when nobody is in them."""
     for name in ("Editors", "Moderators"):
@@ -80,15 +88,16 @@ def setup_groups():
     return list(group_specs())
 
 
-def permission(dotted):
+def permission(dotted: str) -> Permission:
     app_label, codename = dotted.split(".")
     return Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
 
-def set_page_permissions(group, by_language):
+def set_page_permissions(group: Group, by_language: dict[str, tuple[str, ...]]) -> None:
     wanted = set()
     for language, codenames in by_language.items():
-        # A locale's home page is the root of its tree: its permissions reach every guide of that locale only.
+        # A locale's home page is the root of its tree: its permissions reach every guide of that
+        # locale only.
         for home in HomePage.objects.filter(locale__language_code=language):
             for codename in codenames:
                 wanted.add((home.pk, permission(f"wagtailcore.{codename}").pk))
@@ -104,7 +113,7 @@ def set_page_permissions(group, by_language):
     )
 
 
-def set_collection_permissions(group, codenames):
+def set_collection_permissions(group: Group, codenames: Iterable[str]) -> None:
     root = Collection.get_first_root_node()
     GroupCollectionPermission.objects.filter(group=group).delete()
     for codename in codenames:

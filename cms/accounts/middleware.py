@@ -62,5 +62,5 @@ class AdminAccountMiddleware:
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
 
 
-def admin_prefix():
+def admin_prefix() -> str:
     return reverse("wagtailadmin_home")

@@ -9,7 +9,9 @@ from base64 import b32encode
 import django_otp
 import segno
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.log_actions import log
@@ -19,18 +21,18 @@ APP_DEVICE_NAME = "app"
 RECOVERY_DEVICE_NAME = "recovery"
 
 
-def required():
+def required() -> bool:
     return settings.ALTAVOZ_ADMIN_2FA
 
 
-def is_enrolled(user):
+def is_enrolled(user: AbstractBaseUser) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 PENDING_SESSION_KEY = "altavoz_pending_device"
 
 
-def pending_device(request, fresh):
+def pending_device(request: HttpRequest, fresh: bool) -> TOTPDevice | None:
     """The authenticator this session is setting up: a new key when ``fresh`` (the page is shown),
     else the one last shown to this session (the code is checked against it).
 
@@ -49,18 +51,18 @@ def pending_device(request, fresh):
     return device
 
 
-def secret_text(device):
+def secret_text(device: TOTPDevice) -> str:
     """The key as authenticator apps take it typed in (base32, in groups of four)."""
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def qr_svg(device):
+def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// link as an inline SVG QR code: made here, no image service sees the key."""
     return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, title="otpauth")
 
 
-def confirm(request, device, token):
+def confirm(request: HttpRequest, device: TOTPDevice, token: str) -> list[str] | None:
     """Confirm ``device`` with a first code from the app; returns the new recovery codes or None."""
     if not device.verify_token("".join(token.split())):
         return None
@@ -76,7 +78,7 @@ def confirm(request, device, token):
     return codes
 
 
-def new_recovery_codes(user):
+def new_recovery_codes(user: AbstractBaseUser) -> list[str]:
     """Replace ``user``'s recovery codes with fresh ones (each works once) and return them."""
     device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME)
     device.token_set.all().delete()
@@ -85,7 +87,7 @@ def new_recovery_codes(user):
     return codes
 
 
-def verify(request, token):
+def verify(request: HttpRequest, token: str) -> TOTPDevice | StaticDevice | None:
     """Check a code from the app, or a recovery code (used up), for the signed-in user.
 
     Each device is asked on its own (django-otp's throttling counts per device):
@@ -112,14 +114,16 @@ def verify(request, token):
     return device
 
 
-def mark_verified(request, device):
-    # A new session key at the change of privilege: a key seen before is worthless (session fixation).
+def mark_verified(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
+    # A new session key at the change of privilege: a key seen before is worthless (session
+    # fixation).
     request.session.cycle_key()
     django_otp.login(request, device)
 
 
-def reset(user, by=None):
-    """Forget ``user``'s authenticator and recovery codes (a lost phone): they enrol again at next sign-in.
+def reset(user: AbstractBaseUser, by: AbstractBaseUser | None = None) -> None:
+    """Forget ``user``'s authenticator and recovery codes (a lost phone): they enrol again at next
+    sign-in.
 
     Also ends their sessions' verification: a stolen, signed-in laptop stops at the second factor.
     """

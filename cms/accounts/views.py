@@ -4,17 +4,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import two_factor
 
 
-def enrol(request):
-    """First sign-in: scan the QR code (or type the key), confirm with a code, keep the recovery codes."""
+def enrol(request: HttpRequest) -> HttpResponse:
+    """First sign-in: scan the QR code (or type the key), confirm with a code, keep the recovery
+    codes."""
     if two_factor.is_enrolled(request.user) and not request.user.is_verified():
         return redirect(f"{reverse('altavoz_accounts:verify')}?{request.GET.urlencode()}")
     error = ""
@@ -28,14 +31,15 @@ def enrol(request):
                 {"codes": codes, "next": safe_next(request), "title": _("Códigos de recuperación")},
             )
         error = _(
-            "Ese código no es válido. Escriba el código de seis cifras que muestra la aplicación ahora."
+            "Ese código no es válido. "
+            "Escriba el código de seis cifras que muestra la aplicación ahora."
         )
         if device is not None:  # a wrong code: the same key again, so the app's entry still fits
             return enrol_page(request, device, error)
     return enrol_page(request, two_factor.pending_device(request, fresh=True), error)
 
 
-def enrol_page(request, device, error):
+def enrol_page(request: HttpRequest, device: TOTPDevice, error: str) -> TemplateResponse:
     return TemplateResponse(
         request,
         "accounts/enrol.html",
@@ -49,7 +53,7 @@ def enrol_page(request, device, error):
     )
 
 
-def verify(request):
+def verify(request: HttpRequest) -> HttpResponse:
     """Every sign-in: a code from the authenticator app, or one of the recovery codes."""
     if not two_factor.is_enrolled(request.user):
         return redirect(f"{reverse('altavoz_accounts:enrol')}?{request.GET.urlencode()}")
@@ -67,8 +71,9 @@ def verify(request):
     )
 
 
-def recovery_codes(request):
-    """New recovery codes (the old ones stop working), for a verified user who used or lost theirs."""
+def recovery_codes(request: HttpRequest) -> TemplateResponse:
+    """New recovery codes (the old ones stop working), for a verified user who used or lost
+    theirs."""
     if request.method != "POST":
         return TemplateResponse(
             request,
@@ -87,7 +92,7 @@ def recovery_codes(request):
     )
 
 
-def reset_account(request, user_id):
+def reset_account(request: HttpRequest, user_id: int) -> HttpResponse:
     """An administrator forgets an account's authenticator and recovery codes (a lost phone)."""
     if not request.user.has_perm("auth.change_user"):
         raise PermissionDenied
@@ -111,7 +116,11 @@ def reset_account(request, user_id):
     )
 
 
-def locked_out(request, response=None, credentials=None):
+def locked_out(
+    request: HttpRequest,
+    response: HttpResponse | None = None,
+    credentials: dict | None = None,
+) -> HttpResponse:
     """What django-axes answers once an account or a client is locked out (HTTP 429)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     # Rendered now: it replaces the response after the middleware that renders templates.
@@ -123,7 +132,7 @@ def locked_out(request, response=None, credentials=None):
     )
 
 
-def safe_next(request):
+def safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, {request.get_host()}, require_https=request.is_secure()

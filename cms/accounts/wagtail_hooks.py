@@ -1,9 +1,13 @@
 """Admin integration: the second-factor pages and the audit log's own actions."""
 
-from django.urls import include, path, reverse
+from collections.abc import Iterator
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.urls import URLPattern, URLResolver, include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.widgets import Button
+from wagtail.log_actions import LogActionRegistry
 
 from . import audit, views
 
@@ -16,7 +20,7 @@ urlpatterns = [
 
 
 @hooks.register("register_admin_urls")
-def register_account_urls():
+def register_account_urls() -> list[URLResolver]:
     return [
         path(
             "two-factor/", include((urlpatterns, "altavoz_accounts"), namespace="altavoz_accounts")
@@ -25,7 +29,9 @@ def register_account_urls():
 
 
 @hooks.register("register_user_listing_buttons")
-def reset_two_factor_button(user, request_user):
+def reset_two_factor_button(
+    user: AbstractBaseUser, request_user: AbstractBaseUser
+) -> Iterator[Button]:
     """Users → an account's menu: reset a lost phone (also `manage.py reset_two_factor`)."""
     if request_user.has_perm("auth.change_user"):
         yield Button(
@@ -38,7 +44,7 @@ def reset_two_factor_button(user, request_user):
 
 # Before wagtail-localize's own URLs (order), so this path resolves to the logging wrapper.
 @hooks.register("register_admin_urls", order=-1)
-def register_translation_upload_url():
+def register_translation_upload_url() -> list[URLPattern]:
     return [
         path(
             "localize/translate/<int:translation_id>/pofile/upload/",
@@ -49,7 +55,7 @@ def register_translation_upload_url():
 
 
 @hooks.register("register_log_actions")
-def register_log_actions(actions):
+def register_log_actions(actions: LogActionRegistry) -> None:
     """Actions Wagtail does not log itself; each entry keeps the account that did it."""
     actions.register_action(
         "altavoz.two_factor_enrol",

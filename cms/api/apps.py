@@ -10,6 +10,7 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Receivers import models, which must be loaded first.
         from . import signals
 
         signals.connect()

@@ -10,7 +10,8 @@ documents (``documented``). Responses are mostly bytes built beforehand
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +32,9 @@ from .http import (
 )
 from .serializers import ErrorSerializer
 from .throttling import HashedAnonRateThrottle
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 INTEGER_RE = re.compile(r"^[0-9]{1,15}$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -76,8 +80,9 @@ def query_parameters(request: HttpRequest, declared: Iterable[OpenApiParameter])
     params = {}
     for name in request.GET:
         if name not in known:
+            known_list = ", ".join(sorted(known)) or "none"
             raise InvalidParameter(
-                f"Unknown query parameter: {name}. Known parameters: {', '.join(sorted(known)) or 'none'}."
+                f"Unknown query parameter: {name}. Known parameters: {known_list}."
             )
         values = request.GET.getlist(name)
         if len(values) > 1:
@@ -99,8 +104,14 @@ THROTTLED = OpenApiResponse(
 
 
 def documented(
-    *, operation_id, summary, response, tag, not_found=False, path_parameters=()
-) -> Callable:
+    *,
+    operation_id: str,
+    summary: str,
+    response: type | OpenApiResponse,
+    tag: str,
+    not_found: bool = False,
+    path_parameters: Iterable[OpenApiParameter] = (),
+) -> Callable[[type[APIView]], type[APIView]]:
     """Class decorator: the view's OpenAPI operation, from its docstring and declared parameters."""
 
     def decorate(view_class):
@@ -120,7 +131,13 @@ def documented(
     return decorate
 
 
-def parse_integer(params, name, default=None, minimum=0, maximum=None):
+def parse_integer(
+    params: dict[str, str],
+    name: str,
+    default: int | None = None,
+    minimum: int = 0,
+    maximum: int | None = None,
+) -> int | None:
     value = params.get(name)
     if value is None:
         return default
@@ -134,7 +151,7 @@ def parse_integer(params, name, default=None, minimum=0, maximum=None):
     return int(value)
 
 
-def parse_changed_since(params):
+def parse_changed_since(params: dict[str, str]) -> datetime | None:
     """The time as an aware datetime in UTC, or None; a 400 for anything else.
 
     It is converted to UTC here, where a valid ISO 8601 time whose instant
@@ -164,20 +181,20 @@ def parse_changed_since(params):
         ) from None
 
 
-def parse_locale(params):
+def parse_locale(params: dict[str, str]) -> str | None:
     locale = params.get("locale")
     if locale is not None and locale not in language_codes():
         raise InvalidParameter(f"locale must be one of: {', '.join(language_codes())}.")
     return locale
 
 
-def paginate(params):
+def paginate(params: dict[str, str]) -> tuple[int, int]:
     limit = parse_integer(params, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     offset = parse_integer(params, "offset", 0, minimum=0, maximum=10**9)
     return limit, offset
 
 
-def listing_body(meta, items, removed):
+def listing_body(meta: dict[str, Any], items: list[bytes], removed: list[dict]) -> bytes:
     """A listing's JSON from pre-serialized item bytes."""
     return b"".join(
         [
@@ -193,7 +210,9 @@ def listing_body(meta, items, removed):
     )
 
 
-def listing_meta(snap, total, limit, offset, since):
+def listing_meta(
+    snap: "Snapshot", total: int, limit: int, offset: int, since: datetime | None
+) -> dict[str, Any]:
     return {
         "total_count": total,
         "limit": limit,
@@ -204,7 +223,17 @@ def listing_meta(snap, total, limit, offset, since):
 
 
 def sync_listing(
-    request, snap, key, *, entries, removals, since, limit, offset, item, removal
+    request: HttpRequest,
+    snap: "Snapshot",
+    key: tuple,
+    *,
+    entries: Callable[[], Iterable[Any]],
+    removals: Callable[[], Iterable[Any]],
+    since: datetime | None,
+    limit: int,
+    offset: int,
+    item: Callable[[Any], bytes],
+    removal: Callable[[Any], dict[str, Any]],
 ) -> HttpResponse:
     """A listing clients keep in sync with ``changed_since``, memoized per snapshot.
 
@@ -230,7 +259,7 @@ def sync_listing(
     return conditional_json(request, body, etag, last_modified)
 
 
-def latest(times):
+def latest(times: Iterable[datetime | None]) -> datetime | None:
     times = [t for t in times if t is not None]
     return max(times) if times else None
 

@@ -10,10 +10,9 @@ OPTIONS and ``CORS_ALLOW_CREDENTIALS`` stays off. Other origins get no CORS
 headers (the browser then refuses the response to the page).
 """
 
+from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
 from django.utils.cache import patch_vary_headers
-
-from corsheaders.middleware import CorsMiddleware
 
 from .base import ALLOWED_METHODS
 

@@ -17,10 +17,9 @@ from datetime import datetime
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.html import escape
-from wagtail.models import Locale, Page, PageViewRestriction, Revision
+from wagtail.models import Locale, Page
 from wagtail.rich_text import expand_db_html
 
 from audio.text import INTRO_ID, speech_sections
@@ -74,7 +73,7 @@ def guide_detail_path(page_id):
 
 
 def public_guides(now):
-    """The guides the public may see (``cms.visibility``), in tree order, as their live revisions."""
+    """The guides the public may see (``cms.visibility``), in tree order, as live revisions."""
     queryset = GuidePage.objects.select_related("locale").order_by("path")
     return visibility.published_many(visibility.public_pages(queryset, now))
 
@@ -442,4 +441,5 @@ def _section_html(pages):
         r'(href|src)="(/[^"]*)"', lambda m: f'{m.group(1)}="{base}{m.group(2)}"', joined
     )
     parts = joined.split(BODY_SEPARATOR)
-    return {key: part for (key, _source), part in zip(bodies, parts)}
+    # A separator inside a body would shift every part after it: refuse, not mislabel.
+    return {key: part for (key, _source), part in zip(bodies, parts, strict=True)}

@@ -5,6 +5,8 @@
 the API's format under /api/, Django's own pages elsewhere.
 """
 
+from typing import Any
+
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.views import defaults
@@ -14,7 +16,7 @@ from .http import error_response
 API_PREFIX = "/api/"
 
 
-def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """404 for an unknown API URL, in the API's error format."""
     return error_response(404, "There is no API endpoint at this address. See /api/docs/.")
 

@@ -18,13 +18,16 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .rates import parse_rate  # noqa: F401  (re-exported: tests/test_settings.py reads it here)
@@ -35,17 +38,17 @@ logger = logging.getLogger("cms.api")
 _datetime_field = UTCDateTimeField()
 
 
-def to_json(data):
+def to_json(data: Any) -> bytes:
     """Compact UTF-8 JSON, as every API response is encoded."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def etag_of(body):
+def etag_of(body: bytes) -> str:
     """A strong ETag: the body's digest."""
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
-def format_datetime(value):
+def format_datetime(value: datetime | None) -> str | None:
     """ISO 8601 in UTC, as in every document (None stays None)."""
     return _datetime_field.to_representation(value) if value is not None else None
 
@@ -62,7 +65,8 @@ ERROR_CODES = {
 
 
 class ApiError(Exception):
-    """An error answered in the API's format (raised by our views; see ``api_exception_handler``)."""
+    """An error answered in the API's format (raised by our views; see
+    ``api_exception_handler``)."""
 
     status = 400
     code = "invalid_parameter"
@@ -72,7 +76,7 @@ class ApiError(Exception):
         self.message = str(message)
         self.headers = headers or {}
 
-    def response(self):
+    def response(self) -> JsonResponse:
         response = error_response(self.status, self.message, self.code)
         for name, value in self.headers.items():
             response[name] = value
@@ -87,13 +91,13 @@ class NotFound(ApiError):
     status, code = 404, "not_found"
 
 
-def error_body(status_code, message, code=None):
+def error_body(status_code: int, message: str, code: str | None = None) -> dict[str, Any]:
     return {
         "error": {"code": code or ERROR_CODES.get(status_code, "error"), "message": str(message)}
     }
 
 
-def error_response(status_code, message, code=None):
+def error_response(status_code: int, message: str, code: str | None = None) -> JsonResponse:
     """A JSON error response outside DRF (URL not found, server error)."""
     response = JsonResponse(error_body(status_code, message, code), status=status_code)
     response["Cache-Control"] = "no-store"
@@ -108,7 +112,7 @@ def _message(detail):
     return str(detail)
 
 
-def api_exception_handler(exc, context):
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, with every error body in the API's one format.
 
     An unexpected exception is logged and answered with a JSON 500 here,
@@ -161,7 +165,7 @@ ACCEPT_ENCODING_MAX_CHARS = 1024
 _QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")  # RFC 9110 §12.4.2
 
 
-def coding_qualities(header):
+def coding_qualities(header: str) -> dict[str, float]:
     """{content coding: q} from an Accept-Encoding header, in linear time.
 
     Only the first ACCEPT_ENCODING_MAX_CHARS characters are read. A coding
@@ -186,13 +190,14 @@ def _quality(parameters):
     return 1.0
 
 
-def accepts_gzip(request):
-    """Accept-Encoding gives gzip a q above 0, or names it not and gives * one (RFC 9110 §12.5.3)."""
+def accepts_gzip(request: HttpRequest) -> bool:
+    """Accept-Encoding gives gzip a q above 0, or names it not and gives * one (RFC 9110
+    §12.5.3)."""
     qualities = coding_qualities(request.headers.get("Accept-Encoding", ""))
     return qualities.get("gzip", qualities.get("*", 0.0)) > 0
 
 
-def gzipped(body, etag):
+def gzipped(body: bytes, etag: str) -> bytes:
     """The body gzipped (deterministically: no timestamp), memoized by its ETag."""
     with _gzip_memo_lock:
         found = _gzip_memo.get(etag)
@@ -209,7 +214,9 @@ def gzipped(body, etag):
     return compressed
 
 
-def conditional_json(request, body, etag, last_modified):
+def conditional_json(
+    request: HttpRequest, body: bytes, etag: str, last_modified: datetime | None
+) -> HttpResponse:
     """200 with the body, or 304 when the client's copy is current.
 
     ``last_modified`` is a datetime (or None). Validators and caching headers

@@ -16,7 +16,7 @@ PERIODS = {
 }
 
 
-def parse_rate(rate):
+def parse_rate(rate: str | None) -> tuple[int, int] | tuple[None, None]:
     """ "600/minute" → (600, 60); empty → (None, None): no throttling. ValueError otherwise."""
     if not rate or not rate.strip():
         return None, None

@@ -9,6 +9,7 @@ generated once per process: it depends only on code and settings.
 """
 
 import threading
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,7 +26,7 @@ _memo = {}
 _lock = threading.Lock()
 
 
-def keep_own_endpoints(endpoints, **kwargs):
+def keep_own_endpoints(endpoints: list[tuple], **kwargs: Any) -> list[tuple]:
     """Preprocessing hook: only the endpoints whose views we wrote."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith(OWN_PATH_PREFIXES)]
 
@@ -89,7 +90,9 @@ PAGES_LISTING_PARAMETERS = [
 ]
 PAGE_SCHEMA = {
     "type": "object",
-    "description": "A page as Wagtail serializes it; the fields present depend on `type` and `fields`.",
+    "description": (
+        "A page as Wagtail serializes it; the fields present depend on `type` and `fields`."
+    ),
     "required": ["id", "meta"],
     "properties": {
         "id": {"type": "integer"},
@@ -113,8 +116,9 @@ PAGES_PATHS = {
             "operationId": "pages_list",
             "summary": "List pages (Wagtail API v2)",
             "description": (
-                "Wagtail's own pages endpoint: live, public pages of every type. Incomplete translations "
-                "are left out (their text would be the source's). Prefer /api/v2/guides/ for guides."
+                "Wagtail's own pages endpoint: live, public pages of every type. "
+                "Incomplete translations are left out (their text would be the source's). "
+                "Prefer /api/v2/guides/ for guides."
             ),
             "tags": ["pages"],
             "parameters": PAGES_LISTING_PARAMETERS,
@@ -193,7 +197,12 @@ PAGES_COMPONENTS = {
 }
 
 
-def add_pages_endpoint(result, generator, request, public):
+def add_pages_endpoint(
+    result: dict[str, Any],
+    generator: SchemaGenerator,
+    request: HttpRequest | None,
+    public: bool,
+) -> dict[str, Any]:
     """Postprocessing hook: describe Wagtail's pages endpoint by hand."""
     result.setdefault("paths", {}).update(PAGES_PATHS)
     result.setdefault("components", {}).setdefault("schemas", {}).update(PAGES_COMPONENTS)
@@ -270,7 +279,7 @@ def _type_label(schema):
     return label, None
 
 
-def docs_operations(document):
+def docs_operations(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Operations in path order, with parameters and responses made template-friendly."""
     operations = []
     for url, methods in document.get("paths", {}).items():
@@ -314,7 +323,7 @@ def docs_operations(document):
     return operations
 
 
-def docs_schemas(document):
+def docs_schemas(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Components with their fields, for the docs' reference section."""
     schemas = []
     for name, schema in sorted(document.get("components", {}).get("schemas", {}).items()):

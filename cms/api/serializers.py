@@ -83,8 +83,10 @@ class SectionSerializer(serializers.Serializer):
     recording = serializers.ChoiceField(
         choices=RECORDING_STATES,
         allow_null=True,
-        help_text="Languages voiced by people (Kaqchikel): whether this section's recording matches "
-        "the current source text. Null elsewhere.",
+        help_text=(
+            "Languages voiced by people (Kaqchikel): whether this section's recording matches "
+            "the current source text. Null elsewhere."
+        ),
     )
 
 
@@ -154,7 +156,9 @@ class GuideAudioSerializer(serializers.Serializer):
         help_text="Language spoken; differs from the guide's when fallback is true."
     )
     fallback = serializers.BooleanField(
-        help_text="True when the guide has no audio of its own and this is its source-language audio."
+        help_text=(
+            "True when the guide has no audio of its own and this is its source-language audio."
+        )
     )
     status = serializers.ChoiceField(choices=GUIDE_AUDIO_STATUSES)
     duration = serializers.FloatField(allow_null=True, help_text="Seconds; null without audio.")
@@ -179,8 +183,10 @@ class GuideSerializer(serializers.Serializer):
     html_url = serializers.URLField(help_text="The guide on the listening front.")
     locale = serializers.CharField(help_text="The locale this guide belongs to (es, en, cak).")
     language = serializers.CharField(
-        help_text="Language of the text returned. Differs from locale while a translation is incomplete: "
-        "the source text is returned, labelled with the source's language."
+        help_text=(
+            "Language of the text returned. Differs from locale while a translation is "
+            "incomplete: the source text is returned, labelled with the source's language."
+        )
     )
     translation_key = serializers.CharField(help_text="Shared by all translations of a guide.")
     slug = serializers.CharField()
@@ -256,8 +262,10 @@ class GuideListingSerializer(serializers.Serializer):
     items = GuideSerializer(many=True)
     removed = RemovedGuideSerializer(
         many=True,
-        help_text="With changed_since: guides that stopped being public (unpublished, deleted, restricted) "
-        "since then. Empty otherwise.",
+        help_text=(
+            "With changed_since: guides that stopped being public (unpublished, deleted, "
+            "restricted) since then. Empty otherwise."
+        ),
     )
 
 
@@ -266,7 +274,9 @@ class RenditionListingSerializer(serializers.Serializer):
     items = SyncRenditionSerializer(many=True)
     removed = RemovedRenditionSerializer(
         many=True,
-        help_text="With changed_since: renditions replaced or withdrawn since then. Empty otherwise.",
+        help_text=(
+            "With changed_since: renditions replaced or withdrawn since then. Empty otherwise."
+        ),
     )
 
 

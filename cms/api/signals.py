@@ -1,61 +1,64 @@
-"""Signal receivers that keep the API's caches honest.
+"""Signal receivers that keep the API's caches honest, connected from ``dependencies``.
 
 Most changes are also visible to the content token's aggregates (see
-``state``); these receivers make them visible *at once* in this process, and
-bump the content version for the changes the aggregates cannot see.
+``state``); the ``forget_on`` receivers make them visible *at once* in this
+process, and the ``bump_on`` ones bump the content version for the changes
+the aggregates cannot see.
 """
 
+from collections.abc import Callable
+
+from django.apps import apps
 from django.db.models.signals import post_delete, post_save
-from wagtail.signals import page_published, page_unpublished
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from . import state
-
-# Changes that also move one of the token's aggregates: forgetting the token
-# is enough.
-_SEEN_BY_AGGREGATES = [
-    "wagtailcore.PageViewRestriction",
-    "audio.Rendition",
-    "audio.AudioJob",
-    "audio.SectionRecording",
-]
-# Changes no aggregate sees: bump the content version.
-_UNSEEN_BY_AGGREGATES = ["cms.Organization", "wagtailcore.Locale", "wagtailcore.Site"]
+from .dependencies import DEPENDENCIES
 
 
-def content_changed(**kwargs):
+def content_changed(**kwargs) -> None:
     state.forget()
 
 
-def content_changed_unseen(**kwargs):
+def content_changed_unseen(**kwargs) -> None:
     state.bump()
 
 
-def page_deleted(sender, instance, **kwargs):
-    from wagtail.models import Page
+SIGNALS = {
+    "post_save": post_save,
+    "post_delete": post_delete,
+    "page_published": page_published,
+    "page_unpublished": page_unpublished,
+    "post_page_move": post_page_move,
+}
 
-    if isinstance(instance, Page):
-        state.forget()
+
+def _receiver(model: type, action: Callable[..., None]) -> Callable[..., None]:
+    """``action`` for the signals about ``model`` or its subclasses (a GuidePage is a Page).
+
+    Connected without a sender: Wagtail sends page signals with the page's
+    specific class, so one receiver covers every page type.
+    """
+
+    def receive(sender, instance=None, **kwargs) -> None:
+        if isinstance(instance, model):
+            action(sender=sender, instance=instance, **kwargs)
+
+    return receive
 
 
-def connect():
-    from django.apps import apps
-    from wagtail.signals import post_page_move
-
-    page_published.connect(content_changed, dispatch_uid="altavoz-api-page-published")
-    page_unpublished.connect(content_changed, dispatch_uid="altavoz-api-page-unpublished")
-    post_delete.connect(page_deleted, dispatch_uid="altavoz-api-page-deleted")
-    post_page_move.connect(content_changed_unseen, dispatch_uid="altavoz-api-page-moved")
-    for label in _SEEN_BY_AGGREGATES:
-        model = apps.get_model(label)
-        post_save.connect(content_changed, sender=model, dispatch_uid=f"altavoz-api-save-{label}")
-        post_delete.connect(
-            content_changed, sender=model, dispatch_uid=f"altavoz-api-delete-{label}"
-        )
-    for label in _UNSEEN_BY_AGGREGATES:
-        model = apps.get_model(label)
-        post_save.connect(
-            content_changed_unseen, sender=model, dispatch_uid=f"altavoz-api-save-{label}"
-        )
-        post_delete.connect(
-            content_changed_unseen, sender=model, dispatch_uid=f"altavoz-api-delete-{label}"
-        )
+def connect() -> None:
+    """Connect the receivers ``dependencies`` asks for (from ``ApiConfig.ready``: models loaded)."""
+    for dependency in DEPENDENCIES:
+        model = apps.get_model(dependency.model)
+        for names, action in (
+            (dependency.forget_on, content_changed),
+            (dependency.bump_on, content_changed_unseen),
+        ):
+            for name in names:
+                # weak=False: the receiver is a closure nothing else holds.
+                SIGNALS[name].connect(
+                    _receiver(model, action),
+                    weak=False,
+                    dispatch_uid=f"altavoz-api-{name}-{dependency.model}",
+                )

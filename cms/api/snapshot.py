@@ -27,8 +27,10 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -93,7 +95,7 @@ class Snapshot:
     shown_in_source_language: frozenset
     listings: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
 
-    def is_current(self, token):
+    def is_current(self, token: str) -> bool:
         return self.token == token and (
             self.valid_until is None or timezone.now() < self.valid_until
         )
@@ -104,7 +106,9 @@ class Snapshot:
         data["listings"] = OrderedDict()
         return data
 
-    def listing(self, key, make):
+    def listing(
+        self, key: Hashable, make: Callable[[], tuple[bytes, datetime | None]]
+    ) -> tuple[bytes, str, datetime | None]:
         """A listing response (body, ETag, last modified) memoized per snapshot."""
         found = self.listings.get(key)
         if found is None:
@@ -124,16 +128,16 @@ _build_lock = threading.Lock()
 _listing_lock = threading.Lock()
 
 
-def forget_local():
+def forget_local() -> None:
     """Drop this process's snapshot (signals call it on commit)."""
     _shared["snapshot"] = None
 
 
-def cache_key(token):
+def cache_key(token: str) -> str:
     return f"{CACHE_PREFIX}:snapshot:{token}"
 
 
-def get_snapshot():
+def get_snapshot() -> Snapshot:
     """The snapshot for the current content token, building it if nobody has."""
     token = state.current_token()
     snapshot = _shared["snapshot"]
@@ -160,7 +164,7 @@ BUILD_ATTEMPTS = 3
 _SERIALIZERS = {}
 
 
-def serialize(kind, document):
+def serialize(kind: str, document: dict[str, Any]) -> dict[str, Any]:
     """A document through its serializer (the allow-list), as plain data."""
     serializer = _SERIALIZERS.get(kind)
     if serializer is None:
@@ -174,7 +178,7 @@ def serialize(kind, document):
     return serializer.to_representation(document)
 
 
-def build_snapshot():
+def build_snapshot() -> Snapshot:
     """Build documents from the database and reconcile the sync log (see module docstring)."""
     for attempt in range(1, BUILD_ATTEMPTS + 1):
         token = state.read_token()
@@ -267,7 +271,9 @@ def _lock_sync_log():
         ContentVersion.objects.get_or_create(pk=1)
 
 
-def reconcile(kind, items, now):
+def reconcile(
+    kind: str, items: dict[int, tuple[str, int, str]], now: datetime
+) -> tuple[dict[int, datetime], list[Removal]]:
     """Update the sync log for one kind; returns ({id: changed_at}, [Removal]).
 
     ``items`` maps object id → (locale, guide id, digest) for what is public

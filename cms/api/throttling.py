@@ -14,6 +14,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
 
 from cms.clients import client_address
@@ -23,7 +24,7 @@ from .rates import parse_rate
 THROTTLE_PREFIX = "altavoz-api:throttle"
 
 
-def client_ident(request) -> str:
+def client_ident(request: HttpRequest) -> str:
     """Who is asking: the client address, hashed with the secret key.
 
     Behind ``ALTAVOZ_API_TRUSTED_PROXIES`` reverse proxies, the address they
@@ -46,7 +47,8 @@ def count_request(ident: str, limit: int, period: int, now: float) -> int:
 
 
 class HashedAnonRateThrottle(BaseThrottle):
-    """``ALTAVOZ_API_ANON_RATE`` requests per client and window (read per request: tests change it)."""
+    """``ALTAVOZ_API_ANON_RATE`` requests per client and window (read per request: tests change
+    it)."""
 
     def __init__(self) -> None:
         self.wait_seconds: int | None = None

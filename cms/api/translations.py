@@ -11,9 +11,12 @@ content.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
+from wagtail.models import TranslatableMixin
 from wagtail_localize.models import StringSegment, StringTranslation, Translation
 
 
@@ -27,11 +30,13 @@ class TranslationState:
     translated_after_publish: bool
 
     @property
-    def complete(self):
+    def complete(self) -> bool:
         return self.translated >= self.total and not self.translated_after_publish
 
 
-def translation_states(objects):
+def translation_states(
+    objects: Iterable[TranslatableMixin],
+) -> dict[tuple[UUID, int], TranslationState]:
     """``{(translation_key, locale_id): TranslationState}`` for the objects that are translations.
 
     Three queries whatever the number of objects.

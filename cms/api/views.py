@@ -86,7 +86,8 @@ class GuideListView(ApiView):
         if full not in (None, "*"):
             raise InvalidParameter("fields must be * (whole guides) or left out (listing fields).")
         snap = snapshots.get_snapshot()
-        # Like any filter, one that matches nothing (a guide that is not public) gives an empty list.
+        # Like any filter, one that matches nothing (a guide that is not public) gives an empty
+        # list.
         source = snap.guides.get(translation_of) if translation_of is not None else None
 
         def is_translation(entry):
@@ -319,7 +320,7 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
             return self.error(400, "The database could not run this query; check the parameters.")
         return super().handle_exception(exc)
 
-    def error(self, status_code, message):
+    def error(self, status_code: int, message: Exception | str) -> Response:
         response = Response(
             error_body(status_code, str(message) or "Not found."), status=status_code
         )

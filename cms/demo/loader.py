@@ -13,12 +13,14 @@ again, so a second run adds no revision and changes nothing.
 
 import tomllib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from wagtail.models import Locale
+from wagtail.models import Locale, TranslatableMixin
 
 from ..localization import (
     fill_translation,
@@ -27,7 +29,7 @@ from ..localization import (
     sync_translations,
     translation_for,
 )
-from ..models import GuidePage, Organization
+from ..models import GuidePage, HomePage, Organization
 from ..site_setup import ensure_home_page, ensure_locales
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -46,16 +48,16 @@ class DemoReport:
     translated: list = field(default_factory=list)
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return bool(self.created or self.updated or self.translated)
 
 
-def read_content(name, language):
+def read_content(name: str, language: str) -> dict[str, Any]:
     with open(CONTENT_DIR / f"{name}.{language}.toml", "rb") as file:
         return tomllib.load(file)
 
 
-def load_demo():
+def load_demo() -> DemoReport:
     """Create or update the demo content; returns a DemoReport of what changed."""
     report = DemoReport()
     ensure_locales()
@@ -82,7 +84,7 @@ def load_demo():
     return report
 
 
-def load_organizations(report):
+def load_organizations(report: DemoReport) -> dict[str, Organization]:
     """Spanish organizations by their content key, created or updated."""
     locale = Locale.objects.get(language_code=settings.SOURCE_LANGUAGE_CODE)
     organizations = {}
@@ -102,7 +104,9 @@ def load_organizations(report):
     return organizations
 
 
-def guide_values(data, organizations):
+def guide_values(
+    data: dict[str, Any], organizations: dict[str, Organization]
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """GuidePage field values for one guide's content file."""
     sections = [
         {
@@ -130,7 +134,9 @@ def guide_values(data, organizations):
     return values, sections, organization_blocks
 
 
-def load_guide(home, slug, organizations, report):
+def load_guide(
+    home: HomePage, slug: str, organizations: dict[str, Organization], report: DemoReport
+) -> GuidePage:
     data = read_content(slug, "es")
     values, sections, organization_blocks = guide_values(data, organizations)
     guide = GuidePage.objects.child_of(home).filter(slug=slug).first()
@@ -162,7 +168,9 @@ def load_guide(home, slug, organizations, report):
     return guide
 
 
-def english_strings(home, organizations, guides):
+def english_strings(
+    home: HomePage, organizations: dict[str, Organization], guides: list[GuidePage]
+) -> Iterator[tuple[TranslatableMixin, dict[str, str]]]:
     """(source object, {Spanish string: English string}) for every demo object."""
     home_es, home_en = read_content("home", "es"), read_content("home", "en")
     yield home, {**_pairs(home_es, home_en, ["title", "intro"]), home.slug: home.slug}

@@ -1,17 +1,20 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from audio.listening import listening_audio, wants_low_data
-from audio.panels import AudioStatusPanel
-
 from ..blocks import GuideSectionsBlock
+from ..panels import HookPanel
 from ..translations import display_version
 from .public import PublishedContentMixin
+
+# Wagtail hooks through which the audio app fills a guide's editor tab and page context.
+GUIDE_AUDIO_PANEL_HOOK = "altavoz_guide_audio_panel"
+GUIDE_CONTEXT_HOOK = "altavoz_guide_context"
 
 
 class GuidePage(PublishedContentMixin, Page):
@@ -51,7 +54,7 @@ class GuidePage(PublishedContentMixin, Page):
             ObjectList(content_panels, heading=_("Contenido")),
             ObjectList(promote_panels, heading=_("Promoción")),
             ObjectList(Page.settings_panels, heading=_("Configuración")),
-            ObjectList([AudioStatusPanel()], heading=_("Audio")),
+            ObjectList([HookPanel(GUIDE_AUDIO_PANEL_HOOK)], heading=_("Audio")),
         ]
     )
 
@@ -71,7 +74,10 @@ class GuidePage(PublishedContentMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         content = self.displayed()
         context["content"] = content
-        context["audio"] = listening_audio(self, low_data=wants_low_data(request))
+        # What other apps offer with the page (audio adds "audio"): hooks keep
+        # cms free of imports from them (see .importlinter).
+        for add_context in hooks.get_hooks(GUIDE_CONTEXT_HOOK):
+            context.update(add_context(self, request))
         context["organizations"] = [
             display_version(block.value)
             for block in content.object.organizations

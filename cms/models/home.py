@@ -4,6 +4,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from .. import visibility
+from .guide import GuidePage
 from .public import PublishedContentMixin
 
 
@@ -20,8 +21,6 @@ class HomePage(PublishedContentMixin, Page):
         verbose_name = _("inicio")
 
     def get_context(self, request, *args, **kwargs):
-        from .guide import GuidePage
-
         context = super().get_context(request, *args, **kwargs)
         context["content"] = self.displayed()
         guides = visibility.public_versions(GuidePage.objects.child_of(self).order_by("title"))

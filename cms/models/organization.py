@@ -11,11 +11,12 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 
 
-def validate_phone(value):
+def validate_phone(value: str) -> None:
     if not PHONE_RE.match(value):
         raise ValidationError(
             _(
-                "Escriba solo números, espacios, guiones y un + inicial (por ejemplo 1572 o +502 2222 3333)."
+                "Escriba solo números, espacios, guiones y un + inicial "
+                "(por ejemplo 1572 o +502 2222 3333)."
             )
         )
 
@@ -89,5 +90,5 @@ class Organization(TranslatableMixin, index.Indexed, models.Model):
         return self.name
 
     @property
-    def has_contact_details(self):
+    def has_contact_details(self) -> bool:
         return bool(self.phone or self.email or self.website)

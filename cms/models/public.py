@@ -5,6 +5,7 @@ from wagtail.models import Revision
 from wagtail.url_routing import RouteResult
 
 from .. import visibility
+from ..translations import DisplayVersion
 
 
 class PublishedContentMixin:
@@ -25,8 +26,9 @@ class PublishedContentMixin:
         page.shown_version = version
         return RouteResult(page)
 
-    def displayed(self):
-        """What the template shows: the version the route chose, or the reader's version (previews)."""
+    def displayed(self) -> DisplayVersion:
+        """What the template shows: the version the route chose, or the reader's version
+        (previews)."""
         version = getattr(self, "shown_version", None)
         return version or visibility.content_version(self)
 

@@ -1,4 +1,5 @@
-"""Who did what: every action that changes what listeners hear or get is in Wagtail's audit log with its account."""
+"""Who did what: every action that changes what listeners hear or get is in Wagtail's audit log with
+its account."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

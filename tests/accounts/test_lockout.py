@@ -55,7 +55,8 @@ def test_the_lock_is_released_after_the_cool_off(client, member, settings):
 
 @override_settings(ALTAVOZ_API_TRUSTED_PROXIES=1)
 def test_behind_a_proxy_the_client_is_the_address_the_proxy_saw(client, member, settings):
-    """A client cannot dodge the lock by inventing X-Forwarded-For entries: only the proxy's own counts."""
+    """A client cannot dodge the lock by inventing X-Forwarded-For entries: only the proxy's own
+    counts."""
     for number in range(settings.AXES_FAILURE_LIMIT):
         fail(
             client,

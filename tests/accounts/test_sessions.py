@@ -70,7 +70,8 @@ def view(request):
     return HttpResponse()
 
 request = RequestFactory().get("/admin/", secure=True)
-# Only the session's storage changes (no database here); its cookie comes from production's settings.
+# Only the session's storage changes (no database here); its cookie comes from production's
+# settings.
 settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 response = SessionMiddleware(CsrfViewMiddleware(view))(request)
 print(json.dumps({name: dict(morsel.items()) for name, morsel in response.cookies.items()}))

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def enrol(client):
-    """Password, then the enrolment page: scan (read the key), type a code; returns the recovery codes."""
+    """Password, then the enrolment page: scan (read the key), type a code; returns the recovery
+    codes."""
     password_sign_in(client)
     page = client.get("/admin/two-factor/enrol/?next=/admin/")
     key = secret_on(page)
@@ -196,7 +197,8 @@ def test_a_password_alone_cannot_get_new_recovery_codes(client, member):
 
 
 def test_a_key_shown_to_another_session_is_never_the_one_enrolled(client, member):
-    """Someone who saw the enrolment page earlier with the password does not know the key that gets enrolled."""
+    """Someone who saw the enrolment page earlier with the password does not know the key that gets
+    enrolled."""
     from django.test import Client
 
     early = Client()

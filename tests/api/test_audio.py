@@ -5,8 +5,8 @@ import hashlib
 from django.core.files.storage import default_storage
 
 from audio.models import AudioJob, SectionRecording
-from audio.text import speech_sections
 from audio.status import current_content_hash, page_audio_status
+from audio.text import speech_sections
 from cms.models import GuidePage
 
 from .conftest import get_json

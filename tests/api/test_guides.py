@@ -72,7 +72,7 @@ def test_sections_carry_stable_ids_plain_text_html_and_pictograms(api):
     blocks = list(guide.sections)
     assert [s["id"] for s in data["sections"]] == [str(b.id) for b in blocks]
     spoken = {s.id: s for s in speech_sections(guide)}
-    for block, returned in zip(blocks, data["sections"]):
+    for block, returned in zip(blocks, data["sections"], strict=True):
         assert returned["heading"] == block.value["heading"]
         assert returned["key_point"] == (block.value.get("key_point") or "")
         assert returned["text"] == spoken[str(block.id)].text
@@ -128,7 +128,10 @@ def test_section_html_links_go_to_public_pages_only(api, make_guide):
         sections=[
             section(
                 "Enlaces",
-                body=f'<p>Vea <a id="{target.pk}" linktype="page">Patzún</a> y <a id="{draft.pk}" linktype="page">esto</a>.</p>',
+                body=(
+                    f'<p>Vea <a id="{target.pk}" linktype="page">Patzún</a> '
+                    f'y <a id="{draft.pk}" linktype="page">esto</a>.</p>'
+                ),
             )
         ]
     )

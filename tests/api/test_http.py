@@ -342,7 +342,8 @@ def test_a_pathological_accept_encoding_header_is_answered(api, header):
 
 
 def test_the_api_runs_on_the_whole_middleware_stack():
-    """No middleware answers /api/ past the others: security middleware added later covers it too."""
+    """No middleware answers /api/ past the others: security middleware added later covers it
+    too."""
     from django.conf import settings
 
     assert not any(

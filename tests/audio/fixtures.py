@@ -128,7 +128,8 @@ def live(page):
 
 
 def rendition_for(page, name, data):
-    """A live rendition row of ``page`` whose audio is the stored file ``name`` (public if ``page`` is)."""
+    """A live rendition row of ``page`` whose audio is the stored file ``name`` (public if ``page``
+    is)."""
     from audio.models import Rendition
 
     return Rendition.objects.create(
@@ -156,7 +157,8 @@ def edit_section(page, index, body):
 
 @pytest.fixture
 def task_backend():
-    """The dummy task backend, emptied: it keeps results across tests, and page ids come round again."""
+    """The dummy task backend, emptied: it keeps results across tests, and page ids come round
+    again."""
     from django_tasks import default_task_backend
 
     default_task_backend.clear()

@@ -20,6 +20,7 @@ from audio.publishing import (
     evict_cached_audio,
     remove_stray_rendition_files,
 )
+
 from .fixtures import edit_section, live
 
 pytestmark = pytest.mark.django_db

@@ -21,14 +21,6 @@ from audio.engines import gtts as gtts_module
 from audio.engines.gtts import GoogleTTSEngine, extract_reply_audio
 from audio.engines.throttle import TokenBucket
 
-SHORT_TEXT = "Hola, ¿cómo estás?"
-# 169 characters: gTTS sends it as 3 requests.
-LONG_TEXT = (
-    "La reducción de daños busca que las personas que usan drogas lo hagan con menos "
-    "riesgos. Nunca consumas solo, ten naloxona a la mano y pide ayuda si alguien no responde."
-)
-
-
 from .fake_google import (
     GOOGLE_URL,
     ScriptedAdapter,
@@ -39,6 +31,13 @@ from .fake_google import (
     session_with,
     sine_mp3,
     status_reply,
+)
+
+SHORT_TEXT = "Hola, ¿cómo estás?"
+# 169 characters: gTTS sends it as 3 requests.
+LONG_TEXT = (
+    "La reducción de daños busca que las personas que usan drogas lo hagan con menos "
+    "riesgos. Nunca consumas solo, ten naloxona a la mano y pide ayuda si alguien no responde."
 )
 
 
@@ -238,7 +237,9 @@ def test_jittered_waits_stay_within_their_ceilings():
         )
 
     assert len(sleeps) == 3
-    assert all(0.0 <= wait <= ceiling for wait, ceiling in zip(sleeps, [0.5, 1.0, 2.0]))
+    assert all(
+        0.0 <= wait <= ceiling for wait, ceiling in zip(sleeps, [0.5, 1.0, 2.0], strict=True)
+    )
 
 
 def test_read_timeouts_are_retried_then_reported_unavailable():
@@ -400,7 +401,7 @@ def test_engines_share_one_process_wide_rate_limit():
     # the real time the test took.
     assert len(adapter.sent) == 5
     assert len(sleeps) == 3
-    for wait, expected in zip(sleeps, [0.5, 1.0, 1.5]):
+    for wait, expected in zip(sleeps, [0.5, 1.0, 1.5], strict=True):
         assert expected - elapsed - 0.01 <= wait <= expected
 
 

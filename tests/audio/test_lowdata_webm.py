@@ -16,7 +16,6 @@ from audio.models import AudioJob, Rendition
 from audio.status import page_audio_status
 
 from .fixtures import live
-from .test_segmented_mastering import encodes  # noqa: F401 - fixture
 
 OLD_OGG = "audio/ogg; codecs=opus"
 
@@ -37,7 +36,8 @@ def test_lowdata_is_webm_with_its_index_up_front_and_byte_offsets_per_section(sm
     assert rendition.audio.name.endswith(".webm")
     data = default_storage.open(rendition.audio.name).read()
     clusters = webm.clusters(data)
-    # Cues (the index) and the duration come before the first cluster: nothing at the end is needed to start.
+    # Cues (the index) and the duration come before the first cluster: nothing at the end is needed
+    # to start.
     assert 0 < data.find(bytes.fromhex("1C53BB6B")) < clusters[0].offset
     assert 0 < data.find(bytes.fromhex("4489")) < clusters[0].offset
     offsets = [s["offset"] for s in rendition.sections]
@@ -53,7 +53,7 @@ def test_lowdata_is_webm_with_its_index_up_front_and_byte_offsets_per_section(sm
 @pytest.mark.django_db
 def test_an_ogg_rendition_is_stale_and_the_sweep_remuxes_it_from_the_cached_segments(
     small_guide, encodes
-):  # noqa: F811
+):
     run_job(small_guide.pk)
     make_it_look_like_an_ogg_rendition(small_guide)
     old = live(small_guide)["lowdata"]

@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 
 from audio.jobs import request_audio, run_job
 from audio.models import AudioJob, MasteredSegment, Rendition, SectionClip
-from audio.text import speech_sections
 from audio.status import page_audio_status
+from audio.text import speech_sections
 
 from .fake_google import ScriptedAdapter, audio_reply, sine_mp3, status_reply, use_fake_google
 from .fixtures import edit_section, live
@@ -127,7 +127,8 @@ def test_editing_one_section_synthesizes_only_that_section(small_guide, synth_ca
 def test_another_voice_or_normalizer_version_never_reuses_the_clips(
     small_guide, synth_calls, settings, monkeypatch
 ):
-    """The clip cache is keyed by voice and normalizer too: a cached clip is never another voice's."""
+    """The clip cache is keyed by voice and normalizer too: a cached clip is never another
+    voice's."""
     run_job(small_guide.pk)
     assert AudioJob.objects.get(page=small_guide).summary["synthesized"] == 3
 
@@ -173,7 +174,8 @@ def test_audio_is_queued_only_when_the_publish_commits(
 
 
 def test_replaced_audio_stays_downloadable_through_the_grace_period(small_guide, settings, client):
-    """A listener who started downloading the old file finishes it; after the grace period it goes."""
+    """A listener who started downloading the old file finishes it; after the grace period it
+    goes."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -206,7 +208,8 @@ def test_replaced_audio_stays_downloadable_through_the_grace_period(small_guide,
 def test_a_publish_that_fails_halfway_leaves_the_live_audio_and_no_stray_files(
     small_guide, monkeypatch
 ):
-    """The disk fills up after the listen files are written: nothing new is served or left behind."""
+    """The disk fills up after the listen files are written: nothing new is served or left
+    behind."""
     from audio import publishing
 
     run_job(small_guide.pk)
@@ -242,8 +245,9 @@ def test_numbers_and_acronyms_are_normalized_but_captions_show_the_text(small_gu
 
 
 def test_lexicon_entry_rerenders_only_the_sections_using_it(small_guide, synth_calls):
-    from audio.models import PronunciationEntry
     from wagtail.models import Locale
+
+    from audio.models import PronunciationEntry
 
     run_job(small_guide.pk)
     synth_calls.clear()
@@ -304,7 +308,8 @@ def test_google_429_then_audio_is_retried(small_guide, settings):
 
 
 def test_a_failing_voice_rests_before_it_is_tried_again(small_guide, settings, monkeypatch):
-    """Google down: the next jobs go straight to the offline voice, not through the same timeouts again."""
+    """Google down: the next jobs go straight to the offline voice, not through the same timeouts
+    again."""
     adapter = ScriptedAdapter(requests.exceptions.ConnectionError("connection refused"))
     use_fake_google(settings, adapter)
     settings.ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = 600
@@ -390,10 +395,10 @@ def test_when_every_voice_fails_the_old_audio_stays_live(small_guide, settings, 
 
 def test_request_while_running_runs_again_after(small_guide, monkeypatch):
     """A publish that lands mid-generation is not lost: the worker runs once more."""
-    from audio import pipeline
+    from audio.jobs import runner
 
     calls = []
-    original = pipeline.generate_page_audio
+    original = runner.generate_page_audio
 
     def generate_and_publish_meanwhile(page, **kwargs):
         calls.append(page.pk)
@@ -401,7 +406,7 @@ def test_request_while_running_runs_again_after(small_guide, monkeypatch):
             request_audio(page)
         return original(page, **kwargs)
 
-    monkeypatch.setattr(pipeline, "generate_page_audio", generate_and_publish_meanwhile)
+    monkeypatch.setattr(runner, "generate_page_audio", generate_and_publish_meanwhile)
     run_job(small_guide.pk)
     assert calls == [small_guide.pk, small_guide.pk]
     assert AudioJob.objects.get(page=small_guide).state == "ready"

@@ -10,6 +10,7 @@ oversampled peak (``test_mastering``'s helpers), never with the stage's own code
 """
 
 import io
+import itertools
 import logging
 import math
 
@@ -60,7 +61,8 @@ def container_seconds(data):
 
 
 def clip_position(decoded, clip, rate, expected, search=0.05):
-    """Where `clip` (at `rate`) actually plays in `decoded`, searched within `search` s of `expected`."""
+    """Where `clip` (at `rate`) actually plays in `decoded`, searched within `search` s of
+    `expected`."""
     reach = round(search * rate)
     start = round(expected * rate)
     window = np.concatenate([np.zeros(reach), decoded, np.zeros(reach)])[
@@ -116,7 +118,7 @@ def test_joined_segments_put_every_section_where_the_file_says_at_the_target(
         heard = mono[round(start * rate) : round(end * rate)]
         assert loudness_of(heard, rate) == pytest.approx(variant.loudness_lufs, abs=0.6)
     # Pauses stay about a second, whatever the codec's frames.
-    for (_, end), (start, _) in zip(spans, spans[1:]):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert 0.97 <= start - end <= 1.03
     assert loudness_of(decoded, rate) == pytest.approx(variant.loudness_lufs, abs=0.5)
     assert true_peak_of(decoded) <= variant.true_peak_dbtp + 0.001
@@ -170,21 +172,7 @@ def test_the_joined_length_is_what_players_decode_whatever_the_codecs_padding(va
 
 
 # --------------------------------------------------------------------------
-# Guides through the pipeline (espeak, the real offline voice)
-
-
-@pytest.fixture
-def encodes(monkeypatch):
-    """Every encoder run, as (variant name, samples encoded)."""
-    calls = []
-    original = mastering._encode
-
-    def counting(pcm, variant, container=None):
-        calls.append((variant.name, len(pcm)))
-        return original(pcm, variant, container)
-
-    monkeypatch.setattr(mastering, "_encode", counting)
-    return calls
+# Guides through the pipeline (espeak, the real offline voice); `encodes` is in conftest.py
 
 
 @pytest.fixture
@@ -220,7 +208,9 @@ def test_published_files_decode_cleanly_with_their_duration_loudness_and_peak(sm
             assert MutagenFile(
                 default_storage.path(rendition.audio.name)
             ).info.length == pytest.approx(rendition.duration, abs=0.1)
-        else:  # WebM: tagged by remuxing, its header still says the length (within a few milliseconds)
+        else:
+            # WebM: tagged by remuxing, its header still says the length (within a few
+            # milliseconds).
             assert abs(
                 mastering.header_samples(data) - round(rendition.duration * rate)
             ) <= header_tolerance(variant)
@@ -426,7 +416,8 @@ def test_a_joined_file_off_target_is_replaced_by_the_guide_mastered_whole(small_
 def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_whole(
     small_guide, monkeypatch, caplog
 ):
-    """Players trust the header for the length: if it says otherwise than the segments add up to, no join."""
+    """Players trust the header for the length: if it says otherwise than the segments add up to, no
+    join."""
     header_samples = mastering.header_samples
     monkeypatch.setattr(mastering, "header_samples", lambda data: header_samples(data) + 1152)
     run_job(small_guide.pk)
@@ -440,7 +431,8 @@ def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_
 
 @pytest.mark.django_db
 def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monkeypatch):
-    """No segment of the voice yet, and a bad first guess: only the first segment is encoded twice."""
+    """No segment of the voice yet, and a bad first guess: only the first segment is encoded
+    twice."""
     monkeypatch.setitem(mastering._FIRST_GUESS_CODEC_GAIN_DB, "libopus", +1.5)
     run_job(small_guide.pk)
     assert len([n for name, n in encodes if name == "lowdata"]) == 4  # 3 segments, the first twice
@@ -454,7 +446,8 @@ def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monk
 def test_segments_over_the_ceiling_in_the_joined_file_are_mastered_again(
     small_guide, encodes, monkeypatch, caplog
 ):
-    """Codec peaks vary from section to section: one over the ceiling gets a second, lower-limited pass."""
+    """Codec peaks vary from section to section: one over the ceiling gets a second, lower-limited
+    pass."""
     caplog.set_level(logging.INFO, logger="audio.mastering")
     monkeypatch.setitem(
         mastering._SEGMENT_PEAK_RISE_DB, "libopus", 0.0

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -27,7 +26,8 @@ from .fixtures import audio_tasks_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_BODY = "".join(
-    f"<p>Este es el párrafo número {n} de una sección larga. Sirve para que el trabajo dure unos segundos.</p>"
+    f"<p>Este es el párrafo número {n} de una sección larga. "
+    "Sirve para que el trabajo dure unos segundos.</p>"
     for n in range(1, 9)
 )
 
@@ -71,7 +71,8 @@ def database_url():
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
 
 
 def manage(*args, **popen):
@@ -190,7 +191,7 @@ def test_two_workers_never_claim_the_same_page():
 def test_task_records_finished_long_ago_are_pruned(settings):
     from django_tasks_db.models import DBTaskResult
 
-    from audio.tasks import generate_page_audio_task
+    from audio.jobs.tasks import generate_page_audio_task
 
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}

@@ -49,7 +49,8 @@ TEST_GUIDE = {
                 "key_point": "Lo más importante va primero.",
                 "pictogram": "info",
                 "body": "<p>Esta es la <b>primera</b> parte. Tiene dos frases.</p>"
-                '<ul><li>Un punto</li><li>Otro punto con <a href="https://example.org/">un enlace</a>.</li></ul>',
+                "<ul><li>Un punto</li>"
+                '<li>Otro punto con <a href="https://example.org/">un enlace</a>.</li></ul>',
             },
         },
         {
@@ -59,7 +60,10 @@ TEST_GUIDE = {
                 "heading": "Salud",
                 "key_point": "",
                 "pictogram": "health",
-                "body": "<p>Vaya al centro de salud. Pregunte con confianza.</p><p>Lleve su documento.</p>",
+                "body": (
+                    "<p>Vaya al centro de salud. Pregunte con confianza.</p>"
+                    "<p>Lleve su documento.</p>"
+                ),
             },
         },
         {

@@ -1,4 +1,5 @@
-"""Two-factor enrolment in a real browser (headless Chromium), as a new editor does it at first sign-in."""
+"""Two-factor enrolment in a real browser (headless Chromium), as a new editor does it at first
+sign-in."""
 
 from base64 import b32decode
 from urllib.parse import urlsplit

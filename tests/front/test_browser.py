@@ -17,7 +17,8 @@ BUDGET_BYTES = 40 * 1024
 def audio_state(page):
     return page.evaluate(
         """() => { const a = document.getElementById('guide-audio');
-                   return {paused: a.paused, time: a.currentTime, rate: a.playbackRate, error: a.error && a.error.code}; }"""
+                   return {paused: a.paused, time: a.currentTime, rate: a.playbackRate,
+                           error: a.error && a.error.code}; }"""
     )
 
 
@@ -181,7 +182,8 @@ def test_lock_screen_shows_only_the_discreet_title(phone, live_server, listening
     wait_for_time(page, 0.2)
     # What a lock screen or notification shows: anyone near the phone may read it.
     metadata = page.evaluate(
-        "() => { const m = navigator.mediaSession.metadata; return m && {title: m.title, artist: m.artist, album: m.album}; }"
+        """() => { const m = navigator.mediaSession.metadata;
+                   return m && {title: m.title, artist: m.artist, album: m.album}; }"""
     )
     assert metadata == {"title": listening_site.discreet_title, "artist": "", "album": ""}
     assert listening_site.title not in page.title()
@@ -368,7 +370,8 @@ def test_share_falls_back_to_copying_the_link(phone, live_server, listening_site
     # Our pages may write the clipboard but not read it (Permissions-Policy): note what was written.
     page.evaluate("""() => {
         const write = navigator.clipboard.writeText.bind(navigator.clipboard);
-        navigator.clipboard.writeText = (text) => write(text).then(() => { window.copiedText = text; });
+        navigator.clipboard.writeText = (text) =>
+            write(text).then(() => { window.copiedText = text; });
     }""")
     page.click("#share")
     page.wait_for_function("() => document.getElementById('keep-status').textContent.length > 0")
@@ -385,8 +388,12 @@ def test_share_sends_the_audio_file_where_the_phone_can(phone, live_server, list
     page.evaluate(
         """() => { window.shared = null;
                    navigator.canShare = data => !!(data && data.files);
-                   navigator.share = data => { window.shared = {title: data.title, text: data.text,
-                       names: data.files.map(f => f.name), sizes: data.files.map(f => f.size)}; return Promise.resolve(); }; }"""
+                   navigator.share = data => {
+                       window.shared = {title: data.title, text: data.text,
+                                        names: data.files.map(f => f.name),
+                                        sizes: data.files.map(f => f.size)};
+                       return Promise.resolve();
+                   }; }"""
     )
     page.click("#share")
     page.wait_for_function("() => window.shared")
@@ -408,9 +415,11 @@ def test_big_type_big_targets_one_column_on_a_small_phone(phone, live_server, de
         # Links inside running text are exempt (WCAG 2.5.8); every other control is ≥ 48×48 px.
         small = page.evaluate(
             """() => Array.from(document.querySelectorAll('a, button'))
-                 .filter(e => e.getClientRects().length && !e.closest('.body, .summary, .key-point'))
+                 .filter(e => e.getClientRects().length
+                              && !e.closest('.body, .summary, .key-point'))
                  .map(e => { const r = e.getBoundingClientRect();
-                             return [e.outerHTML.slice(0, 90), Math.round(r.width), Math.round(r.height)]; })
+                             return [e.outerHTML.slice(0, 90),
+                                     Math.round(r.width), Math.round(r.height)]; })
                  .filter(([, w, h]) => w < 48 || h < 48)"""
         )
         assert small == [], (path, small)
@@ -421,7 +430,9 @@ def test_big_type_big_targets_one_column_on_a_small_phone(phone, live_server, de
 # Set in the page before its scripts: when the audio started playing (a capturing
 # listener on the document hears it before the player's own) and first moved (polled).
 FIRST_SOUND_PROBE = """
-document.addEventListener('playing', () => { window.playingAt = window.playingAt || Date.now(); }, true);
+document.addEventListener('playing', () => {
+  window.playingAt = window.playingAt || Date.now();
+}, true);
 const poll = setInterval(() => {
   const audio = document.getElementById('guide-audio');
   if (audio && audio.currentTime > 0) { window.soundAt = Date.now(); clearInterval(poll); }
@@ -462,7 +473,8 @@ def test_a_play_asks_only_for_the_first_bytes_of_audio_and_captions_wait_for_the
     assert before_sound, "the sound came from this variant's file"
     for request in before_sound:
         first, _, last = request.headers["range"].removeprefix("bytes=").partition("-")
-        # One small request from the start: never the end of the file (Ogg's duration), never all of it.
+        # One small request from the start: never the end of the file (Ogg's duration), never all of
+        # it.
         assert int(first) == 0 and last and int(last) < 16 * 1024, request.headers["range"]
     captions = [t for r, t in logged if r.url.endswith(rendition.captions.url)]
     assert captions, "the captions load once it plays (sentence highlighting)"

@@ -1,4 +1,5 @@
-"""Pages go out gzip-compressed (with cms.middleware.PublicGZipMiddleware); audio and admin never."""
+"""Pages go out gzip-compressed (with cms.middleware.PublicGZipMiddleware); audio and admin
+never."""
 
 import gzip
 

@@ -89,8 +89,8 @@ def test_plain_sentences_have_their_own_span_and_inline_markup_marks_the_block(c
     # List items: a plain one is a sentence span, one with a link marks the item.
     assert f'<li><span data-cue="{FIRST}-4">Un punto</span></li>' in html
     assert (
-        f'<li data-cues="{FIRST}-5">Otro punto con <a href="https://example.org/">un enlace</a>.</li>'
-        in html
+        f'<li data-cues="{FIRST}-5">Otro punto con '
+        '<a href="https://example.org/">un enlace</a>.</li>' in html
     )
     assert marks.text[f"{SECOND}-1"] == "Vaya al centro de salud."
     assert marks.text[f"{SECOND}-3"] == "Lleve su documento."
@@ -123,7 +123,8 @@ def test_marked_text_stays_escaped():
 
 
 def test_a_hostile_block_id_stays_inside_its_attribute():
-    """Block ids are posted by the edit form: one with quotes must not open a new attribute or tag."""
+    """Block ids are posted by the edit form: one with quotes must not open a new attribute or
+    tag."""
     hostile = 'x" onmouseover="alert(1)"><script>alert(2)</script>'
 
     class Tags(HTMLParser):
@@ -160,7 +161,8 @@ def test_nested_lists_and_line_breaks_keep_their_markup():
     assert index == 4
     assert body == (
         '<ul><li><span data-cue="s-0">Arriba</span><ul><li><span data-cue="s-1">Abajo uno.</span> '
-        '<span data-cue="s-2">Abajo dos.</span></li></ul></li></ul><p data-cues="s-3">Línea<br/>otra</p>'
+        '<span data-cue="s-2">Abajo dos.</span></li></ul></li></ul>'
+        '<p data-cues="s-3">Línea<br/>otra</p>'
     )
     unmarked = re.sub(r' data-cues="[^"]*"|<span data-cue="[^"]*">|</span>', "", body)
     assert unmarked == source

@@ -101,7 +101,8 @@ def spanish_audio(small_guide):
 
 
 def add_recordings(page, seconds=1.5, skip=()):
-    """Human recordings for every section of ``page`` (a tone per section), as uploads store them."""
+    """Human recordings for every section of ``page`` (a tone per section), as uploads store
+    them."""
     from audio.jobs import request_audio
     from audio.models import SectionRecording
     from audio.recordings import recording_statuses, source_text_hashes

@@ -29,7 +29,8 @@ LOUDNESS_TOLERANCE_LU = 1.0  # EBU R128 allows ±1 LU for programmes
 
 
 def test_spanish_package_is_broadcast_ready(spanish_audio, tmp_path):
-    """Every file at -23 LUFS ±1 and <= -1 dBTP as an independent meter reads it, MP3 CBR 128k 44.1 kHz."""
+    """Every file at -23 LUFS ±1 and <= -1 dBTP as an independent meter reads it, MP3 CBR 128k 44.1
+    kHz."""
     export(tmp_path, guide="guia-corta", locale="es")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "altavoz-guia-corta-es.zip"

@@ -1,4 +1,5 @@
-"""The feeds: /feeds/<locale>/radio.xml for stations (real titles), /feeds/<locale>/podcast.xml for listeners (discreet)."""
+"""The feeds: /feeds/<locale>/radio.xml for stations (real titles), /feeds/<locale>/podcast.xml for
+listeners (discreet)."""
 
 import base64
 import hashlib
@@ -216,7 +217,8 @@ def test_only_published_public_guides_with_audio(client, spanish_audio, feed, ti
 
 @pytest.mark.parametrize("feed", [RADIO, LISTENERS])
 def test_an_expired_guide_leaves_both_feeds_at_once(client, spanish_audio, feed):
-    """Expiry hides a guide before the scheduled-publishing sweep unpublishes it (cms.visibility)."""
+    """Expiry hides a guide before the scheduled-publishing sweep unpublishes it
+    (cms.visibility)."""
     GuidePage.objects.filter(pk=spanish_audio.pk).update(
         expire_at=timezone.now() - timedelta(minutes=1)
     )

@@ -1,4 +1,5 @@
-"""The admin's "Descargar paquete para radio": the same package as export_radio, built in the background."""
+"""The admin's "Descargar paquete para radio": the same package as export_radio, built in the
+background."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -7,10 +8,9 @@ from django.urls import reverse
 
 from audio.radio.downloads import build_requested_package
 from audio.radio.models import RadioPackage, StationIdentification
+from tests.signing_in import sign_in
 
 from .conftest import export, make_audio_file
-
-from tests.signing_in import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,13 @@ A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
 every ``--sweep-interval`` seconds (a minute) while it runs, Wagtail's
 scheduled publishing runs (pages go live, and expired pages are unpublished,
 which withdraws their audio), jobs whose worker died mid-run (no heartbeat)
-are queued again and retired audio files past their grace period are deleted. Once an hour (first one interval after start, so
-that starting stays quick): guides whose audio no longer matches their text
-are queued; cached clips and segments no rendition needs and nothing used
-for ALTAVOZ_AUDIO_CACHE_DAYS are evicted; stray rendition files are removed;
-records of tasks finished over ALTAVOZ_TASK_RESULTS_DAYS ago, and admin sign-in
-records older than ALTAVOZ_SIGN_IN_RECORDS_DAYS, are pruned.
+are queued again and retired audio files past their grace period are deleted.
+Once an hour (first one interval after start, so that starting stays quick):
+guides whose audio no longer matches their text are queued; cached clips and
+segments no rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are
+evicted; stray rendition files are removed; records of tasks finished over
+ALTAVOZ_TASK_RESULTS_DAYS ago, and admin sign-in records older than
+ALTAVOZ_SIGN_IN_RECORDS_DAYS, are pruned.
 django-tasks-db itself never retries a task. When the database goes away (a restart),
 the worker waits for it and goes on instead of exiting.
 """
@@ -38,7 +39,8 @@ DATABASE_RETRY_SECONDS = 1.0
 
 
 def publish_scheduled():
-    """Wagtail's scheduled publishing and expiry; the front hides expired pages even before it runs."""
+    """Wagtail's scheduled publishing and expiry; the front hides expired pages even before it
+    runs."""
     call_command("publish_scheduled", stdout=io.StringIO())
 
 
@@ -99,14 +101,14 @@ class Command(BaseCommand):
                 evicted = evict_cached_audio()
                 removed += remove_stray_rendition_files()
                 pruned = prune_task_results()
-                pruned += (
-                    prune_sign_in_records()
-                )  # admin sign-in records, kept ALTAVOZ_SIGN_IN_RECORDS_DAYS
+                # Admin sign-in records, kept ALTAVOZ_SIGN_IN_RECORDS_DAYS.
+                pruned += prune_sign_in_records()
             if recovered or refreshed or removed or evicted or pruned:
                 logger.info(
-                    "Re-queued %s stalled job(s); queued %s page(s) with stale audio; removed %s retired "
-                    "rendition(s) and stray file(s); evicted %s cached clip(s)/segment(s); pruned %s "
-                    "finished task or old sign-in record(s).",
+                    "Re-queued %s stalled job(s); queued %s page(s) with stale audio; "
+                    "removed %s retired rendition(s) and stray file(s); "
+                    "evicted %s cached clip(s)/segment(s); "
+                    "pruned %s finished task or old sign-in record(s).",
                     len(recovered),
                     len(refreshed),
                     removed,

@@ -62,7 +62,10 @@ class Command(BaseCommand):
     @staticmethod
     def describe(label, s):
         if s.get("not_public"):
-            return f"{label}: not public (draft, expired or private); nothing voiced, {s['withdrawn']} live file(s) withdrawn"
+            return (
+                f"{label}: not public (draft, expired or private); nothing voiced, "
+                f"{s['withdrawn']} live file(s) withdrawn"
+            )
         if not s.get("sections"):
             return f"{label}: nothing to read ({s.get('engine', '-')}); no audio published"
         published = ", ".join(s["published"]) or "unchanged"
@@ -75,6 +78,7 @@ class Command(BaseCommand):
         )
         return (
             f"{label}: {s['engine']} [{s['voice']}] — {s['synthesized']} synthesized, "
-            f"{s['cached']} cached of {s['sections']} sections — {minutes}:{seconds:02d} of audio — "
-            f"{s['seconds']:.1f} s — published: {published}{remastered}"
+            f"{s['cached']} cached of {s['sections']} sections — "
+            f"{minutes}:{seconds:02d} of audio — {s['seconds']:.1f} s — "
+            f"published: {published}{remastered}"
         )

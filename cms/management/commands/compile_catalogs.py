@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError("Out of date, run `manage.py compile_catalogs`: " + ", ".join(stale))
 
     @staticmethod
-    def compiled(catalog, mo_path):
+    def compiled(catalog: polib.POFile, mo_path: Path) -> bytes:
         tmp = mo_path.with_suffix(".mo.check")
         try:
             catalog.save_as_mofile(str(tmp))

@@ -26,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--admin",
             action="store_true",
-            help=f"Also create a demo superuser {DEMO_ADMIN[0]!r} and one account per group (for local demos only).",
+            help=(
+                f"Also create a demo superuser {DEMO_ADMIN[0]!r} and one account per group "
+                "(for local demos only)."
+            ),
         )
 
     def handle(self, *args, admin=False, **options):
@@ -43,14 +46,15 @@ class Command(BaseCommand):
         if admin:
             self.create_demo_admin()
 
-    def create_demo_admin(self):
+    def create_demo_admin(self) -> None:
         username, password = DEMO_ADMIN
         User = get_user_model()
         if not User.objects.filter(username=username).exists():
             User.objects.create_superuser(username, "admin@example.invalid", password)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Admin: {settings.WAGTAILADMIN_BASE_URL}/admin/  user {username!r}  password {password!r}"
+                f"Admin: {settings.WAGTAILADMIN_BASE_URL}/admin/  "
+                f"user {username!r}  password {password!r}"
             )
         )
         setup_groups()
@@ -63,14 +67,14 @@ class Command(BaseCommand):
         self.stdout.write(sign_in_instructions())
 
 
-def sign_in_instructions():
+def sign_in_instructions() -> str:
     """How the demo accounts sign in, with or without the second factor."""
     if not settings.ALTAVOZ_ADMIN_2FA:
         return (
-            "Two-factor sign-in is off (ALTAVOZ_ADMIN_2FA=0, as `make demo` sets it): the password is enough. "
-            "Production always asks for it."
+            "Two-factor sign-in is off (ALTAVOZ_ADMIN_2FA=0, as `make demo` sets it): "
+            "the password is enough. Production always asks for it."
         )
     return (
-        "Two-factor sign-in is on: at the first sign-in, scan the QR code with an authenticator app "
-        "(or type the key shown), enter its six-digit code and keep the recovery codes."
+        "Two-factor sign-in is on: at the first sign-in, scan the QR code with an authenticator "
+        "app (or type the key shown), enter its six-digit code and keep the recovery codes."
     )

@@ -109,7 +109,8 @@ class Command(BaseCommand):
             program = built.manifest["program"]
             minutes, seconds = divmod(round(program["duration"]), 60)
             self.stdout.write(
-                f"{built.path}: {len(built.manifest['spots'])} spots + program {minutes}:{seconds:02d}, "
+                f"{built.path}: {len(built.manifest['spots'])} spots "
+                f"+ program {minutes}:{seconds:02d}, "
                 f"{program['loudness_lufs']} LUFS / {program['true_peak_dbtp']} dBTP, "
                 f"{built.path.stat().st_size / 1e6:.1f} MB, {time.monotonic() - started:.1f} s"
             )

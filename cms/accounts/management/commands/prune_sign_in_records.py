@@ -1,4 +1,5 @@
-"""Delete admin sign-in records older than ALTAVOZ_SIGN_IN_RECORDS_DAYS (the audio worker does it hourly)."""
+"""Delete admin sign-in records older than ALTAVOZ_SIGN_IN_RECORDS_DAYS (the audio worker does it
+hourly)."""
 
 from django.core.management.base import BaseCommand
 

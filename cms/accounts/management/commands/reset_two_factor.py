@@ -1,4 +1,5 @@
-"""Forget an account's authenticator and recovery codes (a lost phone): it enrols again at next sign-in."""
+"""Forget an account's authenticator and recovery codes (a lost phone): it enrols again at next
+sign-in."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError

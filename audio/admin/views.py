@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 from wagtail.models import Page
 
+from audio.jobs import request_audio
+from audio.models import SectionRecording
+from audio.recordings import recording_statuses, source_text_hashes
+from audio.status import page_audio_status
+from audio.uploads import check_recording
 from cms.models import GuidePage
-
-from .jobs import request_audio
-from .models import SectionRecording
-from .recordings import recording_statuses, source_text_hashes
-from .status import page_audio_status
-from .uploads import check_recording
 
 
 def editable_page(request, page_id):
@@ -41,7 +40,8 @@ def regenerate(request, page_id):
 
 def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
-    # Only guides the account may edit: a translator sees neither Spanish drafts nor another locale's.
+    # Only guides the account may edit: a translator sees neither Spanish drafts nor another
+    # locale's.
     rows = [
         page_audio_status(guide)
         for guide in guides
@@ -112,7 +112,8 @@ def upload_or_delete_recording(request, page):
             existing.delete()
         recording.save()
         request_audio(page)
-        # Who recorded what: Wagtail's history of the page shows it (cms.accounts registers the action).
+        # Who recorded what: Wagtail's history of the page shows it (cms.accounts registers the
+        # action).
         log(page, "altavoz.recording_upload", user=request.user, data={"section_id": section_id})
     if old_file:
         recording.audio.storage.delete(old_file)

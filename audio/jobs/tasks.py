@@ -1,7 +1,9 @@
+"""The queue's task: what a worker process runs for a page (django-tasks names it by this path)."""
+
 from django.conf import settings
 from django_tasks import task
 
-from .jobs import run_job
+from .runner import run_job
 
 
 @task(queue_name=settings.ALTAVOZ_AUDIO_QUEUE)

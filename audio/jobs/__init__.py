@@ -1,0 +1,22 @@
+"""Audio jobs, top-down: sweeps → queue → tasks → runner → lease (see .importlinter).
+
+The unit of work is a page (each locale's page is its own row); its AudioJob
+row is the lock and the status editors see. Publishing queues audio, a worker
+runs it, a killed worker's job is taken over, and nothing half-made is live:
+renditions are swapped in only when complete (``audio.publishing``).
+"""
+
+from .lease import WORKER_ID, claim
+from .queue import recover_stalled_jobs, request_audio
+from .runner import run_job
+from .sweeps import prune_task_results, queue_stale_audio
+
+__all__ = [
+    "WORKER_ID",
+    "claim",
+    "prune_task_results",
+    "queue_stale_audio",
+    "recover_stalled_jobs",
+    "request_audio",
+    "run_job",
+]

@@ -1,0 +1,54 @@
+"""The worker's hourly sweeps: voice what changed underneath, forget old task records."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from audio.models import AudioJob
+from audio.status import page_audio_status
+from cms.models import GuidePage
+from cms.visibility import public_pages
+
+from .queue import request_audio
+
+
+def queue_stale_audio():
+    """Queue the live guides whose audio no longer matches their text, and those never queued.
+
+    Publishing queues audio by itself; this catches what changed underneath
+    it: an upgrade that reads text differently, a page published before audio
+    existed. A page whose last run failed is left to its editors, who see
+    why: retrying it every hour would fail the same way. Returns the page ids.
+    """
+    queued = []
+    # Only what the public may see is voiced: never a draft, a private or an expired page.
+    for page in public_pages(GuidePage.objects.all()).select_related("locale"):
+        status = page_audio_status(page)
+        never_queued = status.job is None
+        stale = (
+            status.job is not None
+            and status.job.state == AudioJob.State.READY
+            and any(variant.state == "stale" for variant in status.variants)
+        )
+        if never_queued or stale:
+            request_audio(page)
+            queued.append(page.pk)
+    return queued
+
+
+def prune_task_results(now=None):
+    """Delete the queue's records of tasks that finished over ``ALTAVOZ_TASK_RESULTS_DAYS`` ago.
+
+    The database task backend keeps a row per task (one per publish) for
+    ever; the worker's hourly sweep keeps the table from growing without end.
+    A task whose worker was killed stays "running" in its record (its job was
+    taken over): one started that long ago goes too. Returns how many went.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ALTAVOZ_TASK_RESULTS_DAYS)
+    old = DBTaskResult.objects.finished().filter(
+        finished_at__lt=cutoff
+    ) | DBTaskResult.objects.running().filter(started_at__lt=cutoff)
+    deleted, _by_model = old.delete()
+    return deleted
