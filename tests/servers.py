@@ -179,3 +179,42 @@ def nginx(upstream: str, prefix: Path):
         yield base
     finally:
         stop(process)
+
+
+def nginx_cluster_configuration(
+    upstreams: list[str], port: int, prefix: Path, media_root: Path | str
+) -> str:
+    """nginx_configuration's server, in front of several gunicorn instances, with the media
+    alias pointing at ``media_root`` (a cluster's shared media folder)."""
+    configuration = nginx_configuration(upstreams[0], port, prefix)
+    configuration = configuration.replace(
+        f"alias {settings.MEDIA_ROOT}/;", f"alias {str(media_root).rstrip('/')}/;"
+    )
+    servers = " ".join(f"server {upstream.removeprefix('http://')};" for upstream in upstreams)
+    first = f"server {upstreams[0].removeprefix('http://')};"
+    assert configuration.count(first) == 1
+    return configuration.replace(first, servers)
+
+
+@contextmanager
+def nginx_in_front_of(upstreams: list[str], prefix: Path, storage: dict[str, str]):
+    """nginx with the shipped locations in front of several upstreams; yields its base URL.
+    ``storage`` is the processes' storage environment (its ALTAVOZ_MEDIA_ROOT is aliased)."""
+    port = free_port()
+    prefix.mkdir(parents=True, exist_ok=True)
+    configuration = prefix / "nginx.conf"
+    configuration.write_text(
+        nginx_cluster_configuration(upstreams, port, prefix, storage["ALTAVOZ_MEDIA_ROOT"])
+    )
+    process = subprocess.Popen(
+        [NGINX, "-c", str(configuration), "-p", str(prefix)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(f"{base}/healthz", process, prefix / "error.log")
+        yield base
+    finally:
+        stop(process)
