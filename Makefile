@@ -102,6 +102,7 @@ bench-smoke: install
 	$(PY) -m bench.bench_gtts_cache --smoke
 	$(PY) -m bench.bench_radio --smoke
 	$(PY) -m bench.bench_tap_to_sound --smoke
+	$(PY) -m bench.bench_growth --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install
