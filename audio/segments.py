@@ -37,13 +37,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .mastering import (
-    MASTER_SAMPLE_RATE,
-    EncodedSegment,
-    SegmentReading,
-    master_joined,
-    segment_on_target,
-)
+from .mastering.decode import MASTER_SAMPLE_RATE
+from .mastering.join import EncodedSegment
+from .mastering.segmented import SegmentReading, master_joined, segment_on_target
 from .models import MasteredSegment
 from .variants import encoder_options, segment_format
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .mastering import AudioDecodeError, probe_audio
+from .mastering.decode import AudioDecodeError, probe_audio
 
 # The container each accepted extension claims, as FFmpeg's demuxer names go
 # (its MP4 demuxer is "mov,mp4,m4a,3gp,3g2,mj2": any of those names matches).

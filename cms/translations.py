@@ -5,14 +5,35 @@ submitted, filled with the *source* text. Shown as is, ``/cak/mixco/`` would be
 Spanish text labelled as Kaqchikel. So a translation that is not complete is
 never presented as that language: readers get the source (labelled with the
 source's language) and a notice that their version is being prepared.
+
+A page is complete when every string is translated *and* none was first
+translated after the page was last published: until the translator publishes,
+the page still carries source-language text where those strings go (a string
+only re-translated since still has its earlier translation there).
+
+One rule for the front, the feeds and the API, batch-first: ``display_versions``
+answers for any number of objects in a fixed number of queries (a single
+object is a list of one).
 """
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from django.utils.functional import cached_property
-from wagtail.models import Page, TranslatableMixin
-from wagtail_localize.models import Translation
+from wagtail.models import Locale, Page, TranslatableMixin
+from wagtail_localize.models import StringSegment, StringTranslation, Translation
+
+__all__ = [
+    "DisplayVersion",
+    "TranslationState",
+    "display_version",
+    "display_versions",
+    "translation_progress",
+    "translation_states",
+]
 
 
 @dataclass(frozen=True)
@@ -22,49 +43,160 @@ class DisplayVersion:
     requested: Any
     object: Any
     language: str
-
-    @cached_property
-    def requested_language(self) -> str:
-        return self.requested.locale.language_code
+    requested_language: str
 
     @property
     def is_fallback(self) -> bool:
         return self.language != self.requested_language
 
+    def with_object(self, obj: Any) -> "DisplayVersion":
+        """The same choice with another copy of the shown object (its live revision)."""
+        return replace(self, object=obj)
 
-def _pending_translation(obj):
-    """The enabled wagtail-localize translation that produced ``obj``, if any.
 
-    A translation that an editor disabled ("stop syncing") is edited by hand in
-    the admin, so its page is that editor's responsibility: not pending.
+@dataclass(frozen=True)
+class TranslationState:
+    """Where a translated object stands; absent for sources and hand-made versions."""
+
+    source_locale_id: int
+    total: int
+    translated: int
+    translated_after_publish: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.translated >= self.total and not self.translated_after_publish
+
+
+def translation_states(
+    objects: Iterable[TranslatableMixin],
+) -> dict[tuple[UUID, int], TranslationState]:
+    """``{(translation_key, locale_id): TranslationState}`` for the objects that are translations.
+
+    Three queries whatever the number of objects.
     """
-    return (
-        Translation.objects.filter(
-            source__object_id=obj.translation_key,
-            target_locale_id=obj.locale_id,
-            enabled=True,
+    objects = list(objects)
+    if not objects:
+        return {}
+    translations = Translation.objects.filter(
+        source__object_id__in={obj.translation_key for obj in objects},
+        target_locale_id__in={obj.locale_id for obj in objects},
+        enabled=True,
+    ).values_list("source_id", "source__object_id", "source__locale_id", "target_locale_id")
+    by_target = {}
+    for source_id, object_id, source_locale_id, target_locale_id in translations:
+        # Like display_version's .first(): one enabled translation per target.
+        by_target.setdefault((object_id, target_locale_id), (source_id, source_locale_id))
+    if not by_target:
+        return {}
+
+    source_ids = {source_id for source_id, _locale in by_target.values()}
+    target_locales = {locale_id for _key, locale_id in by_target}
+    segments = list(
+        StringSegment.objects.filter(source_id__in=source_ids).values_list(
+            "source_id", "string_id", "context_id"
         )
-        .select_related("source")
-        .first()
     )
+    done = {}
+    # Creation, not the last change: a string re-translated after publishing
+    # still has its earlier translation on the live page; a new one does not.
+    for string_id, context_id, locale_id, created_at in StringTranslation.objects.filter(
+        translation_of_id__in={string_id for _s, string_id, _c in segments},
+        locale_id__in=target_locales,
+        has_error=False,
+    ).values_list("translation_of_id", "context_id", "locale_id", "created_at"):
+        done[(string_id, context_id, locale_id)] = created_at
+
+    totals = defaultdict(int)
+    counts = defaultdict(int)
+    latest = {}
+    for source_id, string_id, context_id in segments:
+        totals[source_id] += 1
+        for locale_id in target_locales:
+            created_at = done.get((string_id, context_id, locale_id))
+            if created_at is not None:
+                counts[(source_id, locale_id)] += 1
+                if (
+                    latest.get((source_id, locale_id)) is None
+                    or created_at > latest[(source_id, locale_id)]
+                ):
+                    latest[(source_id, locale_id)] = created_at
+
+    states = {}
+    for obj in objects:
+        found = by_target.get((obj.translation_key, obj.locale_id))
+        if found is None or found[1] == obj.locale_id:
+            continue
+        source_id, source_locale_id = found
+        last_translated = latest.get((source_id, obj.locale_id))
+        published = getattr(obj, "last_published_at", None)
+        states[(obj.translation_key, obj.locale_id)] = TranslationState(
+            source_locale_id=source_locale_id,
+            total=totals[source_id],
+            translated=counts[(source_id, obj.locale_id)],
+            translated_after_publish=bool(
+                isinstance(published, datetime)
+                and last_translated is not None
+                and last_translated > published
+            ),
+        )
+    return states
+
+
+def display_versions(objects: Iterable[TranslatableMixin]) -> list[DisplayVersion]:
+    """The version of each object a reader should see, in order (see module docstring)."""
+    objects = list(objects)
+    if not objects:
+        return []
+    languages = dict(Locale.objects.values_list("pk", "language_code"))
+    states = translation_states(objects)
+    sources = _sources(objects, states)
+    versions = []
+    for obj in objects:
+        requested_language = languages[obj.locale_id]
+        state = states.get((obj.translation_key, obj.locale_id))
+        source = None
+        if state is not None and not state.complete:
+            source = sources.get((obj.translation_key, state.source_locale_id))
+        if source is None:
+            versions.append(DisplayVersion(obj, obj, requested_language, requested_language))
+        else:
+            language = languages[source.locale_id]
+            versions.append(DisplayVersion(obj, source, language, requested_language))
+    return versions
+
+
+def display_version(obj: TranslatableMixin) -> DisplayVersion:
+    """``display_versions`` for one object."""
+    return display_versions([obj])[0]
 
 
 def translation_progress(obj: TranslatableMixin) -> tuple[int, int] | None:
     """``(total, translated)`` string segments, or None when obj is not a translation."""
-    translation = _pending_translation(obj)
-    if translation is None or translation.source.locale_id == obj.locale_id:
-        return None
-    return translation.get_progress()
+    state = translation_states([obj]).get((obj.translation_key, obj.locale_id))
+    return None if state is None else (state.total, state.translated)
 
 
-def display_version(obj: TranslatableMixin) -> DisplayVersion:
-    """The version of ``obj`` a reader should see (see module docstring)."""
-    translation = _pending_translation(obj)
-    if translation is not None and translation.source.locale_id != obj.locale_id:
-        total, translated = translation.get_progress()
-        if translated < total:
-            source = translation.source.get_source_instance()
-            if isinstance(source, Page):
-                source = source.specific
-            return DisplayVersion(obj, source, source.locale.language_code)
-    return DisplayVersion(obj, obj, obj.locale.language_code)
+def _sources(objects: list, states: dict) -> dict:
+    """``{(translation_key, locale_id): source object}`` for the incomplete translations.
+
+    Pages come back as their specific class; one query per kind of object.
+    """
+    wanted = defaultdict(set)
+    for obj in objects:
+        state = states.get((obj.translation_key, obj.locale_id))
+        if state is not None and not state.complete:
+            base = Page if isinstance(obj, Page) else type(obj)
+            wanted[base].add((obj.translation_key, state.source_locale_id))
+    sources = {}
+    for base, keys in wanted.items():
+        rows = base.objects.filter(
+            translation_key__in={key for key, _locale in keys},
+            locale_id__in={locale for _key, locale in keys},
+        )
+        if base is Page:
+            rows = rows.specific()
+        for row in rows:
+            if (row.translation_key, row.locale_id) in keys:
+                sources[(row.translation_key, row.locale_id)] = row
+    return sources

@@ -33,7 +33,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction, Revision
 from wagtail.query import PageQuerySet
 
-from .translations import DisplayVersion, display_version
+from .translations import DisplayVersion, display_versions
 
 if TYPE_CHECKING:
     from audio.models import Rendition
@@ -132,10 +132,18 @@ def content_version(page: Page) -> DisplayVersion:
     is, or would be, voiced. Whether it may be voiced is ``shown_version``'s
     question.
     """
-    version = display_version(published(page))
-    if version.is_fallback:
-        return DisplayVersion(version.requested, published(version.object), version.language)
-    return version
+    return content_versions([page])[0]
+
+
+def content_versions(pages: Iterable[Page]) -> list[DisplayVersion]:
+    """``content_version`` for many pages, in a fixed number of queries."""
+    versions = display_versions(published_many(pages))
+    fallbacks = [version for version in versions if version.is_fallback]
+    live_sources = iter(published_many(version.object for version in fallbacks))
+    return [
+        version.with_object(next(live_sources)) if version.is_fallback else version
+        for version in versions
+    ]
 
 
 def reader_version(
@@ -168,9 +176,13 @@ def shown_version(
 def public_versions(queryset: PageQuerySet, now: datetime | None = None) -> list[DisplayVersion]:
     """``shown_version`` for every page of ``queryset`` that passes the rule, in queryset order."""
     restricted = restricted_paths()
-    pages = published_many(public_pages(queryset, now))
-    versions = (reader_version(page, now, restricted) for page in pages)
-    return [version for version in versions if version is not None]
+    versions = content_versions(public_pages(queryset, now))
+    # A fallback shows its source's text: only if the source passes the rule too.
+    return [
+        version
+        for version in versions
+        if not version.is_fallback or is_public(version.object, now, restricted)
+    ]
 
 
 # --- Files ----------------------------------------------------------------------

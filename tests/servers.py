@@ -35,7 +35,8 @@ def database_url() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
 
 
 def production_environment(**extra: str) -> dict[str, str]:
@@ -167,6 +168,45 @@ def nginx(upstream: str, prefix: Path):
     prefix.mkdir(parents=True, exist_ok=True)
     configuration = prefix / "nginx.conf"
     configuration.write_text(nginx_configuration(upstream, port, prefix))
+    process = subprocess.Popen(
+        [NGINX, "-c", str(configuration), "-p", str(prefix)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(f"{base}/healthz", process, prefix / "error.log")
+        yield base
+    finally:
+        stop(process)
+
+
+def nginx_cluster_configuration(
+    upstreams: list[str], port: int, prefix: Path, media_root: Path | str
+) -> str:
+    """nginx_configuration's server, in front of several gunicorn instances, with the media
+    alias pointing at ``media_root`` (a cluster's shared media folder)."""
+    configuration = nginx_configuration(upstreams[0], port, prefix)
+    configuration = configuration.replace(
+        f"alias {settings.MEDIA_ROOT}/;", f"alias {str(media_root).rstrip('/')}/;"
+    )
+    servers = " ".join(f"server {upstream.removeprefix('http://')};" for upstream in upstreams)
+    first = f"server {upstreams[0].removeprefix('http://')};"
+    assert configuration.count(first) == 1
+    return configuration.replace(first, servers)
+
+
+@contextmanager
+def nginx_in_front_of(upstreams: list[str], prefix: Path, storage: dict[str, str]):
+    """nginx with the shipped locations in front of several upstreams; yields its base URL.
+    ``storage`` is the processes' storage environment (its ALTAVOZ_MEDIA_ROOT is aliased)."""
+    port = free_port()
+    prefix.mkdir(parents=True, exist_ok=True)
+    configuration = prefix / "nginx.conf"
+    configuration.write_text(
+        nginx_cluster_configuration(upstreams, port, prefix, storage["ALTAVOZ_MEDIA_ROOT"])
+    )
     process = subprocess.Popen(
         [NGINX, "-c", str(configuration), "-p", str(prefix)],
         stdout=subprocess.DEVNULL,

@@ -347,3 +347,54 @@ def test_moving_a_guide_under_a_private_parent_withdraws_its_audio(client, small
 
     assert not live(small_guide)
     assert [get_media(client, name) for name in names] == [404] * len(names)
+
+
+def guide_language(client, page):
+    """The language the API says it shows for ``page``."""
+    return client.get(f"/api/v2/guides/{page.pk}/").json()["language"]
+
+
+def test_a_string_retranslated_after_publishing_keeps_the_page_in_its_language(
+    client, english_guide
+):
+    """The live page still holds the earlier translation: front and API both say English."""
+    save_translation_draft(english_guide, DRAFT_WORD)
+    assert visibility.shown_version(english_guide).language == "en"
+    assert guide_language(client, english_guide) == "en"
+
+
+def test_strings_first_translated_after_publishing_wait_for_the_next_publish(
+    client, small_guide, django_capture_on_commit_callbacks
+):
+    """Published half-translated, then completed unpublished: the live page still holds
+    Spanish sentences, so front and API show the Spanish source until it is published."""
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_translation(small_guide, "en")
+    translation = translation_for(small_guide, "en")
+    po = translation.export_po()
+    for index, entry in enumerate(po):
+        if index % 2 == 0 or entry.msgctxt.endswith("slug"):
+            entry.msgstr = entry.msgid if entry.msgctxt.endswith("slug") else f"EN {entry.msgid}"
+    translation.import_po(polib.pofile(str(po)))
+    with django_capture_on_commit_callbacks(execute=True):
+        translation.save_target(publish=True)
+    english = GuidePage.objects.get(
+        translation_key=small_guide.translation_key, locale__language_code="en"
+    )
+    assert visibility.shown_version(english).language == "es"  # incomplete: the source
+
+    po = translation.export_po()
+    for entry in po:
+        if not entry.msgstr:
+            entry.msgstr = f"EN {entry.msgid}"
+    translation.import_po(polib.pofile(str(po)))
+    translation.save_target(publish=False)  # all strings translated, not yet on the live page
+    english.refresh_from_db()
+    assert visibility.shown_version(english).language == "es"
+    assert guide_language(client, english) == "es"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        translation.save_target(publish=True)
+    english.refresh_from_db()
+    assert visibility.shown_version(english).language == "en"
+    assert guide_language(client, english) == "en"

@@ -87,7 +87,7 @@ def feed_episodes(locale):
     language = locale.language_code
     # A language read only by people (Kaqchikel) never lists a synthesized voice.
     recorded_only = only_recordings(language)
-    guides = GuidePage.objects.filter(locale=locale).order_by("path")
+    guides = GuidePage.objects.filter(locale=locale).select_related("locale").order_by("path")
     versions = visibility.public_versions(guides)
     # One query for every guide's renditions, not one per guide.
     facts = AudioFacts.load(version.requested.pk for version in versions)

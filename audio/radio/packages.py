@@ -28,7 +28,6 @@ admin download and ``export_radio`` give the same package.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import multiprocessing
@@ -48,20 +47,16 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TLAN, TPE1, TRCK
-from mutagen.wave import WAVE
 
-from audio.mastering import (
-    MASTER_SAMPLE_RATE,
-    Chapter,
-    Metadata,
-    decode_audio,
-    join_with_pauses,
-    master,
-    trim_silence,
-)
+from audio.mastering.decode import MASTER_SAMPLE_RATE, decode_audio
+from audio.mastering.edit import join_with_pauses, trim_silence
+from audio.mastering.sidecars import Chapter
+from audio.mastering.tags import Metadata, add_track_tags
+from audio.mastering.whole import master
 from audio.publishing import ISO_639_3, assemble
 from audio.variants import get_variant
+
+from .models import StationIdentification
 
 # Bump when the layout or contents change: it is part of the admin cache key.
 # 2: the README gives the stations' feed.
@@ -156,8 +151,6 @@ def load_station_ids(enabled=True, decode=True):
     With ``decode=False`` only their fingerprints (``names``) are read: enough
     for ``package_key``.
     """
-    from .models import StationIdentification
-
     if not enabled:
         return StationIds()
     setting = StationIdentification.load()
@@ -224,7 +217,10 @@ def guide_url(page):
 
 
 def radio_feed_url(locale_code):
-    """The stations' podcast feed of a locale (absolute, from WAGTAILADMIN_BASE_URL): real titles."""
+    """The stations' podcast feed of a locale, with the guides' real titles.
+
+    Absolute, from WAGTAILADMIN_BASE_URL.
+    """
     return urljoin(settings.WAGTAILADMIN_BASE_URL, reverse("radio_feed", args=[locale_code]))
 
 
@@ -266,23 +262,66 @@ class _DecodedClip:
 
 
 def _package_files(source, options, variant, station_ids, name):
+    """Every file of the package (path → bytes), and its manifest."""
     clips = [_DecodedClip(c) for c in source.clips]
-    program_pcm, sections, _cues = assemble(clips)
-    program_pcm, offset = station_ids.frame(program_pcm)
-    stems = spot_stems(source.sections)
-    ext = variant.extension
-    page = source.page
-    content = source.content
-    url = guide_url(page)
-    reviewed = content.last_reviewed
-    common = {
-        "album": content.title,
+    common = _common_tags(source)
+    jobs, chapters = _mastering_jobs(source, clips, variant, station_ids, common)
+    mastered = master_all(jobs, variant, options.workers)
+
+    audio_files = {}
+    for number, (path, _pcm, metadata) in enumerate(jobs):
+        track = (number, len(jobs) - 1) if number else None
+        audio_files[path] = add_track_tags(mastered[path].data, variant, metadata, track)
+
+    spots = _spots(jobs[1:], clips, mastered)
+    program = _program(jobs[0][0], mastered, chapters)
+    context = _template_context(source, variant, station_ids, name, program, spots)
+    text_files = {
+        "README.txt": render_to_string("radio/package/README.txt", context),
+        "CREDITOS.txt": render_to_string("radio/package/CREDITOS.txt", context),
+        "libreto.txt": render_to_string("radio/package/libreto.txt", context),
+        "libreto.html": render_to_string("radio/package/libreto.html", context),
+        "programa.m3u8": m3u8_playlist(spots, source.content.title),
+        context["cue"]: cue_sheet(
+            program,
+            source.content.title,
+            settings.WAGTAIL_SITE_NAME,
+            variant,
+            common["year"],
+            context["url"],
+        ),
+    }
+    files = {path: text.encode("utf-8") for path, text in text_files.items()}
+    files.update(audio_files)
+
+    manifest = _manifest(source, variant, station_ids, program, spots, files)
+    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode(
+        "utf-8"
+    )
+    files["SHA256SUMS"] = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(files.items())
+    ).encode("ascii")
+    return files, manifest
+
+
+def _common_tags(source):
+    """The tags every audio file of the package shares (``Metadata`` fields but the title)."""
+    reviewed = source.content.last_reviewed
+    return {
+        "album": source.content.title,
         "artist": settings.WAGTAIL_SITE_NAME,
         "language": ISO_639_3.get(source.language, source.language),
         "year": reviewed.year if reviewed else None,
         "comment": _("%(url)s — revisada el %(date)s")
-        % {"url": url, "date": reviewed.isoformat() if reviewed else "—"},
+        % {"url": guide_url(source.page), "date": reviewed.isoformat() if reviewed else "—"},
     }
+
+
+def _mastering_jobs(source, clips, variant, station_ids, common):
+    """(path, pcm, metadata) of the program, then of each spot; and the program's chapters."""
+    program_pcm, sections, _cues = assemble(clips)
+    program_pcm, offset = station_ids.frame(program_pcm)
+    ext = variant.extension
     chapters = [
         Chapter(s["id"], s["heading"], s["start"] + offset, s["end"] + offset) for s in sections
     ]
@@ -290,22 +329,20 @@ def _package_files(source, options, variant, station_ids, name):
         (
             f"programa/{PROGRAM_STEM}.{ext}",
             program_pcm,
-            Metadata(title=content.title, chapters=chapters, **common),
+            Metadata(title=source.content.title, chapters=chapters, **common),
         )
     ]
-    for clip, stem in zip(clips, stems, strict=True):
+    for clip, stem in zip(clips, spot_stems(source.sections), strict=True):
         spot_pcm, _offset = station_ids.frame(clip.pcm())
         jobs.append(
             (f"cunas/{stem}.{ext}", spot_pcm, Metadata(title=clip.section.heading, **common))
         )
-    mastered = master_all(jobs, variant, options.workers)
+    return jobs, chapters
 
-    audio_files = {}
-    for number, (path, _pcm, metadata) in enumerate(jobs):
-        track = (number, len(jobs) - 1) if number else None
-        audio_files[path] = _finish_tags(mastered[path].data, variant, metadata, track)
 
-    spots = [
+def _spots(spot_jobs, clips, mastered):
+    """What the README, the script, the playlist and the manifest say of each spot."""
+    return [
         {
             "number": number,
             "file": path,
@@ -318,15 +355,18 @@ def _package_files(source, options, variant, station_ids, name):
             "true_peak_dbtp": _rounded(mastered[path].loudness.true_peak_dbtp),
         }
         for number, ((path, _pcm, _meta), clip) in enumerate(
-            zip(jobs[1:], clips, strict=True), start=1
+            zip(spot_jobs, clips, strict=True), start=1
         )
     ]
-    program_path = jobs[0][0]
-    program = {
-        "file": program_path,
-        "duration": round(mastered[program_path].duration_seconds, 3),
-        "loudness_lufs": _rounded(mastered[program_path].loudness.integrated_lufs),
-        "true_peak_dbtp": _rounded(mastered[program_path].loudness.true_peak_dbtp),
+
+
+def _program(path, mastered, chapters):
+    """What the README, the CUE sheet and the manifest say of the full program."""
+    return {
+        "file": path,
+        "duration": round(mastered[path].duration_seconds, 3),
+        "loudness_lufs": _rounded(mastered[path].loudness.integrated_lufs),
+        "true_peak_dbtp": _rounded(mastered[path].loudness.true_peak_dbtp),
         "chapters": [
             {
                 "section_id": c.id,
@@ -337,15 +377,20 @@ def _package_files(source, options, variant, station_ids, name):
             for c in chapters
         ],
     }
+
+
+def _template_context(source, variant, station_ids, name, program, spots):
+    """The context of the package's text templates (README, credits, script)."""
+    page = source.page
     languages = dict(settings.LANGUAGES)
-    context = {
+    return {
         "name": name,
         "site_name": settings.WAGTAIL_SITE_NAME,
-        "guide": content,
+        "guide": source.content,
         "page": page,
-        "url": url,
+        "url": guide_url(page),
         "radio_feed_url": radio_feed_url(page.locale.language_code),
-        "last_reviewed": reviewed,
+        "last_reviewed": source.content.last_reviewed,
         "language_name": languages.get(source.language, source.language),
         "text_language_name": languages.get(source.text_language, source.text_language),
         "text_is_other_language": source.text_language != source.language,
@@ -362,26 +407,18 @@ def _package_files(source, options, variant, station_ids, name):
         "playlist": "programa.m3u8",
         "cue": f"programa/{PROGRAM_STEM}.cue",
     }
-    text_files = {
-        "README.txt": render_to_string("radio/package/README.txt", context),
-        "CREDITOS.txt": render_to_string("radio/package/CREDITOS.txt", context),
-        "libreto.txt": render_to_string("radio/package/libreto.txt", context),
-        "libreto.html": render_to_string("radio/package/libreto.html", context),
-        "programa.m3u8": m3u8_playlist(spots, content.title),
-        context["cue"]: cue_sheet(
-            program, content.title, settings.WAGTAIL_SITE_NAME, variant, common["year"], url
-        ),
-    }
-    files = {path: text.encode("utf-8") for path, text in text_files.items()}
-    files.update(audio_files)
 
-    manifest = {
+
+def _manifest(source, variant, station_ids, program, spots, files):
+    """manifest.json: the guide, the audio format, program and spots, every file's checksum."""
+    reviewed = source.content.last_reviewed
+    return {
         "format": "altavoz-radio-package",
         "format_version": PACKAGE_FORMAT_VERSION,
         "guide": {
-            "title": content.title,
-            "slug": page.slug,
-            "url": url,
+            "title": source.content.title,
+            "slug": source.page.slug,
+            "url": guide_url(source.page),
             "last_reviewed": reviewed.isoformat() if reviewed else None,
             "locale": source.language,
             "text_language": source.text_language,
@@ -409,13 +446,6 @@ def _package_files(source, options, variant, station_ids, name):
             for path, data in sorted(files.items())
         ],
     }
-    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode(
-        "utf-8"
-    )
-    files["SHA256SUMS"] = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(files.items())
-    ).encode("ascii")
-    return files, manifest
 
 
 def master_all(jobs, variant, workers=None):
@@ -436,48 +466,6 @@ def master_all(jobs, variant, workers=None):
             for path, pcm, metadata in longest_first
         }
         return {path: futures[path].result() for path, _pcm, _meta in jobs}
-
-
-def _finish_tags(data, variant, metadata, track):
-    """Add what ``master()`` does not write: the track number, and ID3 tags in WAV files."""
-    if variant.container == "wav":
-        buffer = io.BytesIO(data)
-        wave = WAVE(buffer)
-        wave.add_tags()
-        for frame in _text_frames(metadata, track):
-            wave.tags.add(frame)
-        buffer.seek(0)
-        wave.save(buffer)
-        return buffer.getvalue()
-    if variant.container == "mp3" and track:
-        buffer = io.BytesIO(data)
-        tags = ID3(buffer)
-        tags.add(TRCK(encoding=3, text=[f"{track[0]}/{track[1]}"]))
-        buffer.seek(0)
-        tags.save(buffer, v2_version=4)
-        return buffer.getvalue()
-    return data
-
-
-def _text_frames(metadata, track):
-    utf8 = 3
-    frames = [TIT2(encoding=utf8, text=[metadata.title])]
-    for frame_class, value in (
-        (TALB, metadata.album),
-        (TPE1, metadata.artist),
-        (TLAN, metadata.language),
-    ):
-        if value:
-            frames.append(frame_class(encoding=utf8, text=[value]))
-    if metadata.year:
-        frames.append(TDRC(encoding=utf8, text=[str(metadata.year)]))
-    if metadata.comment:
-        frames.append(
-            COMM(encoding=utf8, lang=metadata.language or "und", desc="", text=[metadata.comment])
-        )
-    if track:
-        frames.append(TRCK(encoding=utf8, text=[f"{track[0]}/{track[1]}"]))
-    return frames
 
 
 def m3u8_playlist(spots, title):

@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 
 from audio.clips import recorded_clip, section_clip
 from audio.engines import EngineError
+from audio.facts import AudioFacts, current_content_hash
 from audio.publishing import live_renditions
 from audio.recordings import recording_statuses
-from audio.status import current_content_hash
 from audio.text import lexicon_for, speech_sections
 from audio.voices import RECORDED, RECORDED_VOICE, VoiceChoice, engine_options, reads_honestly
 from cms import visibility
@@ -137,7 +137,10 @@ def plan_source(page):
         engine=engine_name,
         voice=voice,
         sections=sections,
-        content_hash=current_content_hash(page, engine_name, voice),
+        # The sections read above, not read again: the hash is of this very text.
+        content_hash=current_content_hash(
+            page.pk, language, sections, engine_name, voice, AudioFacts.load([page.pk])
+        ),
     )
 
 

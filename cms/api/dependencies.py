@@ -194,7 +194,7 @@ DEPENDENCIES = (
     # Translated strings (progress, and "translated after publish").
     Dependency(
         "wagtail_localize.StringTranslation",
-        fields=("translation_of", "context", "locale", "updated_at", "has_error"),
+        fields=("translation_of", "context", "locale", "created_at", "has_error"),
         aggregates=("COUNT(*)", "MAX(updated_at)"),
     ),
     # The counter the bump_on signals raise. The build also locks its row

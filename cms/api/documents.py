@@ -27,10 +27,10 @@ from cms import visibility
 from cms.models import GuidePage, Organization
 from cms.pictograms import PICTOGRAMS
 from cms.rich_text import public_page_urls
+from cms.translations import translation_states
 
 from . import audio as audio_api
 from .state import api_base_url
-from .translations import translation_states
 
 ANCHOR_RE = re.compile(r"<a\b([^>]*)>")
 ATTRIBUTE_RE = re.compile(r'([\w-]+)="([^"]*)"')
@@ -100,38 +100,8 @@ def build_documents(now=None):
         and not states[(page.translation_key, page.locale_id)].complete
     )
 
-    # Every version (any locale, public or not) of the translated guides: the
-    # source a fallback shows, and the source text recordings are checked against.
-    keys = {
-        guide.translation_key for guide in guides if guide.locale.language_code != source_language
-    }
-    versions = (
-        {
-            (version.translation_key, version.locale_id): version
-            for version in GuidePage.objects.filter(translation_key__in=keys).select_related(
-                "locale"
-            )
-        }
-        if keys
-        else {}
-    )
-    source_locale_ids = {
-        version.locale_id
-        for version in versions.values()
-        if version.locale.language_code == source_language
-    }
-    source_locale_id = next(iter(source_locale_ids), None)
-
-    shown = {}
-    for guide in guides:
-        state = states.get((guide.translation_key, guide.locale_id))
-        if state is not None and not state.complete:
-            source = versions.get((guide.translation_key, state.source_locale_id))
-            if source is None or source.pk not in public:
-                continue  # its text would be an unpublished or restricted page's
-            shown[guide.pk] = (public[source.pk], state)
-        else:
-            shown[guide.pk] = (guide, state)
+    versions, source_locale_id = _all_versions_of_translated(guides, source_language)
+    shown = _shown_versions(guides, public, states, versions)
 
     versions_shown = [version for version, _state in shown.values()]
     context = _Context(
@@ -161,6 +131,43 @@ def build_documents(now=None):
 
     expiries = [guide.expire_at for guide in guides if guide.expire_at and guide.expire_at > now]
     return Build(documents, shown_in_source, min(expiries) if expiries else None)
+
+
+def _all_versions_of_translated(guides, source_language):
+    """Every version (any locale, public or not) of the translated guides, and the source locale.
+
+    The source a fallback shows, and the source text recordings are checked against.
+    """
+    keys = {
+        guide.translation_key for guide in guides if guide.locale.language_code != source_language
+    }
+    if not keys:
+        return {}, None
+    versions = {
+        (version.translation_key, version.locale_id): version
+        for version in GuidePage.objects.filter(translation_key__in=keys).select_related("locale")
+    }
+    source_locale_ids = {
+        version.locale_id
+        for version in versions.values()
+        if version.locale.language_code == source_language
+    }
+    return versions, next(iter(source_locale_ids), None)
+
+
+def _shown_versions(guides, public, states, versions):
+    """Guide id → (the version a reader sees, its translation state); hidden fallbacks left out."""
+    shown = {}
+    for guide in guides:
+        state = states.get((guide.translation_key, guide.locale_id))
+        if state is not None and not state.complete:
+            source = versions.get((guide.translation_key, state.source_locale_id))
+            if source is None or source.pk not in public:
+                continue  # its text would be an unpublished or restricted page's
+            shown[guide.pk] = (public[source.pk], state)
+        else:
+            shown[guide.pk] = (guide, state)
+    return shown
 
 
 @dataclass
@@ -193,41 +200,10 @@ def _guide_document(guide, version, state, source_page, context):
     intro = speech_by_id.get(INTRO_ID)
     page_url = guide.get_url(None)
 
-    section_documents = []
-    for block in version.sections:
-        value = block.value
-        section_id = str(block.id)
-        spoken = speech_by_id.get(section_id)
-        section_documents.append(
-            {
-                "id": section_id,
-                "heading": value["heading"],
-                "key_point": value.get("key_point") or "",
-                "pictogram": _pictogram(value.get("pictogram"), language),
-                "text": spoken.text if spoken else "",
-                "sentences": list(spoken.sentences) if spoken else [],
-                "html": context.html.get((version.pk, section_id), ""),
-                "audio": offsets.get(section_id, []),
-                "recording": recordings.get(section_id) if recordings is not None else None,
-            }
-        )
-
-    translation_info = None
-    if state is not None:
-        translation_info = {
-            "source_language": context.languages.get(state.source_locale_id),
-            "complete": state.complete,
-            "progress": {"total": state.total, "translated": state.translated},
-            "fallback_language": language if version is not guide else None,
-        }
-    elif guide.locale.language_code != settings.SOURCE_LANGUAGE_CODE:
-        # A translation made by hand (sync with the source switched off).
-        translation_info = {
-            "source_language": None,
-            "complete": True,
-            "progress": None,
-            "fallback_language": None,
-        }
+    section_documents = _section_documents(
+        version, language, speech_by_id, offsets, recordings, context
+    )
+    translation_info = _translation_info(guide, version, state, language, context)
 
     summary = {
         "id": guide.pk,
@@ -284,6 +260,48 @@ def _guide_document(guide, version, state, source_page, context):
             dict(r, guide=guide.pk, locale=guide.locale.language_code) for r in own_renditions
         ],
     )
+
+
+def _section_documents(version, language, speech_by_id, offsets, recordings, context):
+    documents = []
+    for block in version.sections:
+        value = block.value
+        section_id = str(block.id)
+        spoken = speech_by_id.get(section_id)
+        documents.append(
+            {
+                "id": section_id,
+                "heading": value["heading"],
+                "key_point": value.get("key_point") or "",
+                "pictogram": _pictogram(value.get("pictogram"), language),
+                "text": spoken.text if spoken else "",
+                "sentences": list(spoken.sentences) if spoken else [],
+                "html": context.html.get((version.pk, section_id), ""),
+                "audio": offsets.get(section_id, []),
+                "recording": recordings.get(section_id) if recordings is not None else None,
+            }
+        )
+    return documents
+
+
+def _translation_info(guide, version, state, language, context):
+    """Where a translated guide stands; None for a guide in the source language."""
+    if state is not None:
+        return {
+            "source_language": context.languages.get(state.source_locale_id),
+            "complete": state.complete,
+            "progress": {"total": state.total, "translated": state.translated},
+            "fallback_language": language if version is not guide else None,
+        }
+    if guide.locale.language_code != settings.SOURCE_LANGUAGE_CODE:
+        # A translation made by hand (sync with the source switched off).
+        return {
+            "source_language": None,
+            "complete": True,
+            "progress": None,
+            "fallback_language": None,
+        }
+    return None
 
 
 def _guide_audio(guide, version, source_page, context):

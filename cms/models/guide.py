@@ -9,7 +9,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from ..blocks import GuideSectionsBlock
 from ..panels import HookPanel
-from ..translations import display_version
+from ..translations import display_versions
 from .public import PublishedContentMixin
 
 # Wagtail hooks through which the audio app fills a guide's editor tab and page context.
@@ -78,9 +78,7 @@ class GuidePage(PublishedContentMixin, Page):
         # cms free of imports from them (see .importlinter).
         for add_context in hooks.get_hooks(GUIDE_CONTEXT_HOOK):
             context.update(add_context(self, request))
-        context["organizations"] = [
-            display_version(block.value)
-            for block in content.object.organizations
-            if block.value is not None
-        ]
+        context["organizations"] = display_versions(
+            block.value for block in content.object.organizations if block.value is not None
+        )
         return context

@@ -418,7 +418,8 @@ CORS_ALLOW_CREDENTIALS = False
 if os.environ.get("ALTAVOZ_CACHE_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but an unreachable Redis is a miss, not a 500 (config/cache.py).
+            "BACKEND": "config.cache.ForgivingRedisCache",
             "LOCATION": os.environ["ALTAVOZ_CACHE_URL"],
             "KEY_PREFIX": "altavoz",
         }

@@ -31,6 +31,11 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
 # Load balancers probe over plain HTTP inside the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# A connection kept open (DATABASE_CONN_MAX_AGE) is checked before a request reuses it: after
+# a database restart or failover, web processes reconnect instead of answering 500 once per
+# stale connection (make cluster-check restarts PostgreSQL under load).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
 # Static files from the web process itself (WhiteNoise): compressed (gzip, Brotli when
 # installed) and hashed names cached for a year, so no separate static server is needed.
 # `manage.py collectstatic` must run at each deploy (make serve-prod does).

@@ -22,12 +22,12 @@ import av
 import numpy as np
 import pyloudnorm
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3, BitrateMode
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import butter, resample_poly, sosfilt
 
-from audio import mastering as mastering_module
 from audio import variants as variants_module
 from audio.mastering import (
     MASTER_SAMPLE_RATE,
@@ -44,6 +44,8 @@ from audio.mastering import (
     trim_silence,
     webvtt,
 )
+from audio.mastering import encode as encode_module
+from audio.mastering import limiter as limiter_module
 from audio.variants import LISTEN, LOWDATA, RADIO, Variant, load_variants, published_variants
 
 # --------------------------------------------------------------------------
@@ -381,13 +383,13 @@ def test_the_limiter_computed_around_peaks_is_the_limiter_over_the_whole_signal(
     ceiling = 0.9
     positions = np.arange(n)
 
-    gain = mastering_module._limit(positions, peaks, ceiling, n, rate)
+    gain = limiter_module._limit(positions, peaks, ceiling, n, rate)
 
     actual = np.ones(n)
     gain.apply(actual)
     needed = np.minimum(1.0, ceiling / peaks)
-    width = 2 * round(mastering_module._LIMITER_ATTACK_SECONDS * rate / 2) + 1
-    release = round(mastering_module._LIMITER_RELEASE_SECONDS * rate)
+    width = 2 * round(limiter_module._LIMITER_ATTACK_SECONDS * rate / 2) + 1
+    release = round(limiter_module._LIMITER_RELEASE_SECONDS * rate)
     held = minimum_filter1d(needed, width, mode="nearest")
     smooth = np.minimum(uniform_filter1d(held, width, mode="nearest"), needed)
     cumulative = np.concatenate([[0.0], np.cumsum(smooth)])
@@ -446,9 +448,9 @@ def test_a_long_guide_is_encoded_once(variant, long_voice, monkeypatch):
     a probe of a few excerpts, for its loudness change), and still lands on target."""
     pcm = long_voice
     encodes = []
-    encode_once = mastering_module._encode
+    encode_once = encode_module.encode_variant
     monkeypatch.setattr(
-        mastering_module, "_encode", lambda x, v: encodes.append(len(x)) or encode_once(x, v)
+        encode_module, "encode_variant", lambda x, v: encodes.append(len(x)) or encode_once(x, v)
     )
 
     result = master(pcm, variant)
@@ -724,8 +726,6 @@ def test_bad_variant_settings_fail_with_a_clear_message(config, message):
 
 
 def test_published_variants_come_from_django_settings_when_configured(monkeypatch):
-    from django.core.exceptions import ImproperlyConfigured
-
     class Unconfigured:
         def __getattr__(self, name):
             raise ImproperlyConfigured("settings are not configured")

@@ -10,9 +10,9 @@ oversampled peak (``test_mastering``'s helpers), never with the stage's own code
 """
 
 import io
-import itertools
 import logging
 import math
+from itertools import pairwise
 
 import av
 import numpy as np
@@ -21,8 +21,8 @@ from django.core.files.storage import default_storage
 from mutagen import File as MutagenFile
 from scipy.signal import correlate, resample_poly
 
-from audio import mastering, webm
-from audio.jobs import run_job
+from audio import webm
+from audio.jobs import request_audio, run_job
 from audio.mastering import (
     MASTER_SAMPLE_RATE,
     decode_audio,
@@ -30,6 +30,7 @@ from audio.mastering import (
     join_segments,
     master_joined,
     master_segment,
+    segmented,
 )
 from audio.models import AudioJob, MasteredSegment, SectionClip
 from audio.variants import LISTEN, LOWDATA
@@ -61,8 +62,10 @@ def container_seconds(data):
 
 
 def clip_position(decoded, clip, rate, expected, search=0.05):
-    """Where `clip` (at `rate`) actually plays in `decoded`, searched within `search` s of
-    `expected`."""
+    """Where `clip` (at `rate`) actually plays in `decoded`.
+
+    Searched within `search` s of `expected`.
+    """
     reach = round(search * rate)
     start = round(expected * rate)
     window = np.concatenate([np.zeros(reach), decoded, np.zeros(reach)])[
@@ -118,7 +121,7 @@ def test_joined_segments_put_every_section_where_the_file_says_at_the_target(
         heard = mono[round(start * rate) : round(end * rate)]
         assert loudness_of(heard, rate) == pytest.approx(variant.loudness_lufs, abs=0.6)
     # Pauses stay about a second, whatever the codec's frames.
-    for (_, end), (start, _) in itertools.pairwise(spans):
+    for (_, end), (start, _) in pairwise(spans):
         assert 0.97 <= start - end <= 1.03
     assert loudness_of(decoded, rate) == pytest.approx(variant.loudness_lufs, abs=0.5)
     assert true_peak_of(decoded) <= variant.true_peak_dbtp + 0.001
@@ -179,13 +182,13 @@ def test_the_joined_length_is_what_players_decode_whatever_the_codecs_padding(va
 def decodes(monkeypatch):
     """Every segment decoded to be measured, by variant name."""
     calls = []
-    original = mastering.read_segment
+    original = segmented.read_segment
 
     def counting(segment, variant):
         calls.append(variant.name)
         return original(segment, variant)
 
-    monkeypatch.setattr(mastering, "read_segment", counting)
+    monkeypatch.setattr(segmented, "read_segment", counting)
     return calls
 
 
@@ -210,9 +213,9 @@ def test_published_files_decode_cleanly_with_their_duration_loudness_and_peak(sm
             )
         else:
             # WebM: tagged by remuxing, its header still says the length (within a few
-            # milliseconds).
+            # milliseconds)
             assert abs(
-                mastering.header_samples(data) - round(rendition.duration * rate)
+                segmented.header_samples(data) - round(rendition.duration * rate)
             ) <= header_tolerance(variant)
             starts = [s["start"] for s in rendition.sections]
             assert [s["offset"] for s in rendition.sections] == webm.section_offsets(data, starts)
@@ -374,8 +377,6 @@ def test_adding_a_last_section_reencodes_only_it_and_the_former_last(small_guide
 def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_all(
     small_guide, encodes
 ):
-    from audio.jobs import request_audio
-
     run_job(small_guide.pk)
     encodes.clear()
     small_guide.save_revision().publish()
@@ -393,16 +394,16 @@ def test_unchanged_republish_encodes_nothing_and_forced_regeneration_reencodes_a
 @pytest.mark.django_db
 def test_a_joined_file_off_target_is_replaced_by_the_guide_mastered_whole(small_guide, monkeypatch):
     """A safety net: should the joined segments ever miss, listeners still get the target."""
-    reckoned = mastering.joined_loudness
+    reckoned = segmented.joined_loudness
 
     def two_lu_low(readings):
         loudness = reckoned(readings)
         if readings[0].rate != LISTEN.sample_rate:
             return loudness
-        return mastering.Loudness(loudness.integrated_lufs - 2, loudness.true_peak_dbtp)
+        return segmented.Loudness(loudness.integrated_lufs - 2, loudness.true_peak_dbtp)
 
     assert LISTEN.sample_rate != LOWDATA.sample_rate
-    monkeypatch.setattr(mastering, "joined_loudness", two_lu_low)
+    monkeypatch.setattr(segmented, "joined_loudness", two_lu_low)
     run_job(small_guide.pk)
     rendition = live(small_guide)["listen"]
     assert rendition.segment_keys == []  # made by master(), not from segments
@@ -416,10 +417,12 @@ def test_a_joined_file_off_target_is_replaced_by_the_guide_mastered_whole(small_
 def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_whole(
     small_guide, monkeypatch, caplog
 ):
-    """Players trust the header for the length: if it says otherwise than the segments add up to, no
-    join."""
-    header_samples = mastering.header_samples
-    monkeypatch.setattr(mastering, "header_samples", lambda data: header_samples(data) + 1152)
+    """Players trust the header for the length.
+
+    If it says otherwise than the segments add up to, no join.
+    """
+    header_samples = segmented.header_samples
+    monkeypatch.setattr(segmented, "header_samples", lambda data: header_samples(data) + 1152)
     run_job(small_guide.pk)
     assert "the joined file says it holds" in caplog.text
     for variant in VARIANTS:
@@ -431,14 +434,16 @@ def test_a_joined_file_whose_header_disagrees_is_replaced_by_the_guide_mastered_
 
 @pytest.mark.django_db
 def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monkeypatch):
-    """No segment of the voice yet, and a bad first guess: only the first segment is encoded
-    twice."""
-    monkeypatch.setitem(mastering._FIRST_GUESS_CODEC_GAIN_DB, "libopus", +1.5)
+    """No segment of the voice yet, and a bad first guess.
+
+    Only the first segment is encoded twice.
+    """
+    monkeypatch.setitem(segmented._FIRST_GUESS_CODEC_GAIN_DB, "libopus", +1.5)
     run_job(small_guide.pk)
     assert len([n for name, n in encodes if name == "lowdata"]) == 4  # 3 segments, the first twice
     for row in MasteredSegment.objects.filter(variant="lowdata"):
         assert row.loudness_lufs == pytest.approx(
-            LOWDATA.loudness_lufs, abs=mastering.SEGMENT_TOLERANCE_LU
+            LOWDATA.loudness_lufs, abs=segmented.SEGMENT_TOLERANCE_LU
         )
 
 
@@ -446,11 +451,13 @@ def test_a_new_voice_is_measured_on_its_first_segment(small_guide, encodes, monk
 def test_segments_over_the_ceiling_in_the_joined_file_are_mastered_again(
     small_guide, encodes, monkeypatch, caplog
 ):
-    """Codec peaks vary from section to section: one over the ceiling gets a second, lower-limited
-    pass."""
+    """Codec peaks vary from section to section.
+
+    One over the ceiling gets a second, lower-limited pass.
+    """
     caplog.set_level(logging.INFO, logger="audio.mastering")
     monkeypatch.setitem(
-        mastering._SEGMENT_PEAK_RISE_DB, "libopus", 0.0
+        segmented._SEGMENT_PEAK_RISE_DB, "libopus", 0.0
     )  # no room left for Opus's peaks
     run_job(small_guide.pk)
     assert "segment(s) read off target; mastering them again" in caplog.text

@@ -304,3 +304,25 @@ def test_killed_worker_is_replaced_and_nothing_half_made_is_served():
     assert {r.variant for r in live} == {"listen", "lowdata"}
     for rendition in live:
         assert rendition.audio.storage.size(rendition.audio.name) == rendition.size_bytes
+
+
+def test_the_worker_waits_for_a_database_that_went_away(monkeypatch):
+    """pg_ctl restart under a running worker: db_worker raises, audio_worker runs it again."""
+    from django.db import OperationalError
+
+    from audio.management.commands import audio_worker
+
+    calls = []
+
+    def db_worker(name, **options):
+        calls.append(name)
+        if len(calls) == 1:
+            raise OperationalError("connection failed: the database system is shutting down")
+
+    monkeypatch.setattr(audio_worker, "call_command", db_worker)
+    monkeypatch.setattr(audio_worker, "DATABASE_RETRY_SECONDS", 0)
+    monkeypatch.setattr(audio_worker.Command, "sweep", lambda self, hourly=True: None)
+
+    audio_worker.Command().handle(sweep_interval=3600)
+
+    assert calls == ["db_worker", "db_worker"]

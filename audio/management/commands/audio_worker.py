@@ -11,7 +11,8 @@ segments no rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are
 evicted; stray rendition files are removed; records of tasks finished over
 ALTAVOZ_TASK_RESULTS_DAYS ago, and admin sign-in records older than
 ALTAVOZ_SIGN_IN_RECORDS_DAYS, are pruned.
-django-tasks-db itself never retries a task.
+django-tasks-db itself never retries a task. When the database goes away (a restart),
+the worker waits for it and goes on instead of exiting.
 """
 
 import io
@@ -22,7 +23,7 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from audio.jobs import prune_task_results, queue_stale_audio, recover_stalled_jobs
 from audio.publishing import (
@@ -34,6 +35,7 @@ from cms.accounts.retention import prune_sign_in_records
 
 logger = logging.getLogger(__name__)
 EVICTION_INTERVAL_SECONDS = 3600
+DATABASE_RETRY_SECONDS = 1.0
 
 
 def publish_scheduled():
@@ -66,7 +68,18 @@ class Command(BaseCommand):
                 worker_options["max_tasks"] = max_tasks
             if batch:
                 worker_options["batch"] = True
-            call_command("db_worker", **worker_options)
+            while True:
+                try:
+                    call_command("db_worker", **worker_options)
+                    break
+                except DatabaseError:
+                    # The database went away (a restart, a failover): wait for it rather than
+                    # exit, so the worker needs no restart. A job it was running is taken over.
+                    logger.exception(
+                        "Task worker lost the database; retrying in %s s", DATABASE_RETRY_SECONDS
+                    )
+                    connections.close_all()
+                    time.sleep(DATABASE_RETRY_SECONDS)
         finally:
             stop.set()
 
