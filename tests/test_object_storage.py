@@ -184,3 +184,19 @@ def test_production_keeps_media_on_disk_unless_a_bucket_is_named():
             "file_overwrite": False,
         },
     }, in_s3.stderr
+
+
+def test_a_range_is_one_ranged_get_not_the_whole_object(client, stored_in_s3, monkeypatch):
+    name, data = stored_in_s3
+    s3 = default_storage.connection.meta.client
+    asked = []
+    get_object = s3.get_object
+
+    def recording(**params):
+        asked.append(params.get("Range"))
+        return get_object(**params)
+
+    monkeypatch.setattr(s3, "get_object", recording)
+    response = client.get(f"/media/{name}", HTTP_RANGE="bytes=1000-1099")
+    assert b"".join(response.streaming_content) == data[1000:1100]
+    assert asked == ["bytes=1000-1099"]
