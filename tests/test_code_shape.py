@@ -71,5 +71,4 @@ def test_the_check_finds_a_long_method_and_a_long_module(tmp_path):
 if __name__ == "__main__":
     for relative in modules():
         for finding in oversized(relative):
-            allowed = " (allowed for now)" if relative.as_posix() in ALLOWED else ""
-            print(finding + allowed)
+            print(finding)
