@@ -18,7 +18,7 @@ from wagtail.models import Page
 from audio.jobs import request_audio
 from audio.models import SectionRecording
 from audio.recordings import recording_statuses, source_text_hashes
-from audio.status import page_audio_status
+from audio.status import page_audio_statuses
 from audio.uploads import check_recording
 from cms.models import GuidePage
 
@@ -42,11 +42,9 @@ def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
     # Only guides the account may edit: a translator sees neither Spanish drafts nor another
     # locale's.
-    rows = [
-        page_audio_status(guide)
-        for guide in guides
-        if guide.permissions_for_user(request.user).can_edit()
-    ]
+    rows = page_audio_statuses(
+        guide for guide in guides if guide.permissions_for_user(request.user).can_edit()
+    )
     return TemplateResponse(
         request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")}
     )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from audio.models import AudioJob
-from audio.status import page_audio_status
+from audio.status import page_audio_statuses
 from cms.models import GuidePage
 from cms.visibility import public_pages
 
@@ -24,8 +24,8 @@ def queue_stale_audio():
     """
     queued = []
     # Only what the public may see is voiced: never a draft, a private or an expired page.
-    for page in public_pages(GuidePage.objects.all()).select_related("locale"):
-        status = page_audio_status(page)
+    pages = list(public_pages(GuidePage.objects.all()).select_related("locale"))
+    for page, status in zip(pages, page_audio_statuses(pages), strict=True):
         never_queued = status.job is None
         stale = (
             status.job is not None
