@@ -5,7 +5,7 @@ already serialized to JSON bytes, with their ETags and change times. It is
 looked up in three places, fastest first:
 
 1. this process's memory (the latest snapshot only: no unpickling on the hot path);
-2. Django's cache, under the content token (shared by processes when it is Redis);
+2. Django's cache, under the content token, when processes share it (Redis);
 3. the database: ``documents.build_documents`` builds everything in a fixed
    number of queries, and ``SyncRecord`` rows are reconciled with the result.
 
@@ -33,7 +33,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.utils import timezone
 
@@ -153,7 +154,10 @@ def get_snapshot() -> Snapshot:
         if snapshot is not None and snapshot.is_current(state.current_token()):
             return snapshot
         snapshot = build_snapshot()
-        cache.set(cache_key(snapshot.token), snapshot, settings.ALTAVOZ_API_CACHE_SECONDS)
+        # Only a cache other processes share (Redis) helps them; a local-memory one
+        # would hold a second, pickled copy of what _shared holds (83 MB at 600 guides).
+        if not isinstance(caches["default"], LocMemCache):
+            cache.set(cache_key(snapshot.token), snapshot, settings.ALTAVOZ_API_CACHE_SECONDS)
         _shared["snapshot"] = snapshot
         return snapshot
 
