@@ -7,8 +7,8 @@ on the usual middleware stack), ``base`` (the one DRF base view: parameters,
 ``snapshot`` (the cached, precomputed documents and the sync log), ``state``
 (has anything changed?) with ``dependencies`` (what the documents are made
 of, and how a change to each is noticed; ``signals`` connects from it),
-``documents`` (pages → documents, with
-``translations`` for languages and ``audio`` for renditions), ``serializers``
+``documents`` (pages → documents, with ``cms.translations`` for languages
+and ``audio`` for renditions), ``serializers``
 (the allow-list of what leaves the building, and the schema), ``schema``
 (OpenAPI and the human docs), ``errors`` (JSON 404/400/500 outside our views).
 """
