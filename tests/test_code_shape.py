@@ -13,6 +13,7 @@ PACKAGES = ("audio", "cms", "config")
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 
+
 def modules():
     """The application's Python files, as paths relative to the repository."""
     for package in PACKAGES:
@@ -47,11 +48,7 @@ def test_the_limits_are_checked_over_the_application_code():
 
 
 def test_no_module_or_function_is_over_the_limits():
-    over = [
-        finding
-        for relative in modules()
-        for finding in oversized(relative)
-    ]
+    over = [finding for relative in modules() for finding in oversized(relative)]
     assert not over, "Split these into well-named parts:\n" + "\n".join(over)
 
 
