@@ -24,8 +24,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
+from wagtail.images import get_image_model
+from wagtail.permissions import policy_registry
 
 from config import storage
+
+from .listening import public_rendition_for_file
+from .models import Rendition, SectionRecording
 
 RANGE_RE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 # A byte position of more digits than this is past the end of any file; it is
@@ -73,8 +78,6 @@ def readable_by(request, path):
     only the listener's own browser may keep them: a shared cache would go on
     serving a guide's audio after the guide is hidden.
     """
-    from .listening import public_rendition_for_file
-
     if public_rendition_for_file(path) is not None:
         return "private, max-age=31536000, immutable"
     if editor_may_read(request.user, path):
@@ -85,11 +88,6 @@ def readable_by(request, path):
 def editor_may_read(user, path):
     """What the admin shows ``user``: recordings and renditions of pages they may edit,
     image thumbnails if they may work with images, station IDs if they may change them."""
-    from wagtail.images import get_image_model
-    from wagtail.permissions import policy_registry
-
-    from .models import Rendition, SectionRecording
-
     if not user.is_authenticated or not user.has_perm("wagtailadmin.access_admin"):
         return False
     if path.startswith(("images/", "original_images/")):

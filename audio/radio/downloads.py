@@ -121,6 +121,7 @@ def _file_exists(package):
 
 
 def _enqueue(package_id):
+    # Here, not at the top: the task module imports this one for what the task runs.
     from .tasks import build_radio_package_task
 
     build_radio_package_task.enqueue(package_id)

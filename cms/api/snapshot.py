@@ -41,7 +41,7 @@ from django.utils import timezone
 from . import state
 from .documents import build_documents
 from .http import etag_of, format_datetime, to_json
-from .models import SyncRecord
+from .models import ContentVersion, SyncRecord
 from .serializers import (
     GuideSerializer,
     GuideSummarySerializer,
@@ -269,8 +269,6 @@ def _digest(data):
 
 def _lock_sync_log():
     """Serialize reconciliations between processes (a row lock; SQLite locks the database)."""
-    from .models import ContentVersion
-
     if not ContentVersion.objects.select_for_update().filter(pk=1).exists():
         ContentVersion.objects.get_or_create(pk=1)
 

@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 
+from cms.models import GuidePage
+
 from . import snapshot as snapshots
 from .audio import variant_names
 from .base import (
@@ -277,8 +279,6 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
 
     @classmethod
     def get_body_fields(cls, model):
-        from cms.models import GuidePage
-
         fields = super().get_body_fields(model)
         if issubclass(model, GuidePage) and not getattr(model, "api_fields", None):
             fields = fields + cls._convert_api_fields(list(STOCK_GUIDE_FIELDS))

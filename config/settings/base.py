@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ALTAVOZ_VAR_DIR", BASE_DIR / "var"))
@@ -32,8 +33,6 @@ def env_int(name, default, minimum=0):
     except ValueError:
         number = None
     if number is None or number < minimum:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             f"{name} must be a whole number of at least {minimum}, not {value!r}."
         )
@@ -53,8 +52,6 @@ def env_rate(name, default):
     try:
         parse_rate(value)
     except ValueError:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             f"{name} must be a number of requests per second, minute, hour or day "
             f"(e.g. 600/minute), or empty for no throttling, not {value!r}."
