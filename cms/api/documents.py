@@ -54,9 +54,9 @@ class GuideDocument:
 @dataclass
 class Build:
     guides: dict  # page id → GuideDocument, in tree order
-    # Live pages of any type whose translation is incomplete: the stock pages
-    # endpoint would show their source text under their locale, so it hides them.
-    shown_in_source_language: frozenset
+    # Live translated pages the stock pages endpoint must not serve from their rows: an
+    # incomplete translation (source text under its locale) or a saved translation draft.
+    hidden_from_stock: frozenset
     # The earliest future expiry among public guides: the build is wrong after it.
     valid_until: datetime | None
 
@@ -90,14 +90,19 @@ def build_documents(now=None):
     translated_pages = list(
         Page.objects.live()
         .exclude(locale__language_code=source_language)
-        .only("id", "translation_key", "locale_id", "last_published_at")
+        .only("id", "translation_key", "locale_id", "last_published_at", "has_unpublished_changes")
     )
     states = translation_states(translated_pages)
-    shown_in_source = frozenset(
+    hidden_from_stock = frozenset(
         page.pk
         for page in translated_pages
-        if (page.translation_key, page.locale_id) in states
-        and not states[(page.translation_key, page.locale_id)].complete
+        if (
+            (page.translation_key, page.locale_id) in states
+            and not states[(page.translation_key, page.locale_id)].complete
+        )
+        # wagtail-localize writes a translator's saved draft into the page row itself,
+        # and the stock endpoint serves rows: a translation with a draft is not served.
+        or page.has_unpublished_changes
     )
 
     versions, source_locale_id = _all_versions_of_translated(guides, source_language)
@@ -130,7 +135,7 @@ def build_documents(now=None):
         documents[guide.pk] = _guide_document(guide, version, state, source_page, context)
 
     expiries = [guide.expire_at for guide in guides if guide.expire_at and guide.expire_at > now]
-    return Build(documents, shown_in_source, min(expiries) if expiries else None)
+    return Build(documents, hidden_from_stock, min(expiries) if expiries else None)
 
 
 def _all_versions_of_translated(guides, source_language):

@@ -93,7 +93,7 @@ class Snapshot:
     renditions: dict  # id → RenditionEntry
     removed_guides: list
     removed_renditions: list
-    shown_in_source_language: frozenset
+    hidden_from_stock: frozenset
     listings: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
 
     def is_current(self, token: str) -> bool:
@@ -256,7 +256,7 @@ def build_snapshot() -> Snapshot:
         renditions=renditions,
         removed_guides=removed_guides,
         removed_renditions=removed_renditions,
-        shown_in_source_language=build.shown_in_source_language,
+        hidden_from_stock=build.hidden_from_stock,
     )
 
 

@@ -288,7 +288,7 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         return api_exception_handler
 
     def get_base_queryset(self):
-        hidden = snapshots.get_snapshot().shown_in_source_language
+        hidden = snapshots.get_snapshot().hidden_from_stock
         now = timezone.now()
         queryset = (
             super().get_base_queryset().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))

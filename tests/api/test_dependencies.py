@@ -126,7 +126,7 @@ def reads(everything) -> set[tuple[str, str]]:
     snapshot.forget_local()
     with CaptureQueriesContext(connection) as queries:
         built = snapshot.build_snapshot()
-    assert built.guides and built.renditions and built.shown_in_source_language
+    assert built.guides and built.renditions and built.hidden_from_stock
     return columns_read([query["sql"] for query in queries.captured_queries])
 
 
