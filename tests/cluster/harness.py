@@ -4,9 +4,10 @@ Its own PostgreSQL (initdb/pg_ctl in a temporary folder) and Redis on free ports
 gunicorn instances (A and B) and two audio workers with the production settings, nginx in
 front of both instances with the shipped locations (docs/deploy/nginx.conf), and media in
 a fresh bucket of an S3 server of its own (SeaweedFS, tests/object_storage.py): several
-machines cannot share a folder, so a cluster keeps its media in S3. The app streams media
-from the bucket itself (ALTAVOZ_MEDIA_ACCEL_REDIRECT unset). Every process is started by
-this module, logs to a file in the cluster's folder, and is stopped by its own process id
+machines cannot share a folder, so a cluster keeps its media in S3. The app checks each
+media request and answers X-Accel-Redirect with the object's key; nginx fetches it from the
+bucket with docs/deploy/nginx.conf's (commented) bucket location. Every process is started
+by this module, logs to a file in the cluster's folder, and is stopped by its own process id
 (`Cluster.stop`).
 """
 
@@ -333,8 +334,8 @@ class Cluster:
 
     # --- configuration -------------------------------------------------------------
     def storage_environment(self) -> dict[str, str]:
-        """Where media live, for every process: the cluster's bucket. No X-Accel-Redirect:
-        the app streams each file from the bucket after its check."""
+        """Where media live, for every process: the cluster's bucket; after its check the app
+        sends nginx to the object (X-Accel-Redirect), which nginx proxies from the bucket."""
         assert self.bucket, "the S3 server starts first"
         return {
             "ALTAVOZ_S3_BUCKET": self.bucket,
@@ -342,8 +343,8 @@ class Cluster:
             "ALTAVOZ_S3_ACCESS_KEY_ID": object_storage.ACCESS_KEY,
             "ALTAVOZ_S3_SECRET_ACCESS_KEY": object_storage.SECRET_KEY,
             "ALTAVOZ_S3_REGION": object_storage.REGION,
-            "ALTAVOZ_MEDIA_ACCEL_REDIRECT": "",
-            # Nothing is written here; nginx's /protected-media/ alias (never reached).
+            "ALTAVOZ_MEDIA_ACCEL_REDIRECT": "/protected-media/",
+            # Nothing is written here (nginx's disk alias, replaced by the bucket location).
             "ALTAVOZ_MEDIA_ROOT": str(self.folder / "no-local-media"),
         }
 

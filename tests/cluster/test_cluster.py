@@ -6,8 +6,10 @@ API, editors publish; each test then breaks one thing. The tests run in this ord
 share the cluster: each ends with the cluster whole again. Media are in S3 (SeaweedFS).
 """
 
+import re
 import signal
 import time
+import urllib.request
 
 import pytest
 
@@ -88,6 +90,19 @@ def assert_nothing_lost(listeners, start, tolerated=()):
     ]
     assert failures == []
     assert [gap for gap in listeners.gaps if gap[0] >= start] == []
+
+
+def test_media_come_from_the_bucket_through_nginx(cluster, listeners):
+    """The app's check, then nginx's bucket location: the object's own ETag (S3's MD5, not
+    the app's size-date one), Django's Cache-Control, and Range kept."""
+    with listeners.lock:
+        audio = next(url for url, headers in listeners.urls if headers and "/media/" in url)
+    request = urllib.request.Request(cluster.front + audio, headers={"Range": "bytes=0-99"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 206 and len(response.read()) == 100
+        assert re.fullmatch(r'"[0-9a-f]{32}"', response.headers["ETag"]), response.headers
+        assert "private" in response.headers["Cache-Control"]
+        assert "x-amz-request-id" not in response.headers
 
 
 def test_publishes_on_a_reach_b_with_audio_made_once(cluster, listeners):
