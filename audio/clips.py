@@ -119,8 +119,12 @@ def section_clip(section, engine, language_code, lexicon):
                 cached.delete()
             clip.save()
     except IntegrityError:  # another worker stored the same clip meanwhile
-        clip.audio.delete(save=False)
+        ours = clip.audio.name
         clip = SectionClip.objects.get(key=key)
+        # In S3 two workers may have written the same name (no atomic "create if absent"):
+        # then the file is the other worker's too and stays.
+        if ours != clip.audio.name:
+            clip.audio.storage.delete(ours)
     return SectionAudio(section, clip, synthesized=True)
 
 

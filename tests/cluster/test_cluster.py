@@ -3,11 +3,13 @@
 PostgreSQL, Redis, gunicorn A and B, two audio workers and nginx (tests/cluster/harness.py).
 While listeners read pages, audio by Range and captions through nginx and an app syncs the
 API, editors publish; each test then breaks one thing. The tests run in this order and
-share the cluster: each ends with the cluster whole again.
+share the cluster: each ends with the cluster whole again. Media are in S3 (SeaweedFS).
 """
 
+import re
 import signal
 import time
+import urllib.request
 
 import pytest
 
@@ -88,6 +90,19 @@ def assert_nothing_lost(listeners, start, tolerated=()):
     ]
     assert failures == []
     assert [gap for gap in listeners.gaps if gap[0] >= start] == []
+
+
+def test_media_come_from_the_bucket_through_nginx(cluster, listeners):
+    """The app's check, then nginx's bucket location: the object's own ETag (S3's MD5, not
+    the app's size-date one), Django's Cache-Control, and Range kept."""
+    with listeners.lock:
+        audio = next(url for url, headers in listeners.urls if headers and "/media/" in url)
+    request = urllib.request.Request(cluster.front + audio, headers={"Range": "bytes=0-99"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 206 and len(response.read()) == 100
+        assert re.fullmatch(r'"[0-9a-f]{32}"', response.headers["ETag"]), response.headers
+        assert "private" in response.headers["Cache-Control"]
+        assert "x-amz-request-id" not in response.headers
 
 
 def test_publishes_on_a_reach_b_with_audio_made_once(cluster, listeners):
@@ -174,3 +189,49 @@ def test_a_database_restart_needs_no_restart_of_web_or_workers(cluster, listener
     wait_for(lambda: len(listeners.since(down_until)) > served + 20, 30, "more listening")
     assert_nothing_lost(listeners, start, tolerated=[(start, down_until)])
     assert {name: p.pid for name, p in cluster.processes.items() if p.alive()} == pids
+
+
+def test_an_s3_outage_mid_job_keeps_the_old_audio(cluster, listeners):
+    """S3 killed while a worker makes a publish's audio: the job fails, the old audio stays
+    live (its files answer errors only while S3 is down; pages and the API answer all
+    along); once S3 is back, a re-publish makes the new audio once, and nothing fails."""
+    start = listeners.mark()
+    slug = "mixco"
+    page_id = cluster.page_id(slug)
+    before = live_variants(cluster, page_id)
+    assert set(before) == VARIANTS
+    marker = f"Sin-S3-{int(time.time())}"
+    cluster.publish_edit(slug, marker, every_section=True)
+
+    def running():
+        state, _, worker = cluster.jobs()[page_id]
+        return state == "running" and worker
+
+    wait_for(running, 30, "a worker on the job", interval=0.02)
+    down = listeners.mark()
+    cluster.s3_outage_start()
+    try:
+        assert cluster.jobs()[page_id][0] == "running", "the job ended before the outage"
+        wait_for(lambda: cluster.jobs()[page_id][0] == "failed", 90, "the job to fail")
+        assert live_variants(cluster, page_id) == before  # the old audio stays live
+        b = cluster.apps["web-b"]
+        assert marker.encode() in cluster.get(b, f"/api/v2/guides/{page_id}/")[1]
+        assert marker.encode() in cluster.get(b, f"/es/{slug}/")[1]
+        served = len(listeners.since(down))
+        wait_for(lambda: len(listeners.since(down)) > served + 20, 30, "listening without S3")
+    finally:
+        cluster.s3_outage_end()
+    up = listeners.mark() + 1  # answers started while S3 was down may fail
+    during = listeners.failures(down, up)
+    # Only media (audio and captions) may fail while S3 is down; never pages or the API.
+    assert [f for f in during if not f[1].startswith("/media/")] == []
+    assert len(listeners.since(down, up)) > len(during)  # pages and the API answered
+    print(f"S3 outage: {len(during)} media errors of {len(listeners.since(down, up))} answers")
+
+    marker = f"Con-S3-de-nuevo-{int(time.time())}"
+    before, after, attempts_before, attempts_after = publish_and_follow(cluster, slug, marker)
+    assert attempts_after == attempts_before + 1
+    assert_made_once(cluster, slug, before, after)  # nothing of the failed run went live
+    served = len(listeners.since(up))
+    wait_for(lambda: len(listeners.since(up)) > served + 20, 30, "more listening")
+    assert_nothing_lost(listeners, start, tolerated=[(down, up)])
