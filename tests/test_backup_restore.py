@@ -1,14 +1,19 @@
 """Backup and restore (README "Production", "Backups"): the database plus the media.
 
-A site with published audio is backed up (the SQLite database with SQLite's
-online backup, the media with ``backup_media``), then restored into an emptied
-database and a new, empty media storage (``restore_media``). The restored
+A site with published audio is backed up (the database with SQLite's online
+backup, or ``pg_dump`` on PostgreSQL; the media with ``backup_media``), then
+restored into an emptied database (SQLite's backup back, or ``pg_restore
+--clean``) and a new, empty media storage (``restore_media``). The restored
 site must serve the same audio, byte for byte (the SHA-256 its rendition rows
 record), and the same API documents.
 """
 
 import hashlib
+import os
+import shutil
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -21,6 +26,49 @@ from audio.models import Rendition
 from tests.audio.test_workers import make_guide
 
 API_DOCUMENTS = ["/api/v2/guides/", "/api/v2/renditions/"]
+
+
+# pg_dump must not be older than the server: PostgreSQL 15's, else the one on PATH.
+PG_BIN = Path(os.environ.get("ALTAVOZ_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def pg_tool(name):
+    tool = PG_BIN / name
+    return str(tool) if tool.exists() else shutil.which(name)
+
+
+def pg_run(tool, *args):
+    database = connection.settings_dict
+    env = dict(os.environ, PGPASSWORD=database["PASSWORD"] or "")
+    target = [
+        f"--host={database['HOST'] or 'localhost'}",
+        f"--port={database['PORT'] or 5432}",
+        f"--username={database['USER']}",
+        f"--dbname={database['NAME']}",
+    ]
+    subprocess.run([pg_tool(tool), *target, *args], env=env, check=True, capture_output=True)
+
+
+def back_up_database(path):
+    """SQLite: its online backup (``sqlite3 db ".backup file"``); PostgreSQL: pg_dump."""
+    if connection.vendor == "postgresql":
+        pg_run("pg_dump", "--format=custom", "--no-owner", f"--file={path}")
+        return
+    connection.ensure_connection()
+    with sqlite3.connect(path) as copy:
+        connection.connection.backup(copy)
+    copy.close()
+
+
+def restore_database(path):
+    if connection.vendor == "postgresql":
+        connection.close()  # pg_restore --clean drops every table
+        pg_run("pg_restore", "--clean", "--if-exists", "--no-owner", str(path))
+        return
+    connection.ensure_connection()
+    with sqlite3.connect(path) as copy:
+        copy.backup(connection.connection)
+    copy.close()
 
 
 def snapshot(client, guide_id):
@@ -43,8 +91,8 @@ def snapshot(client, guide_id):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_site_backed_up_and_restored_serves_the_same_audio_and_api(client, settings, tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("the database half here is SQLite's backup; PostgreSQL's is pg_dump (README)")
+    if connection.vendor == "postgresql" and not (pg_tool("pg_dump") and pg_tool("pg_restore")):
+        pytest.skip("pg_dump and pg_restore are needed on PostgreSQL (postgresql-client)")
     settings.MEDIA_ROOT = tmp_path / "media"  # only this site's files
     guide = make_guide("respaldo", sections=1)
     run_job(guide.pk)
@@ -52,13 +100,10 @@ def test_a_site_backed_up_and_restored_serves_the_same_audio_and_api(client, set
     before = snapshot(client, guide.pk)
     assert before[1]  # audio is published
 
-    # Back up: the database (SQLite's online backup, like `sqlite3 db ".backup file"`) ...
-    connection.ensure_connection()
-    database_copy = tmp_path / "backup" / "altavoz.sqlite3"
+    # Back up: the database ...
+    database_copy = tmp_path / "backup" / "altavoz.db"
     database_copy.parent.mkdir()
-    with sqlite3.connect(database_copy) as copy:
-        connection.connection.backup(copy)
-    copy.close()
+    back_up_database(database_copy)
     # ... and the media, through the storage (a local folder or an S3 bucket alike).
     call_command("backup_media", str(tmp_path / "backup" / "media"))
 
@@ -69,9 +114,7 @@ def test_a_site_backed_up_and_restored_serves_the_same_audio_and_api(client, set
     assert not default_storage.exists(next(iter(before[1])))
 
     # Restore.
-    with sqlite3.connect(database_copy) as copy:
-        copy.backup(connection.connection)
-    copy.close()
+    restore_database(database_copy)
     call_command("restore_media", str(tmp_path / "backup" / "media"))
 
     for rendition in Rendition.objects.all():
