@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import RadioPackage
@@ -95,6 +95,27 @@ def request_package(page):
     if created or retry:
         transaction.on_commit(lambda: _enqueue(package.pk))
     return package
+
+
+def recover_stalled_packages():
+    """Queue again the packages whose build stopped beating (the worker's sweep runs this).
+
+    Each row is taken back only if its attempt is still the stalled one, so two
+    sweeps queue it once; returns the ids queued again.
+    """
+    limit = timezone.now() - timedelta(seconds=settings.ALTAVOZ_AUDIO_STALL_SECONDS)
+    stalled = RadioPackage.objects.filter(state=RadioPackage.State.BUILDING).filter(
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, requested_at__lt=limit)
+    )
+    recovered = []
+    for package_id, attempt in stalled.values_list("pk", "attempt"):
+        if RadioPackage.objects.filter(
+            pk=package_id, state=RadioPackage.State.BUILDING, attempt=attempt
+        ).update(state=RadioPackage.State.QUEUED, requested_at=timezone.now(), error=""):
+            logger.warning("Radio package %s: its build stalled, queued again", package_id)
+            _enqueue(package_id)
+            recovered.append(package_id)
+    return recovered
 
 
 def build_requested_package(package_id):

@@ -13,7 +13,11 @@ from wagtail.models import Page
 
 from audio.jobs import run_job
 from audio.radio import downloads
-from audio.radio.downloads import build_requested_package, request_package
+from audio.radio.downloads import (
+    build_requested_package,
+    recover_stalled_packages,
+    request_package,
+)
 from audio.radio.models import RadioPackage
 from tests.audio.test_workers import make_guide
 
@@ -133,6 +137,31 @@ def test_a_worker_killed_mid_build_leaves_the_package_rebuildable(
     package.refresh_from_db()
     assert (package.attempt, package.heartbeat_at) == (2, None)
     assert state_of(admin_client.get(package_url(guide))) == "ready"
+
+
+@pytest.mark.django_db
+def test_the_workers_sweep_queues_a_stalled_build_again_once(
+    guide, monkeypatch, enqueued, settings, django_capture_on_commit_callbacks
+):
+    from audio.management.commands.audio_worker import Command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        package = request_package(guide)
+    RadioPackage.objects.filter(pk=package.pk).update(
+        state="building", attempt=1, heartbeat_at=timezone.now()
+    )
+    assert recover_stalled_packages() == []  # alive: left alone
+    killed_mid_build(package, settings)
+    # The test's connection outlives the sweep (the worker closes stale ones after it).
+    monkeypatch.setattr(
+        "audio.management.commands.audio_worker.close_old_connections", lambda: None
+    )
+    Command().sweep(hourly=False)  # as audio_worker runs it every minute
+    assert recover_stalled_packages() == []  # a second sweep finds it queued already
+    assert enqueued == [package.pk, package.pk]
+    builds = Builds(monkeypatch)
+    assert build_requested_package(package.pk) == "ready"
+    assert builds.calls == 1
 
 
 @pytest.mark.django_db
