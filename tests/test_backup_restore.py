@@ -123,3 +123,40 @@ def test_a_site_backed_up_and_restored_serves_the_same_audio_and_api(client, set
     after = snapshot(client, guide.pk)
     assert after[1] == before[1]  # the same files, byte for byte
     assert after[0] == before[0]  # the same API documents
+
+
+def test_restore_media_checks_every_sum_before_writing_and_never_overwrites_silently(
+    settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+    from django.core.management.base import CommandError
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    default_storage.save("audio/a.mp3", ContentFile(b"first"))
+    default_storage.save("documents/b.pdf", ContentFile(b"second"))
+    backup = tmp_path / "backup"
+    call_command("backup_media", str(backup))
+    assert set((backup / "SHA256SUMS").read_text().splitlines()) == {
+        f"{hashlib.sha256(b'first').hexdigest()}  audio/a.mp3",
+        f"{hashlib.sha256(b'second').hexdigest()}  documents/b.pdf",
+    }
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("backup_media", str(backup))
+
+    # A damaged copy: nothing is written, not even the files that are fine.
+    settings.MEDIA_ROOT = tmp_path / "fresh"
+    (backup / "documents/b.pdf").write_bytes(b"damaged")
+    with pytest.raises(CommandError, match="documents/b.pdf"):
+        call_command("restore_media", str(backup))
+    assert not default_storage.exists("audio/a.mp3")
+    (backup / "documents/b.pdf").write_bytes(b"second")
+
+    # A file already there with other bytes stops the restore, unless --replace.
+    default_storage.save("audio/a.mp3", ContentFile(b"changed since"))
+    with pytest.raises(CommandError, match="other bytes"):
+        call_command("restore_media", str(backup))
+    call_command("restore_media", str(backup), replace=True)
+    for name, data in (("audio/a.mp3", b"first"), ("documents/b.pdf", b"second")):
+        with default_storage.open(name, "rb") as file:
+            assert file.read() == data
+    call_command("restore_media", str(backup))  # again: everything already in place
