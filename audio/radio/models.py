@@ -79,6 +79,10 @@ class RadioPackage(models.Model):
     error = models.TextField(blank=True)
     requested_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The build's lease: each claim counts one more attempt, and only the worker
+    # holding the latest attempt may record the result; the heartbeat says it is alive.
+    attempt = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("paquete para radio")

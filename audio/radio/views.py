@@ -22,7 +22,7 @@ from cms import visibility
 from cms.models import GuidePage
 from config import storage
 
-from .downloads import current_package, request_package
+from .downloads import current_package, is_stalled, request_package
 from .feeds import podcast_feed, radio_feed
 from .models import RadioPackage
 from .packages import package_name
@@ -74,9 +74,11 @@ def package(request, page_id):
         problem = ""
     except PackageError as error:
         built, problem = None, str(error)
-    waiting = built is not None and built.state in (
-        RadioPackage.State.QUEUED,
-        RadioPackage.State.BUILDING,
+    # A stalled build (its worker died) is not waited for: "Preparar" asks again.
+    waiting = (
+        built is not None
+        and built.state in (RadioPackage.State.QUEUED, RadioPackage.State.BUILDING)
+        and not is_stalled(built)
     )
     return TemplateResponse(
         request,

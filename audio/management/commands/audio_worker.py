@@ -4,7 +4,8 @@ A thin wrapper around django-tasks-db's ``db_worker``: before starting, and
 every ``--sweep-interval`` seconds (a minute) while it runs, Wagtail's
 scheduled publishing runs (pages go live, and expired pages are unpublished,
 which withdraws their audio), jobs whose worker died mid-run (no heartbeat)
-are queued again and retired audio files past their grace period are deleted.
+are queued again, as are radio packages whose build stalled, and retired audio
+files past their grace period are deleted.
 Once an hour (first one interval after start, so that starting stays quick):
 guides whose audio no longer matches their text are queued; cached clips and
 segments no rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are
@@ -31,6 +32,7 @@ from audio.publishing import (
     evict_cached_audio,
     remove_stray_rendition_files,
 )
+from audio.radio.downloads import recover_stalled_packages
 from cms.accounts.retention import prune_sign_in_records
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ class Command(BaseCommand):
         try:
             publish_scheduled()
             recovered = recover_stalled_jobs()
+            recover_stalled_packages()  # logs each package it queues again
             removed = cleanup_retired_renditions()
             evicted = pruned = 0
             refreshed = []
