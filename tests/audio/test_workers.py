@@ -4,6 +4,7 @@ Most tests here commit data (other threads and processes must see it), so they
 run as transactional tests, after the others.
 """
 
+import io
 import os
 import signal
 import subprocess
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from audio.jobs import WORKER_ID, claim, prune_task_results, recover_stalled_jobs, run_job
 from audio.models import AudioJob, Rendition
@@ -83,7 +86,8 @@ def manage(*args, **popen):
         DATABASE_URL=database_url(),
         ALTAVOZ_MEDIA_ROOT=str(settings.MEDIA_ROOT),
         ALTAVOZ_VOICES_ES="espeak",
-        ALTAVOZ_AUDIO_STALL_SECONDS="2",
+        # Short, so that the rescuer takes the dead worker's job over soon.
+        ALTAVOZ_AUDIO_STALL_SECONDS="1",
         ALTAVOZ_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
     )
     return subprocess.Popen(
@@ -189,8 +193,6 @@ def test_two_workers_never_claim_the_same_page():
 
 @pytest.mark.django_db
 def test_task_records_finished_long_ago_are_pruned(settings):
-    from django_tasks_db.models import DBTaskResult
-
     from audio.jobs.tasks import generate_page_audio_task
 
     settings.TASKS = {
@@ -262,12 +264,20 @@ def test_concurrent_runs_synthesize_each_section_once(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_killed_worker_is_replaced_and_nothing_half_made_is_served():
-    guide = make_guide("trabajador-muerto", sections=4)
+def test_killed_worker_is_replaced_and_nothing_half_made_is_served(settings):
+    # One long section: the job still runs for seconds (time to kill the worker mid-job),
+    # and the rescuer, which makes the whole audio again, has a quarter of the work.
+    guide = make_guide("trabajador-muerto", sections=1)
     AudioJob.objects.update(
         state="ready", finished_at=F("requested_at")
     )  # this one is queued below
-    assert manage("generate_audio", "--page", str(guide.pk)).wait(60) == 0  # queues a real DB task
+    # A real DB task, queued here as `manage.py generate_audio --page` queues it (without
+    # starting one more Django process for it).
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "audio"]}
+    }
+    call_command("generate_audio", "--page", str(guide.pk), stdout=io.StringIO())
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
 
     doomed = manage(
         "audio_worker",
