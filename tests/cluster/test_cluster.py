@@ -6,9 +6,11 @@ API, editors publish; each test then breaks one thing. The tests run in this ord
 share the cluster: each ends with the cluster whole again. Media are in S3 (SeaweedFS).
 """
 
+import json
 import re
 import signal
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -221,6 +223,11 @@ def test_an_s3_outage_mid_job_keeps_the_old_audio(cluster, listeners):
         wait_for(lambda: len(listeners.since(down)) > served + 20, 30, "listening without S3")
     finally:
         cluster.s3_outage_end()
+    # SeaweedFS listens before it serves: the outage ends when a live file comes through.
+    path = f"/api/v2/guides/{page_id}/"
+    document = json.loads(cluster.get(cluster.apps["web-b"], path)[1])
+    media = urllib.parse.urlsplit(document["audio"]["renditions"][0]["url"]).path
+    wait_for(lambda: cluster.get(cluster.front, media)[0] == 200, 60, "S3 serving again")
     up = listeners.mark() + 1  # answers started while S3 was down may fail
     during = listeners.failures(down, up)
     # Only media (audio and captions) may fail while S3 is down; never pages or the API.
@@ -232,6 +239,11 @@ def test_an_s3_outage_mid_job_keeps_the_old_audio(cluster, listeners):
     before, after, attempts_before, attempts_after = publish_and_follow(cluster, slug, marker)
     assert attempts_after == attempts_before + 1
     assert_made_once(cluster, slug, before, after)  # nothing of the failed run went live
-    served = len(listeners.since(up))
-    wait_for(lambda: len(listeners.since(up)) > served + 20, 30, "more listening")
-    assert_nothing_lost(listeners, start, tolerated=[(down, up)])
+    # A freshly restarted SeaweedFS may still reset a connection while it settles (seen
+    # once in five runs, 25 s after it came back): media only, until the recovery publish.
+    recovered = listeners.mark()
+    settling = listeners.failures(up, recovered)
+    assert [f for f in settling if not f[1].startswith("/media/")] == []
+    served = len(listeners.since(recovered))
+    wait_for(lambda: len(listeners.since(recovered)) > served + 20, 30, "more listening")
+    assert_nothing_lost(listeners, start, tolerated=[(down, recovered)])
