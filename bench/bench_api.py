@@ -5,13 +5,14 @@
     # CI: seconds, figures printed, only failures judged
     .venv/bin/python -m bench.bench_api --smoke
 
-A throwaway SQLite database gets the demo guides (``load_demo``: 6 guides in
+A throwaway SQLite database gets the demo guides (``fill_guides 6``: the demo, 6 guides in
 es/en/cak) and, unless it already has audio, two renditions per Spanish and
 English guide described as the pipeline would (files are not needed: the API
-only describes them). Then gunicorn serves it on loopback with the production
-settings (2 workers × 2 threads, one per core, the embedded local-memory cache, SQLite,
-anonymous throttling on with a rate no client reaches), and a load generator
-in this process keeps 32 keep-alive connections busy, one endpoint at a time:
+only describes them; ``audio/management/commands/fill_guides.py``). Then gunicorn
+serves it on loopback with the production settings (2 workers × 2 threads, one per
+core, the embedded local-memory cache, SQLite, anonymous throttling on with a rate no
+client reaches), and a load generator in this process keeps 32 keep-alive connections
+busy, one endpoint at a time:
 
 - ours: ``/api/v2/guides/?fields=*`` (whole guides) and ``/api/v2/guides/4/``;
 - stock: ``/api/v2/pages/?type=cms.GuidePage&fields=*`` and ``/api/v2/pages/4/?fields=*``.
@@ -85,54 +86,21 @@ def manage(env, *args):
     )
 
 
-SEED_RENDITIONS = """
-from audio.models import Rendition
-from audio.text import speech_sections
-from audio.status import current_content_hash
-from cms.models import GuidePage
-from cms.translations import display_version
-
-if not Rendition.objects.filter(state="live").exists():
-    for page in GuidePage.objects.live().filter(locale__language_code__in=["es", "en"]):
-        sections = speech_sections(display_version(page).object)
-        offsets, start = [], 0.0
-        for section in sections:
-            length = 2.5 * len(section.sentences)
-            offsets.append(
-                {
-                    "id": section.id,
-                    "heading": section.heading,
-                    "start": start,
-                    "end": start + length,
-                }
-            )
-            start += length + 1.0
-        content_hash = current_content_hash(page, "espeak", "es-419")
-        base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
-        for variant, mime, bitrate, ext in [
-            ("listen", "audio/mpeg", 32000, "mp3"),
-            ("lowdata", 'audio/webm; codecs="opus"', 16000, "webm"),
-        ]:
-            Rendition.objects.create(
-                page=page, variant=variant, engine="espeak", voice="es-419",
-                audio=f"{base}-{variant}.{ext}", captions=f"{base}.vtt",
-                chapters=f"{base}.chapters.json", mime_type=mime, bitrate=bitrate,
-                duration=start, size_bytes=int(start * bitrate / 8), sha256="0" * 64,
-                sections=offsets, content_hash=content_hash,
-                loudness_lufs=-19.0, true_peak_dbtp=-1.2,
-            )
-print(GuidePage.objects.live().filter(locale__language_code="es", slug="mixco").first().pk)
-"""
+MIXCO_ID = (
+    "from cms.models import GuidePage; "
+    "print(GuidePage.objects.live().get(locale__language_code='es', slug='mixco').pk)"
+)
 
 
 def prepare(var_dir, env):
-    """Migrate, load the demo, describe audio; returns the Spanish Mixco guide's id."""
+    """Migrate, load the demo, describe its audio; returns the Spanish Mixco guide's id."""
     var_dir.mkdir(parents=True, exist_ok=True)
     print(f"Preparing the database in {var_dir} ...", flush=True)
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
+    # The demo's 6 guide pages, no more, with audio described (rows, no files).
+    manage(env, "fill_guides", "6", "--throwaway")
     out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", SEED_RENDITIONS],
+        [PYTHON, "manage.py", "shell", "-c", MIXCO_ID],
         cwd=ROOT,
         env=env,
         check=True,

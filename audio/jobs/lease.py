@@ -73,6 +73,17 @@ def beating_heart(job):
     Stages take seconds to minutes (mastering a long guide); a thread keeps
     the heartbeat regular so "stalled" means the process is gone.
     """
+    with side_heartbeat(lambda: heartbeat(job), f"heartbeat-{job.page_id}"):
+        yield
+
+
+@contextmanager
+def side_heartbeat(touch, name):
+    """Call ``touch()`` every quarter of the stall time from a side thread while the block runs.
+
+    Shared by audio jobs and radio package builds: a missed beat (a busy database) only
+    risks a takeover, so it is logged, not raised.
+    """
     stop = threading.Event()
     interval = max(0.2, settings.ALTAVOZ_AUDIO_STALL_SECONDS / 4)
 
@@ -80,13 +91,13 @@ def beating_heart(job):
         try:
             while not stop.wait(interval):
                 try:
-                    heartbeat(job)
-                except DatabaseError:  # a missed beat only risks a takeover
-                    logger.warning("Missed a heartbeat for page %s", job.page_id)
+                    touch()
+                except DatabaseError:
+                    logger.warning("Missed a heartbeat (%s)", name)
         finally:
             connection.close()
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-{job.page_id}", daemon=True)
+    thread = threading.Thread(target=beat, name=name, daemon=True)
     thread.start()
     try:
         yield

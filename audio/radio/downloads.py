@@ -9,15 +9,15 @@ audio, text, the station IDs or the licence change.
 
 import logging
 import tempfile
-import threading
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from audio.jobs.lease import side_heartbeat
 
 from .models import RadioPackage
 from .packages import (
@@ -178,29 +178,11 @@ def build_requested_package(package_id):
     return RadioPackage.State.READY
 
 
-@contextmanager
 def _beating_heart(rows):
     """Touch ``rows``' heartbeat from a side thread while the build runs (as audio jobs do)."""
-    stop = threading.Event()
-    interval = max(0.2, settings.ALTAVOZ_AUDIO_STALL_SECONDS / 4)
-
-    def beat():
-        try:
-            while not stop.wait(interval):
-                try:
-                    rows.update(heartbeat_at=timezone.now())
-                except DatabaseError:  # a missed beat only risks a takeover
-                    logger.warning("Missed a heartbeat for a radio package")
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=beat, name="radio-package-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+    return side_heartbeat(
+        lambda: rows.update(heartbeat_at=timezone.now()), "radio-package-heartbeat"
+    )
 
 
 def _file_exists(package):
