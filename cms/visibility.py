@@ -110,7 +110,9 @@ def published_many(pages: Iterable[Page]) -> list[Page]:
     drafted = {
         page.live_revision_id: page
         for page in pages
-        if page.has_unpublished_changes and page.live_revision_id
+        if page.has_unpublished_changes
+        and page.live_revision_id
+        and not getattr(page, "_altavoz_published", False)  # already its live revision
     }
     replaced = {}
     if drafted:
