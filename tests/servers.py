@@ -165,9 +165,16 @@ http {{
 def nginx(upstream: str, prefix: Path):
     """nginx in front of ``upstream`` with the shipped locations; yields its base URL."""
     port = free_port()
+    with _running_nginx(nginx_configuration(upstream, port, prefix), port, prefix) as base:
+        yield base
+
+
+@contextmanager
+def _running_nginx(configuration_text: str, port: int, prefix: Path):
+    """nginx with this configuration until the block ends; yields its base URL."""
     prefix.mkdir(parents=True, exist_ok=True)
     configuration = prefix / "nginx.conf"
-    configuration.write_text(nginx_configuration(upstream, port, prefix))
+    configuration.write_text(configuration_text)
     process = subprocess.Popen(
         [NGINX, "-c", str(configuration), "-p", str(prefix)],
         stdout=subprocess.DEVNULL,
@@ -220,24 +227,11 @@ def nginx_in_front_of(upstreams: list[str], prefix: Path, storage: dict[str, str
     ``storage`` is the processes' storage environment: with ALTAVOZ_S3_BUCKET the internal
     location is the shipped bucket one, else its ALTAVOZ_MEDIA_ROOT is aliased."""
     port = free_port()
-    prefix.mkdir(parents=True, exist_ok=True)
-    configuration = prefix / "nginx.conf"
     text = nginx_cluster_configuration(upstreams, port, prefix, storage["ALTAVOZ_MEDIA_ROOT"])
     if storage.get("ALTAVOZ_S3_BUCKET"):
         disk = text.index("    location /protected-media/ {")
         disk_end = text.index("    }\n", disk) + len("    }\n")
         bucket = bucket_location(storage["ALTAVOZ_S3_ENDPOINT_URL"], storage["ALTAVOZ_S3_BUCKET"])
         text = text[:disk] + bucket + text[disk_end:]
-    configuration.write_text(text)
-    process = subprocess.Popen(
-        [NGINX, "-c", str(configuration), "-p", str(prefix)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(f"{base}/healthz", process, prefix / "error.log")
+    with _running_nginx(text, port, prefix) as base:
         yield base
-    finally:
-        stop(process)
