@@ -92,6 +92,22 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
+    """The web process as production starts it, on a loopback port."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+    ]
+
+
 @contextmanager
 def gunicorn(env: dict[str, str], log: Path, workers: int = 2, threads: int = 2):
     """gunicorn on a free loopback port, its errors in ``log`` (a pipe nobody reads would
@@ -99,18 +115,7 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 2, threads: int = 2)
     port = free_port()
     with log.open("wb") as errors:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-            ],
+            gunicorn_command(port, workers, threads),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -27,9 +27,6 @@ from audio.models import Rendition
 from audio.recordings import recording_state
 from audio.text import SpeechSection
 from audio.variants import published_variants
-from audio.voices import uses_recordings
-
-__all__ = ["AudioFacts", "uses_recordings"]  # documents.py reads them from here
 
 
 def recording_states(

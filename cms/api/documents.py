@@ -22,7 +22,9 @@ from django.utils.html import escape
 from wagtail.models import Locale, Page
 from wagtail.rich_text import expand_db_html
 
+from audio.facts import AudioFacts
 from audio.text import INTRO_ID, speech_sections
+from audio.voices import uses_recordings
 from cms import visibility
 from cms.models import GuidePage, Organization
 from cms.pictograms import PICTOGRAMS
@@ -111,7 +113,7 @@ def build_documents(now=None):
     versions_shown = [version for version, _state in shown.values()]
     context = _Context(
         public=public,
-        facts=audio_api.AudioFacts.load(public),
+        facts=AudioFacts.load(public),
         speech=_SpeechCache(),
         organizations=_organization_documents(versions_shown),
         html=_section_html(versions_shown),
@@ -180,7 +182,7 @@ class _Context:
     """What every guide's document is made from, loaded once per build."""
 
     public: dict  # page id → public GuidePage
-    facts: audio_api.AudioFacts
+    facts: AudioFacts
     speech: "_SpeechCache"
     organizations: dict  # organization id → document
     html: dict  # (page id, section id) → HTML
@@ -320,7 +322,7 @@ def _guide_audio(guide, version, source_page, context):
     public, facts, speech = context.public, context.facts, context.speech
     own = facts.renditions.get(guide.pk, [])
     recordings = None
-    if audio_api.uses_recordings(language) and source_page is not None:
+    if uses_recordings(language) and source_page is not None:
         recordings = audio_api.recording_states(
             guide.pk,
             speech.of(version),

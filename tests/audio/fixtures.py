@@ -3,57 +3,69 @@
 import pytest
 
 
-@pytest.fixture
-def small_guide(db):
-    """A short published Spanish guide: three sections, one of them empty."""
+def publish_guide(slug, sections, title=None, summary="Una guía de prueba.", home=None):
+    """Publish a Spanish guide under ``home`` (default: the Spanish home page).
+
+    ``sections`` are StreamField section dicts, or their values (heading, body, ...)
+    for sections that need no fixed id.
+    """
     from cms.models import GuidePage, HomePage
 
-    home = HomePage.objects.get(locale__language_code="es")
+    home = home or HomePage.objects.get(locale__language_code="es")
+    blocks = [
+        section if "type" in section else {"type": "section", "value": section}
+        for section in sections
+    ]
     guide = home.add_child(
         instance=GuidePage(
-            title="Guía corta",
-            slug="guia-corta",
+            title=title or f"Guía {slug}",
+            slug=slug,
             place_name="Mixco",
             department="Guatemala",
-            summary="Una guía de prueba.",
+            summary=summary,
             last_reviewed="2026-11-01",
             discreet_title="Notas",
-            sections=[
-                {
-                    "type": "section",
-                    "id": "11111111-1111-4111-8111-111111111111",
-                    "value": {
-                        "heading": "¿Dónde hay condones?",
-                        "body": "<p>En el centro de salud. Pregunte con confianza.</p>",
-                        "key_point": "",
-                        "pictogram": "health",
-                    },
-                },
-                {
-                    "type": "section",
-                    "id": "22222222-2222-4222-8222-222222222222",
-                    "value": {
-                        "heading": "Vacía",
-                        "body": "<p> </p>",
-                        "key_point": "",
-                        "pictogram": "",
-                    },
-                },
-                {
-                    "type": "section",
-                    "id": "33333333-3333-4333-8333-333333333333",
-                    "value": {
-                        "heading": "¿Y la PrEP?",
-                        "body": "<ul><li>Previene el VIH</li><li>Cuesta Q25</li></ul>",
-                        "key_point": "",
-                        "pictogram": "health",
-                    },
-                },
-            ],
+            sections=blocks,
         )
     )
     guide.save_revision().publish()
     return guide
+
+
+def section_value(heading, body, pictogram=""):
+    return {"heading": heading, "body": body, "key_point": "", "pictogram": pictogram}
+
+
+@pytest.fixture
+def small_guide(db):
+    """A short published Spanish guide: three sections, one of them empty."""
+    return publish_guide(
+        "guia-corta",
+        [
+            {
+                "type": "section",
+                "id": "11111111-1111-4111-8111-111111111111",
+                "value": section_value(
+                    "¿Dónde hay condones?",
+                    "<p>En el centro de salud. Pregunte con confianza.</p>",
+                    "health",
+                ),
+            },
+            {
+                "type": "section",
+                "id": "22222222-2222-4222-8222-222222222222",
+                "value": section_value("Vacía", "<p> </p>"),
+            },
+            {
+                "type": "section",
+                "id": "33333333-3333-4333-8333-333333333333",
+                "value": section_value(
+                    "¿Y la PrEP?", "<ul><li>Previene el VIH</li><li>Cuesta Q25</li></ul>", "health"
+                ),
+            },
+        ],
+        title="Guía corta",
+    )
 
 
 def borrow_audio(page, donor):

@@ -25,7 +25,7 @@ from django_tasks_db.models import DBTaskResult
 from audio.jobs import WORKER_ID, claim, prune_task_results, recover_stalled_jobs, run_job
 from audio.models import AudioJob, Rendition
 
-from .fixtures import audio_tasks_for
+from .fixtures import audio_tasks_for, publish_guide, section_value
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_BODY = "".join(
@@ -36,38 +36,19 @@ LONG_BODY = "".join(
 
 
 def make_guide(slug, sections=3):
-    from cms.models import GuidePage, HomePage
+    from cms.models import HomePage
     from cms.site_setup import ensure_home_page, ensure_locales
 
     ensure_locales()
     home = (
         HomePage.objects.filter(locale__language_code="es").first() or ensure_home_page("Inicio")[0]
     )
-    guide = home.add_child(
-        instance=GuidePage(
-            title=f"Guía {slug}",
-            slug=slug,
-            place_name="Mixco",
-            department="Guatemala",
-            summary="Resumen.",
-            last_reviewed="2026-11-01",
-            discreet_title="Notas",
-            sections=[
-                {
-                    "type": "section",
-                    "value": {
-                        "heading": f"Parte {i}",
-                        "body": LONG_BODY,
-                        "key_point": "",
-                        "pictogram": "",
-                    },
-                }
-                for i in range(sections)
-            ],
-        )
+    return publish_guide(
+        slug,
+        [section_value(f"Parte {i}", LONG_BODY) for i in range(sections)],
+        summary="Resumen.",
+        home=home,
     )
-    guide.save_revision().publish()
-    return guide
 
 
 def database_url():

@@ -433,21 +433,7 @@ class Cluster:
             self.processes[name].start()
         else:
             port = free_port()
-            self.add(
-                name,
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    str(GUNICORN_WORKERS),
-                    "--threads",
-                    str(GUNICORN_THREADS),
-                ],
-            )
+            self.add(name, servers.gunicorn_command(port, GUNICORN_WORKERS, GUNICORN_THREADS))
             self.apps[name] = f"http://127.0.0.1:{port}"
         if wait:
             self.wait_web(name)

@@ -9,39 +9,22 @@ from django.urls import reverse
 from wagtail.models import Locale
 
 from audio.models import AudioJob, PronunciationEntry
+from tests.audio.fixtures import publish_guide, section_value
 
 pytestmark = pytest.mark.django_db
 
 
 def guide_saying(slug, sentence):
-    from cms.models import GuidePage, HomePage
-
-    home = HomePage.objects.get(locale__language_code="es")
-    guide = home.add_child(
-        instance=GuidePage(
-            title=f"Guía {slug}",
-            slug=slug,
-            place_name="Mixco",
-            department="Guatemala",
-            summary="Una guía de prueba.",
-            last_reviewed="2026-11-01",
-            discreet_title="Notas",
-            sections=[
-                {
-                    "type": "section",
-                    "id": f"{slug}-1",
-                    "value": {
-                        "heading": "Sección",
-                        "body": f"<p>{sentence}</p>",
-                        "key_point": "",
-                        "pictogram": "",
-                    },
-                }
-            ],
-        )
+    return publish_guide(
+        slug,
+        [
+            {
+                "type": "section",
+                "id": f"{slug}-1",
+                "value": section_value("Sección", f"<p>{sentence}</p>"),
+            }
+        ],
     )
-    guide.save_revision().publish()
-    return guide
 
 
 @pytest.fixture
