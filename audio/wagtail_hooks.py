@@ -1,13 +1,17 @@
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
 
-from .admin import views
+from .admin import listen, views
 from .admin.panels import audio_status_panel
 from .listening import listening_audio, wants_low_data
 from .models import PronunciationEntry
@@ -17,6 +21,8 @@ urlpatterns = [
     path("pages/<int:page_id>/regenerate/", views.regenerate, name="regenerate"),
     path("pages/<int:page_id>/recordings/", views.recordings, name="recordings"),
     path("report/", views.report, name="report"),
+    path("pages/<int:page_id>/listen/", listen.listen_to_draft, name="listen_draft"),
+    path("lexicon/listen/", listen.listen_to_lexicon_entry, name="listen_lexicon"),
 ]
 
 
@@ -29,6 +35,20 @@ def register_audio_urls():
 def register_audio_report():
     return MenuItem(
         _("Audio de las guías"), reverse("altavoz_audio:report"), icon_name="media", order=900
+    )
+
+
+@hooks.register("insert_editor_js")
+def listen_script():
+    """ "Escuchar" on a guide's sections and on the lexicon form (the script finds which)."""
+    return format_html(
+        '<script src="{}" data-page-listen-url="{}" data-label-listen="{}" '
+        'data-label-preparing="{}" data-label-signed-out="{}"></script>',
+        static("audio/admin/listen.js"),
+        reverse("altavoz_audio:listen_draft", args=[0]),
+        gettext_now("Escuchar"),
+        gettext_now("Preparando el audio…"),
+        gettext_now("No se pudo escuchar: vuelva a iniciar sesión y recargue la página."),
     )
 
 
@@ -50,6 +70,13 @@ class PronunciationViewSet(SnippetViewSet):
     list_display = ["written", "spoken", "locale"]
     list_filter = ["locale"]
     search_fields = ["written", "spoken"]
+    panels = [
+        FieldPanel("locale"),
+        FieldPanel("written"),
+        FieldPanel("spoken"),
+        HelpPanel(template="audio/admin/lexicon_listen.html"),
+        FieldPanel("note"),
+    ]
 
 
 register_snippet(PronunciationViewSet)

@@ -12,13 +12,15 @@ mastering or the jobs (``.importlinter`` checks it).
 
 from .lexicon import apply_lexicon, lexicon_for, lexicon_matches
 from .normalize import NORMALIZER_VERSION, normalize_english, normalize_spanish, spoken_form
-from .speech import INTRO_ID, SpeechSection, speech_sections
+from .speech import INTRO_ID, SpeechSection, block_section, intro_section, speech_sections
 
 __all__ = [
     "INTRO_ID",
     "NORMALIZER_VERSION",
     "SpeechSection",
     "apply_lexicon",
+    "block_section",
+    "intro_section",
     "lexicon_for",
     "lexicon_matches",
     "normalize_english",

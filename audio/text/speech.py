@@ -116,19 +116,31 @@ def speech_sections(page: Any) -> list[SpeechSection]:
     ``page`` is a ``cms`` GuidePage, typed loosely because this layer does not
     import ``cms`` (``.importlinter``).
     """
-    sections = []
-    intro = block_sentences([page.title, getattr(page, "summary", "")])
-    if intro:
-        sections.append(SpeechSection(INTRO_ID, clean_text(page.title), tuple(intro)))
+    intro = intro_section(page.title, getattr(page, "summary", ""))
+    sections = [intro] if intro else []
     for block in page.sections:
-        value = block.value
-        body = value["body"].source if hasattr(value["body"], "source") else str(value["body"])
-        sentences = block_sentences(
-            [value["heading"], value.get("key_point") or ""] + rich_text_blocks(body)
-        )
-        if len(sentences) <= 1 and not rich_text_blocks(body):
-            continue  # a heading alone is not worth a chapter
-        sections.append(
-            SpeechSection(str(block.id), clean_text(value["heading"]), tuple(sentences))
-        )
+        section = block_section(str(block.id), block.value)
+        if section:
+            sections.append(section)
     return sections
+
+
+def intro_section(title: str, summary: str) -> SpeechSection | None:
+    """The intro as read aloud (title, then summary), or None with nothing to read.
+
+    Also used for an editor's unsaved form (``audio.drafts``): one reading for drafts and
+    publishes, so a clip heard before publishing is the clip published.
+    """
+    intro = block_sentences([title, summary or ""])
+    return SpeechSection(INTRO_ID, clean_text(title), tuple(intro)) if intro else None
+
+
+def block_section(block_id: str, value: Any) -> SpeechSection | None:
+    """One guide section (a SectionBlock value) as read aloud, or None if not worth reading."""
+    body = value["body"].source if hasattr(value["body"], "source") else str(value["body"])
+    sentences = block_sentences(
+        [value["heading"], value.get("key_point") or ""] + rich_text_blocks(body)
+    )
+    if len(sentences) <= 1 and not rich_text_blocks(body):
+        return None  # a heading alone is not worth a chapter
+    return SpeechSection(block_id, clean_text(value["heading"]), tuple(sentences))
