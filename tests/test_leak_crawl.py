@@ -99,6 +99,9 @@ class Built:
     )  # URL of a hidden, unrestricted page → state: must be a 404
     redirect_paths: set = field(default_factory=set)  # old URLs Wagtail redirects from
     control: dict = field(default_factory=dict)  # what must be reached
+    # Page id → (language, section ids of its latest draft): "Escuchar" must voice none of them
+    # for anyone who may not edit the page.
+    drafts: dict = field(default_factory=dict)
 
     def hide(self, state, prefix=SECRET):
         for word in words(prefix, state).values():
@@ -422,8 +425,24 @@ def build():
         "audio": settings.MEDIA_URL + listen.audio.name,
         "captions": settings.MEDIA_URL + listen.captions.name,
         "ids": {control.pk, control_en.pk, control_cak.pk},
+        "drafted_id": drafted.pk,
     }
+    built.drafts = draft_sections(last_demo_page)
     return built
+
+
+def draft_sections(after_page_id):
+    """This module's guides: page id → (language, the section ids of the latest draft)."""
+    from audio.text import speech_sections
+    from cms.models import GuidePage
+
+    return {
+        page.pk: (
+            page.locale.language_code,
+            [s.id for s in speech_sections(page.get_latest_revision_as_object())],
+        )
+        for page in GuidePage.objects.filter(pk__gt=after_page_id).select_related("locale")
+    }
 
 
 def _editor():
@@ -688,6 +707,8 @@ class CrawlResult:
     hidden_file_statuses: dict  # media name → status
     hidden_files_on_disk: int
     seconds: float
+    draft_probes: list  # (account, Response) of "Escuchar" asked by who may not edit the page
+    draft_control: Response  # the editor's, on a secret draft: must be heard
 
     def leaks_under(self, *prefixes, exclude=()):
         return [
@@ -746,6 +767,62 @@ def crawl(built):
     return crawler.responses, leaks, oracle, statuses, on_disk
 
 
+def listen_to_draft(client, page_id, section_id):
+    """POST to the page editor's "Escuchar" (admin only, audio/admin/listen.py) and record it."""
+    from django.urls import reverse
+
+    url = reverse("altavoz_audio:listen_draft", args=[page_id])
+    raw = client.post(url, {"section": section_id})
+    headers = "\n".join(f"{name}: {value}" for name, value in raw.items())
+    return Response(
+        f"{url}#{section_id}",
+        raw.status_code,
+        raw.get("Content-Type", ""),
+        raw.content,
+        headers,
+        raw.get("Location", ""),
+    )
+
+
+def probe_draft_listening(built):
+    """Every section of every draft, asked by accounts that may not edit it: (who, Response)s.
+
+    Anonymous; a radio station (no page at all); translators, on pages of other locales.
+    Plus the control: the editor hears the live page's secret draft (the probe reaches drafts).
+    """
+    from django.contrib.auth import get_user_model
+
+    from cms.accounts.groups import setup_groups
+    from tests.signing_in import sign_in
+
+    setup_groups()
+    accounts = {"anonymous": (Client(raise_request_exception=False), None)}
+    for group, language in (
+        ("Emisoras de radio", None),
+        ("Traductores (en)", "en"),
+        ("Traductores (cak)", "cak"),
+    ):
+        user = get_user_model().objects.create_user(f"leak-crawl-{language or 'radio'}")
+        user.groups.add(Group.objects.get(name=group))
+        accounts[group] = (sign_in(Client(raise_request_exception=False), user), language)
+    probes = []
+    for page_id, (language, section_ids) in sorted(built.drafts.items()):
+        for who, (client, may_edit_language) in accounts.items():
+            if language == may_edit_language:
+                continue  # a translator may hear her own locale's drafts
+            probes += [(who, listen_to_draft(client, page_id, s)) for s in section_ids]
+    editor = sign_in(Client(raise_request_exception=False), _editor_account())
+    drafted = built.control["drafted_id"]
+    control = listen_to_draft(editor, drafted, built.drafts[drafted][1][-1])
+    return probes, control
+
+
+def _editor_account():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="leak-crawl-editor")
+
+
 def reset_api_caches():
     from django.core.cache import cache
 
@@ -770,12 +847,15 @@ def result(django_db_setup, django_db_blocker):
                 built = build()
                 reset_api_caches()
                 responses, leaks, oracle, statuses, on_disk = crawl(built)
+                draft_probes, draft_control = probe_draft_listening(built)
                 transaction.set_rollback(True)
         finally:
             reset_api_caches()
     seconds = time.monotonic() - started
     print(f"\nleak crawl: {len(responses)} URLs fetched in {seconds:.1f} s")  # noqa: T201
-    yield CrawlResult(built, responses, leaks, oracle, statuses, on_disk, seconds)
+    yield CrawlResult(
+        built, responses, leaks, oracle, statuses, on_disk, seconds, draft_probes, draft_control
+    )
     for name in _media_files() - media_before:  # the rows are rolled back; their files go too
         Path(settings.MEDIA_ROOT, name).unlink(missing_ok=True)
 
@@ -911,3 +991,22 @@ def test_no_public_surface_fails(result):
         if response.status >= 500
     ]
     assert not failed, "\n" + "\n".join(sorted(failed))
+
+
+def test_no_draft_is_heard_without_edit_permission(result):
+    """The page editor's "Escuchar" voices drafts: only for editors of the page, never for
+    visitors, stations or another locale's translators (issue #14)."""
+    control = result.draft_control
+    assert control.status == 200 and control.content_type == "audio/mpeg", control
+    assert f"{SECRET}borradorvivoclave" in control.headers.lower()  # the draft, as it will be read
+    assert len(result.draft_probes) > 50
+    heard = [
+        f"{who}: {response.url} [{response.status} {response.content_type}]"
+        for who, response in result.draft_probes
+        if response.status == 200 or response.content_type.startswith("audio/")
+    ]
+    assert not heard, "\n" + "\n".join(heard)
+    leaks = [
+        leak for _who, r in result.draft_probes for leak in find_leaks(r, result.built.secrets)
+    ]
+    assert not leaks, report(leaks)
