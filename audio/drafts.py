@@ -15,17 +15,22 @@ A queued job would survive longer texts, but it would wait behind whole guides i
 the audio worker's queue, while one section in espeak takes well under a second.
 """
 
+import math
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
+from scipy.signal import resample_poly
 
 from .clips import SectionAudio, recorded_clip, section_clip
 from .engines import EngineError, get_engine
-from .mastering import MASTER_SAMPLE_RATE, encode_samples
+from .mastering import MASTER_SAMPLE_RATE
+from .mastering.encode import encode_variant
 from .text import SpeechSection, lexicon_for, spoken_form
+from .variants import LISTEN
 from .voices import RECORDED, can_read, mark_failed, voices_for
 
 # Spoken characters in one preview: a long section in Google's voice is ~30
@@ -39,10 +44,10 @@ PREVIEW_WAIT_SECONDS = 5
 PREVIEW_ENGINE_OPTIONS = {
     "gtts": {"connect_timeout": 3, "read_timeout": 6, "max_attempts": 2, "backoff_max": 1}
 }
-# What the editor's browser plays: small enough for a phone on data, decoded everywhere.
-PREVIEW_MIME_TYPE = "audio/mpeg"
-PREVIEW_BITRATE = 48_000
 LEXICON_SECTION_ID = "lexicon"
+# Encoding a minute of speech for the browser costs more CPU than espeak reading it: an
+# editor's replays come from Django's cache (shared by the web processes when it is Redis).
+PREVIEW_CACHE_SECONDS = 3600
 
 _slots = threading.BoundedSemaphore(PREVIEW_SYNTHESES)
 
@@ -183,11 +188,19 @@ def _synthesis_slot():
 
 
 def _as_draft_audio(heard: SectionAudio, spoken) -> DraftAudio:
-    audio = encode_samples(
-        heard.pcm(),
-        MASTER_SAMPLE_RATE,
-        codec="libmp3lame",
-        container="mp3",
-        bitrate=PREVIEW_BITRATE,
-    )
+    cache_key = f"altavoz:draft-mp3:{heard.clip.key}"
+    audio = cache.get(cache_key)
+    if audio is None:
+        audio = _listener_mp3(heard.pcm())
+        cache.set(cache_key, audio, PREVIEW_CACHE_SECONDS)
     return DraftAudio(audio, heard.clip.engine, heard.clip.voice, heard.synthesized, spoken)
+
+
+def _listener_mp3(pcm):
+    """As listeners get it (the listen variant's MP3, without the loudness work): the clip's
+    FLAC would be ten times the bytes, and a 48 kHz MP3 twice the encoding time."""
+    rate = LISTEN.sample_rate
+    divisor = math.gcd(MASTER_SAMPLE_RATE, rate)
+    return encode_variant(
+        resample_poly(pcm, rate // divisor, MASTER_SAMPLE_RATE // divisor), LISTEN
+    )
