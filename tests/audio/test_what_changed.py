@@ -171,3 +171,13 @@ def test_a_page_the_public_cannot_see_gets_no_version(small_guide):
     small_guide.unpublish()
     run_job(small_guide.pk)
     assert PublishedVersion.objects.filter(page=small_guide).count() == 1
+
+
+def test_the_audio_report_shows_each_guide_version_and_what_it_changed(small_guide, admin_client):
+    from django.urls import reverse
+
+    run_job(small_guide.pk)
+    edit_section(small_guide, 2, "<p>Previene el VIH. Es gratis.</p>")
+    run_job(small_guide.pk)
+    html = admin_client.get(reverse("altavoz_audio:report")).content.decode()
+    assert "<td data-version>Versión 2. Cambió: ¿Y la PrEP?</td>" in html
