@@ -23,7 +23,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from cms import visibility
+
 from .models import PublishedVersion, Rendition
+from .text import speech_sections
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 LOG_ACTION = "altavoz.guide_version"
@@ -94,10 +97,7 @@ def record_version(page, shown, sections):
     and ``sections`` its speech sections. Called by the audio job once the page's
     audio is live; the job's lease keeps two workers off the same page.
     """
-    renditions = list(
-        Rendition.objects.filter(page=page, state=Rendition.State.LIVE).order_by("pk")
-    )
-    current = section_states(sections, renditions)
+    current = section_states(sections, _offered_renditions(page, shown))
     with transaction.atomic():
         last = latest_version(page.pk)
         changes = compare(last.sections if last else [], current)
@@ -119,6 +119,33 @@ def record_version(page, shown, sections):
             data={"number": version.number, "changes": changes, "language": version.language},
         )
     return version
+
+
+def _offered_renditions(page, shown):
+    """The live audio the public gets: the page's own, else (a fallback) its source's, as the API
+    offers it."""
+    renditions = list(
+        Rendition.objects.filter(page=page, state=Rendition.State.LIVE).order_by("pk")
+    )
+    if not renditions and shown.is_fallback:
+        renditions = list(
+            Rendition.objects.filter(page=shown.object.pk, state=Rendition.State.LIVE).order_by(
+                "pk"
+            )
+        )
+    return renditions
+
+
+def record_fallback_versions(source):
+    """Record new versions of the translations that show ``source``'s text and audio.
+
+    An incomplete translation reads its source (``cms.translations``): when the
+    source changes, so does what its public gets, though nothing queued its job.
+    """
+    for page in source.get_translations().live().specific():
+        shown = visibility.shown_version(page)
+        if shown is not None and shown.is_fallback and shown.object.pk == source.pk:
+            record_version(page, shown, speech_sections(shown.object))
 
 
 def latest_version(page_id):

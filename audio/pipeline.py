@@ -19,7 +19,7 @@ import time
 
 from cms import visibility
 
-from .changes import record_version
+from .changes import record_fallback_versions, record_version
 from .clips import content_hash, recorded_clip, section_clip
 from .engines import EngineError
 from .publishing import live_renditions, publish_renditions, withdraw_renditions
@@ -83,6 +83,7 @@ def generate_page_audio(page, force=False):
         )
     # Now that the audio is live: what this publish (or lexicon edit, recording) changed.
     record_version(page, version, sections)
+    record_fallback_versions(page)
     durations = [r.duration for r in (published or current.values())]
     summary.update(
         published=[r.variant for r in published],

@@ -141,7 +141,7 @@ def test_a_translation_has_versions_of_its_own(kaqchikel_guide, small_guide):
     run_job(kaqchikel_guide.pk)
     first = latest_version(kaqchikel_guide.pk)
     assert (first.number, first.language) == (1, "es")  # the Spanish text, as the public sees it
-    assert all(not c["audio"] for c in first.changes)  # no Kaqchikel audio yet
+    assert all(c["audio"] for c in first.changes)  # the Spanish audio, as the API offers it
     assert latest_version(small_guide.pk).number == 1
 
     recording = SectionRecording(
@@ -156,8 +156,24 @@ def test_a_translation_has_versions_of_its_own(kaqchikel_guide, small_guide):
     run_job(kaqchikel_guide.pk)
     second = latest_version(kaqchikel_guide.pk)
     assert second.number == 2
-    assert changes_of(second) == {(CONDOMS, "changed", False, True)}
+    # Its own audio now: the recorded section, and no Kaqchikel audio for the others.
+    assert changes_of(second) == {
+        ("intro", "changed", False, True),
+        (CONDOMS, "changed", False, True),
+        (PREP, "changed", False, True),
+    }
+    assert [s["audio"] is not None for s in second.sections] == [False, True, False]
     assert latest_version(small_guide.pk).number == 1  # the Spanish guide did not change
+
+
+def test_a_translation_showing_its_source_changes_with_it(kaqchikel_guide, small_guide):
+    run_job(small_guide.pk)
+    run_job(kaqchikel_guide.pk)
+    edit_section(small_guide, 2, "<p>Previene el VIH. Es gratis.</p>")
+    run_job(small_guide.pk)  # nothing queues the Kaqchikel page's own job
+    version = latest_version(kaqchikel_guide.pk)
+    assert version.number == 2
+    assert changes_of(version) == {(PREP, "changed", True, True)}
 
 
 def test_a_page_the_public_cannot_see_gets_no_version(small_guide):
