@@ -191,3 +191,18 @@ def version_summary(number, changes, language) -> str:
             return f"{label}. {_('Primera versión publicada.')}"
         lines = change_lines(changes, language)
         return f"{label}. " + "; ".join(lines) if lines else label
+
+
+def version_notes(page_id, language) -> dict:
+    """A page's latest version for radio packages: its number and what changed, in plain words.
+
+    Number None when none is recorded yet (audio made before versions were).
+    """
+    version = latest_version(page_id)
+    if version is None:
+        return {"number": None, "changes": [], "first": False}
+    return {
+        "number": version.number,
+        "changes": change_lines(version.changes, language),
+        "first": version.number == 1,
+    }

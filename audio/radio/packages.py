@@ -48,7 +48,7 @@ from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from audio.changes import change_lines, latest_version
+from audio.changes import version_notes
 from audio.mastering.decode import MASTER_SAMPLE_RATE, decode_audio
 from audio.mastering.edit import join_with_pauses, trim_silence
 from audio.mastering.sidecars import Chapter
@@ -186,7 +186,7 @@ def package_key(source, options, station_ids):
         "license": license_text(),
         "site": settings.WAGTAIL_SITE_NAME,
         "date": _zip_date(source),
-        "version": _guide_version(source)["number"],
+        "version": version_notes(source.page.pk, source.language)["number"],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -409,22 +409,7 @@ def _template_context(source, variant, station_ids, name, program, spots):
         "license": license_text(),
         "playlist": "programa.m3u8",
         "cue": f"programa/{PROGRAM_STEM}.cue",
-        "version": _guide_version(source),
-    }
-
-
-def _guide_version(source):
-    """The guide's public version and what it changed, in plain words in the package's language.
-
-    Number None when no version is recorded yet (audio made before versions were).
-    """
-    version = latest_version(source.page.pk)
-    if version is None:
-        return {"number": None, "changes": [], "first": False}
-    return {
-        "number": version.number,
-        "changes": change_lines(version.changes, source.language),
-        "first": version.number == 1,
+        "version": version_notes(source.page.pk, source.language),
     }
 
 
