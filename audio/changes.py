@@ -18,7 +18,7 @@ describes a draft or a private page; public surfaces still ask the rule before
 showing a page's versions.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -94,10 +94,20 @@ def record_version(page, shown, sections):
     """Record a new version of ``page`` if its public text or audio changed; returns it or None.
 
     ``shown`` is what the public sees of the page (``cms.visibility.shown_version``)
-    and ``sections`` its speech sections. Called by the audio job once the page's
-    audio is live; the job's lease keeps two workers off the same page.
+    and ``sections`` its speech sections. Called by the page's audio job once its
+    audio is live, and by its source's job for a translation showing the source.
     """
     current = section_states(sections, _offered_renditions(page, shown))
+    try:
+        return _record_if_changed(page, shown, current)
+    except IntegrityError:
+        # Another worker took this number at the same moment (a translation's own job and its
+        # source's job both record it): it compared the same public state; the next run compares
+        # again.
+        return None
+
+
+def _record_if_changed(page, shown, current):
     with transaction.atomic():
         last = latest_version(page.pk)
         changes = compare(last.sections if last else [], current)

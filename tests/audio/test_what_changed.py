@@ -197,3 +197,20 @@ def test_the_audio_report_shows_each_guide_version_and_what_it_changed(small_gui
     run_job(small_guide.pk)
     html = admin_client.get(reverse("altavoz_audio:report")).content.decode()
     assert "<td data-version>Versión 2. Cambió: ¿Y la PrEP?</td>" in html
+
+
+def test_a_version_number_taken_meanwhile_by_another_worker_fails_no_job(small_guide, monkeypatch):
+    """A translation's own job and its source's job may record its version at the same moment."""
+    import audio.changes
+
+    run_job(small_guide.pk)
+    edit_section(small_guide, 0, "<p>Texto nuevo. Otra frase.</p>")
+    # This worker read the versions before the other one recorded number 1 (still there).
+    monkeypatch.setattr(audio.changes, "latest_version", lambda page_id: None)
+    summary = run_job(small_guide.pk)
+    assert "error" not in summary and summary["published"]
+    assert PublishedVersion.objects.filter(page=small_guide).count() == 1
+    monkeypatch.undo()
+    small_guide.save_revision().publish()  # the next run compares again
+    run_job(small_guide.pk)
+    assert latest_version(small_guide.pk).number == 2
