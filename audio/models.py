@@ -6,6 +6,8 @@
 - ``Rendition``: a published (or retired) audio file of a whole page, per variant.
 - ``AudioJob``: the generation status of one page (one locale), the queue's unit.
 - ``SectionRecording``: a human recording of one section (the only Kaqchikel source).
+- ``PublishedVersion``: what changed, section by section, each time a page's public
+  text or audio changed (``audio.changes``).
 """
 
 from django.core.exceptions import ValidationError
@@ -212,3 +214,41 @@ class SectionRecording(models.Model):
 
     def __str__(self):
         return f"recording {self.page_id}/{self.section_id}"
+
+
+class PublishedVersion(models.Model):
+    """One public version of a page (one locale): its number and what changed since the last.
+
+    Recorded by ``audio.changes.record_version`` when the audio job has made the
+    page's audio live, so that "audio changed" describes files the public can
+    already fetch. ``sections`` is what each section was in this version (heading,
+    text hash, the clip its live audio was made from); ``changes`` compares it
+    with the previous version's.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="published_versions")
+    number = models.PositiveIntegerField()
+    # The revision whose text this version is (null once Wagtail prunes it), and the
+    # previous version's.
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    previous_revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The language of the text read (a translation falling back shows its source's).
+    language = models.CharField(max_length=12)
+    # [{"id", "heading", "text_hash", "audio"}] in reading order.
+    sections = models.JSONField(default=list)
+    # [{"id", "heading", "change": "added" | "removed" | "changed", "text", "audio"}].
+    changes = models.JSONField(default=list)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="one_version_number_per_page")
+        ]
+        indexes = [models.Index(fields=["page", "-number"])]
+
+    def __str__(self):
+        return f"{self.page_id} v{self.number}"

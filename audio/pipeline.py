@@ -19,6 +19,7 @@ import time
 
 from cms import visibility
 
+from .changes import record_fallback_versions, record_version
 from .clips import content_hash, recorded_clip, section_clip
 from .engines import EngineError
 from .publishing import live_renditions, publish_renditions, withdraw_renditions
@@ -66,6 +67,7 @@ def generate_page_audio(page, force=False):
         "fallback_errors": errors,
     }
     if not clips:
+        record_version(page, version, sections)  # the text is public, with no audio of its own
         summary.update(published=[], duration=0, seconds=round(time.monotonic() - started, 2))
         return summary
 
@@ -79,6 +81,9 @@ def generate_page_audio(page, force=False):
         published, encoded = publish_renditions(
             page, content, clips, variants, speech_hash, engine_name, voice_name, refresh=force
         )
+    # Now that the audio is live: what this publish (or lexicon edit, recording) changed.
+    record_version(page, version, sections)
+    record_fallback_versions(page)
     durations = [r.duration for r in (published or current.values())]
     summary.update(
         published=[r.variant for r in published],

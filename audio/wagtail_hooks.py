@@ -1,11 +1,13 @@
 from django.templatetags.static import static
 from django.urls import include, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -13,6 +15,7 @@ from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
 
 from .admin import listen, views
 from .admin.panels import audio_status_panel
+from .changes import LOG_ACTION, version_summary
 from .listening import listening_audio, wants_low_data
 from .models import PronunciationEntry
 
@@ -50,6 +53,19 @@ def listen_script():
         gettext_now("Preparando el audio…"),
         gettext_now("No se pudo escuchar: vuelva a iniciar sesión y recargue la página."),
     )
+
+
+@hooks.register("register_log_actions")
+def register_version_log(actions):
+    """A page's history lists each public version with the sections it changed."""
+
+    @actions.register_action(LOG_ACTION)
+    class GuideVersionFormatter(LogFormatter):
+        label = _("Nueva versión pública")
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            return version_summary(data.get("number", 0), data.get("changes", []), get_language())
 
 
 # A guide's "Audio" tab in the editor, and what its page offers to listen to.

@@ -102,6 +102,7 @@ class Built:
     # Page id → (language, section ids of its latest draft): "Escuchar" must voice none of them
     # for anyone who may not edit the page.
     drafts: dict = field(default_factory=dict)
+    hidden_versions: int = 0  # versions (audio.changes) of hidden pages, naming secret words
 
     def hide(self, state, prefix=SECRET):
         for word in words(prefix, state).values():
@@ -279,6 +280,11 @@ def build():
     # Live pages whose next version is not public: the live version is what must be served.
     drafted = add_guide(es_home, words(PUBLIC, "borradorvivo"))
     make_audio(drafted)
+    # A second public version (a new section) before the secret draft: the version the API
+    # and feeds describe is this one, never the draft.
+    drafted.sections = [*drafted.sections.get_prep_value(), section(words(PUBLIC, "versiondos"))]
+    drafted.save_revision().publish()
+    make_audio(drafted)
     es_of_translation = add_guide(es_home, words(PUBLIC, "borradortraduccion"))
     en_translated, en_translation = translate(es_of_translation, "en", english)
     make_audio(es_of_translation, en_translated)
@@ -407,6 +413,7 @@ def build():
     for state, pages in hidden_pages.items():
         for name in files_of(pages):
             built.hidden_files[name] = state
+    built.hidden_versions = _versions_naming_secrets()
 
     from wagtail.contrib.redirects.models import Redirect
 
@@ -422,10 +429,10 @@ def build():
         "drafted": drafted.get_url(None),
         "translated": en_translated.get_url(None),
         "moderated": in_moderation_live.get_url(None),
+        "drafted_id": drafted.pk,
         "audio": settings.MEDIA_URL + listen.audio.name,
         "captions": settings.MEDIA_URL + listen.captions.name,
         "ids": {control.pk, control_en.pk, control_cak.pk},
-        "drafted_id": drafted.pk,
     }
     built.drafts = draft_sections(last_demo_page)
     return built
@@ -443,6 +450,16 @@ def draft_sections(after_page_id):
         )
         for page in GuidePage.objects.filter(pk__gt=after_page_id).select_related("locale")
     }
+
+
+def _versions_naming_secrets():
+    """How many recorded versions name a secret word: they exist, and must never be shown."""
+    from audio.models import PublishedVersion
+
+    return sum(
+        bool(SECRET_RE.search(json.dumps(version.changes)))
+        for version in PublishedVersion.objects.all()
+    )
 
 
 def _editor():
@@ -948,6 +965,22 @@ def test_hidden_pages_answer_like_missing_pages(result):
     ]
     assert len(result.built.missing_paths) >= 10
     assert not answered, "\n" + "\n".join(answered)
+
+
+def test_versions_are_described_only_from_what_was_public(result):
+    """The new version fields (API sync, both feeds) were crawled: the drafted guide's second
+    public version is named there, and the hidden pages' recorded versions, which name their
+    secret words, are nowhere (the leak tests above search every crawled body for them)."""
+    responses, built = result.responses, result.built
+    assert built.hidden_versions > 0  # so the other tests could have found them
+    listing = json.loads(responses["/api/v2/guides/?fields=*&limit=200"].body)
+    drafted = next(item for item in listing["items"] if item["id"] == built.control["drafted_id"])
+    assert drafted["version"]["number"] == 2
+    assert [(c["heading"], c["change"]) for c in drafted["version"]["changed_sections"]] == [
+        (f"Pregunta {PUBLIC}versiondosencabezado", "added")
+    ]
+    radio = responses["/feeds/es/radio.xml"].body.decode()
+    assert f"Nueva sección: Pregunta {PUBLIC}versiondosencabezado" in radio
 
 
 def test_no_secret_in_feeds(result):

@@ -10,11 +10,13 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 from wagtail.models import Page
 
+from audio.changes import latest_versions, version_summary
 from audio.jobs import request_audio
 from audio.models import SectionRecording
 from audio.recordings import recording_statuses, source_text_hashes
@@ -45,6 +47,13 @@ def report(request):
     rows = page_audio_statuses(
         guide for guide in guides if guide.permissions_for_user(request.user).can_edit()
     )
+    # Each guide's public version and what it changed, in the editor's language.
+    versions = latest_versions(row.page.pk for row in rows)
+    for row in rows:
+        version = versions.get(row.page.pk)
+        row.version_summary = (
+            version_summary(version.number, version.changes, get_language()) if version else ""
+        )
     return TemplateResponse(
         request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")}
     )

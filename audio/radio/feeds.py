@@ -19,7 +19,11 @@ RSS 2.0 with iTunes and Podcasting 2.0 tags, one episode per guide in both:
   listeners keep it);
 - ``guid``: the guide's translation key + locale, so an episode keeps its
   identity when its audio is regenerated, while ``pubDate`` (the rendition's
-  date) and the enclosure URL (content-hashed) change with the audio.
+  date) and the enclosure URL (content-hashed) change with the audio;
+- the guide's public version (``audio.changes``): ``podcast:txt
+  purpose="version"`` in both; the stations' description also says in plain
+  words which sections it changed ("Versión 3. Cambió: …"), the listeners'
+  only its number (headings name the topic).
 
 Guides come only through ``cms.visibility`` (live revision, not expired,
 public, a fallback's source public too), and only audio that is honestly in
@@ -41,6 +45,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from audio.changes import latest_versions, version_summary
 from audio.facts import AudioFacts
 from audio.recordings import recording_statuses
 from audio.text import speech_sections
@@ -71,6 +76,7 @@ class Episode:
     text_language: str
     listen: object  # Rendition
     lowdata: object | None
+    version: object | None = None  # its latest PublishedVersion
 
     @property
     def guid(self):
@@ -91,11 +97,12 @@ def feed_episodes(locale):
     versions = visibility.public_versions(guides)
     # One query for every guide's renditions, not one per guide.
     facts = AudioFacts.load(version.requested.pk for version in versions)
-    episodes = (_episode(version, recorded_only, facts) for version in versions)
+    published = latest_versions(version.requested.pk for version in versions)
+    episodes = (_episode(version, recorded_only, facts, published) for version in versions)
     return [episode for episode in episodes if episode is not None]
 
 
-def _episode(version, recorded_only, facts):
+def _episode(version, recorded_only, facts, published):
     """The Episode of a public guide, or None when its audio is not honestly in its language."""
     page = version.requested
     live = {r.variant: r for r in facts.renditions.get(page.pk, [])}
@@ -108,7 +115,14 @@ def _episode(version, recorded_only, facts):
             return None
     elif not reads_honestly(listen.engine, version):
         return None
-    return Episode(page, version.object, version.language, listen, live.get(LOW_BANDWIDTH_VARIANT))
+    return Episode(
+        page,
+        version.object,
+        version.language,
+        listen,
+        live.get(LOW_BANDWIDTH_VARIANT),
+        published.get(page.pk),
+    )
 
 
 def radio_feed(locale, absolute_url, feed_url):
@@ -181,7 +195,11 @@ def _rss(locale, absolute_url, feed_url, title, description, write_item):
 
 def _radio_item(channel, episode, absolute_url):
     content, listen = episode.content, episode.listen
-    summary = "\n\n".join(part for part in (content.summary, _reviewed(content)) if part)
+    changes = ""
+    if episode.version is not None:
+        number, changed = episode.version.number, episode.version.changes
+        changes = version_summary(number, changed, episode.page.locale.language_code)
+    summary = "\n\n".join(part for part in (content.summary, _reviewed(content), changes) if part)
     item = _item(channel, episode, absolute_url, content.title, summary)
     _transcript(item, episode, absolute_url)
     if listen.chapters:
@@ -205,7 +223,13 @@ def _listener_item(channel, episode, absolute_url):
     """
     content = episode.content
     title = getattr(content, "discreet_title", "") or settings.WAGTAIL_SITE_NAME
-    item = _item(channel, episode, absolute_url, title, _reviewed(content))
+    description = _reviewed(content)
+    if (
+        episode.version is not None
+    ):  # its number only: the changed sections' headings name the topic
+        number = _("Versión %(number)d") % {"number": episode.version.number}
+        description = f"{description} {number}.".strip()
+    item = _item(channel, episode, absolute_url, title, description)
     _transcript(item, episode, absolute_url)
     _alternates(item, episode, absolute_url)
 
@@ -231,6 +255,8 @@ def _item(channel, episode, absolute_url, title, description):
     _sub(item, _itunes("duration"), str(round(listen.duration)))
     _sub(item, _itunes("episodeType"), "full")
     _sub(item, _itunes("explicit"), "false")
+    if episode.version is not None:
+        _sub(item, _podcast("txt"), str(episode.version.number), purpose="version")
     return item
 
 

@@ -48,6 +48,7 @@ from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from audio.changes import version_notes
 from audio.mastering.decode import MASTER_SAMPLE_RATE, decode_audio
 from audio.mastering.edit import join_with_pauses, trim_silence
 from audio.mastering.sidecars import Chapter
@@ -60,7 +61,8 @@ from .models import StationIdentification
 
 # Bump when the layout or contents change: it is part of the admin cache key.
 # 2: the README gives the stations' feed.
-PACKAGE_FORMAT_VERSION = 2
+# 3: README, script and manifest give the guide's version and what it changed.
+PACKAGE_FORMAT_VERSION = 3
 FORMATS = ("mp3", "wav")
 # Silence between a station ID and the speech it frames.
 STATION_ID_PAUSE = 0.4
@@ -184,6 +186,7 @@ def package_key(source, options, station_ids):
         "license": license_text(),
         "site": settings.WAGTAIL_SITE_NAME,
         "date": _zip_date(source),
+        "version": version_notes(source.page.pk, source.language)["number"],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -294,7 +297,7 @@ def _package_files(source, options, variant, station_ids, name):
     files = {path: text.encode("utf-8") for path, text in text_files.items()}
     files.update(audio_files)
 
-    manifest = _manifest(source, variant, station_ids, program, spots, files)
+    manifest = _manifest(source, variant, station_ids, program, spots, files, context["version"])
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode(
         "utf-8"
     )
@@ -406,10 +409,11 @@ def _template_context(source, variant, station_ids, name, program, spots):
         "license": license_text(),
         "playlist": "programa.m3u8",
         "cue": f"programa/{PROGRAM_STEM}.cue",
+        "version": version_notes(source.page.pk, source.language),
     }
 
 
-def _manifest(source, variant, station_ids, program, spots, files):
+def _manifest(source, variant, station_ids, program, spots, files, version):
     """manifest.json: the guide, the audio format, program and spots, every file's checksum."""
     reviewed = source.content.last_reviewed
     return {
@@ -422,6 +426,7 @@ def _manifest(source, variant, station_ids, program, spots, files):
             "last_reviewed": reviewed.isoformat() if reviewed else None,
             "locale": source.language,
             "text_language": source.text_language,
+            "version": version,
         },
         "audio": {
             "codec": variant.codec,

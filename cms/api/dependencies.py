@@ -157,6 +157,16 @@ DEPENDENCIES = (
         aggregates=("COUNT(*)", "MAX(id)", "MAX(uploaded_at)"),
         forget_on=("post_save", "post_delete"),
     ),
+    # Each guide's latest public version (audio.changes): rows are only ever
+    # added, by the audio job, so COUNT and MAX(id) move with every new one.
+    Dependency(
+        "audio.PublishedVersion",
+        fields=_names(
+            "id page number revision previous_revision language sections changes recorded_at"
+        ),
+        aggregates=("COUNT(*)", "MAX(id)"),
+        forget_on=("post_save", "post_delete"),
+    ),
     # The lexicon feeds the content hash that rendition statuses compare.
     # The audio app requeues every page using an edited or deleted entry
     # (audio.signals), which moves AudioJob's MAX(requested_at).

@@ -22,6 +22,7 @@ from django.utils.html import escape
 from wagtail.models import Locale, Page
 from wagtail.rich_text import expand_db_html
 
+from audio.changes import latest_versions
 from audio.facts import AudioFacts
 from audio.text import INTRO_ID, speech_sections
 from audio.voices import uses_recordings
@@ -119,6 +120,7 @@ def build_documents(now=None):
         html=_section_html(versions_shown),
         translations=defaultdict(list),
         languages=dict(Locale.objects.values_list("pk", "language_code")),
+        versions=latest_versions(shown),
     )
     for guide in guides:
         if guide.pk in shown:
@@ -188,6 +190,7 @@ class _Context:
     html: dict  # (page id, section id) → HTML
     translations: dict  # translation key → public guides
     languages: dict  # locale id → language code
+    versions: dict  # page id → its latest PublishedVersion
 
 
 class _SpeechCache(dict):
@@ -228,6 +231,7 @@ def _guide_document(guide, version, state, source_page, context):
         "last_published_at": guide.last_published_at,
         "translation": translation_info,
         "audio": audio,
+        "version": _version_document(context.versions.get(guide.pk)),
     }
     full = dict(summary)
     full.update(
@@ -267,6 +271,20 @@ def _guide_document(guide, version, state, source_page, context):
             dict(r, guide=guide.pk, locale=guide.locale.language_code) for r in own_renditions
         ],
     )
+
+
+def _version_document(version):
+    """The guide's version and the sections it changed (recorded only while it was public)."""
+    if version is None:
+        return None
+    return {
+        "number": version.number,
+        "recorded_at": version.recorded_at,
+        "changed_sections": [
+            {key: change[key] for key in ("id", "heading", "change", "text", "audio")}
+            for change in version.changes
+        ],
+    }
 
 
 def _section_documents(version, language, speech_by_id, offsets, recordings, context):

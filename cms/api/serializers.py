@@ -14,6 +14,7 @@ from rest_framework import serializers
 AUDIO_STATUSES = ["ready", "stale", "pending"]
 GUIDE_AUDIO_STATUSES = AUDIO_STATUSES + ["unavailable"]
 RECORDING_STATES = ["current", "stale", "missing"]
+SECTION_CHANGES = ["added", "removed", "changed"]
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -169,6 +170,32 @@ class GuideAudioSerializer(serializers.Serializer):
     )
 
 
+class SectionChangeSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The section's stable id (intro: the title and summary).")
+    heading = serializers.CharField(
+        help_text="Its heading in this version (a removed section: the heading it had)."
+    )
+    change = serializers.ChoiceField(choices=SECTION_CHANGES)
+    text = serializers.BooleanField(help_text="Its text changed: download the guide's text again.")
+    audio = serializers.BooleanField(
+        help_text="Its audio changed (also without a text change: a pronunciation fix, a new "
+        "recording): download the section's audio again."
+    )
+
+
+class GuideVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField(
+        help_text="1 for the first public version; one more each time the public text or audio "
+        "changed."
+    )
+    recorded_at = UTCDateTimeField(help_text="When this version's audio went live.")
+    changed_sections = SectionChangeSerializer(
+        many=True,
+        help_text="What changed since version number - 1 (in version 1, every section is "
+        "added). A client holding an older version re-downloads the whole guide.",
+    )
+
+
 class TranslationLinkSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     locale = serializers.CharField()
@@ -201,6 +228,11 @@ class GuideSerializer(serializers.Serializer):
         allow_null=True, help_text="Null for source-language guides."
     )
     audio = GuideAudioSerializer()
+    version = GuideVersionSerializer(
+        allow_null=True,
+        help_text="The guide's public version and the sections it changed, recorded when its "
+        "audio went live after a change; null until the first one is.",
+    )
     # Detail only (and listings with fields=*).
     discreet_title = serializers.CharField(
         required=False, help_text="Neutral title for tabs and shared links."

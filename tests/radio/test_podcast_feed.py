@@ -131,7 +131,7 @@ def test_listeners_feed_keeps_the_audio_transcript_and_guid_under_a_discreet_tit
     (entry,) = parsed.entries
     assert entry.title == "Notas" and entry.itunes_title == "Notas"
     assert entry.id == f"altavoz:guide:{spanish_audio.translation_key}:es"
-    assert entry.summary == "Revisada el 2026-11-01."
+    assert entry.summary == "Revisada el 2026-11-01. Versión 1."  # no heading: only the number
 
     listen = Rendition.objects.get(page=spanish_audio, variant="listen", state="live")
     lowdata = Rendition.objects.get(page=spanish_audio, variant="lowdata", state="live")
