@@ -7,7 +7,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
 
-from .admin import views
+from .admin import reach, views
 from .admin.panels import audio_status_panel
 from .listening import listening_audio, wants_low_data
 from .models import PronunciationEntry
@@ -17,6 +17,7 @@ urlpatterns = [
     path("pages/<int:page_id>/regenerate/", views.regenerate, name="regenerate"),
     path("pages/<int:page_id>/recordings/", views.recordings, name="recordings"),
     path("report/", views.report, name="report"),
+    path("report/alcance.csv", reach.reach_csv, name="reach_csv"),
 ]
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 from wagtail.models import Page
 
+from audio.admin.reach import reach_context
 from audio.jobs import request_audio
 from audio.models import SectionRecording
 from audio.recordings import recording_statuses, source_text_hashes
@@ -46,7 +47,9 @@ def report(request):
         guide for guide in guides if guide.permissions_for_user(request.user).can_edit()
     )
     return TemplateResponse(
-        request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")}
+        request,
+        "audio/admin/report.html",
+        {"rows": rows, "title": _("Informe de audio"), **reach_context(request)},
     )
 
 

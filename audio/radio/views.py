@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from wagtail.log_actions import log
 from wagtail.models import Locale, Page
 
+from audio import reach
 from cms import visibility
 from cms.models import GuidePage
 from config import storage
@@ -33,16 +34,16 @@ from .sources import PackageError
 def podcast(request, locale):
     """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see
     ``feeds``)."""
-    return _feed(request, locale, podcast_feed)
+    return _feed(request, locale, podcast_feed, "podcast")
 
 
 @require_safe
 def radio(request, locale):
     """``/feeds/<locale>/radio.xml``: for stations, with the guides' real titles (see ``feeds``)."""
-    return _feed(request, locale, radio_feed)
+    return _feed(request, locale, radio_feed, "radio")
 
 
-def _feed(request, locale, build):
+def _feed(request, locale, build, name):
     """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0, with ETag and
     304."""
     found = Locale.objects.filter(language_code=locale).first()
@@ -57,6 +58,7 @@ def _feed(request, locale, build):
     # Revalidated every time (an unchanged feed costs a 304): a guide its editors
     # hide leaves the feed at once, even from a shared cache.
     patch_cache_control(response, public=True, no_cache=True)
+    reach.count_feed_fetch(request, found, name)
     return response
 
 
@@ -111,6 +113,7 @@ def download(request, page_id):
     ):
         return redirect("radio_admin:package", page.pk)
     log(page, "altavoz.radio_package_download", user=request.user, data={"package": built.key[:12]})
+    reach.count_package_download(page)
     # Streamed from the storage a chunk at a time (an S3 file object would fetch it all first).
     response = FileResponse(
         storage.read_chunks(built.file.storage, built.file.name), content_type="application/zip"
