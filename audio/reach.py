@@ -22,8 +22,9 @@ of day is read or stored, and nothing about the request is logged. What counts:
 
 Only what ``cms.visibility`` serves is counted: a file of a hidden guide is a 404 and
 counts nothing. Editors signed in to the admin are not counted (checking the audio
-tab is not reach). Counting never fails or holds up a listener's request: a database
-error is swallowed and logged (at most once a minute per process, without the request).
+tab is not reach). Counting never fails or holds up a listener's request: it happens
+once the answer has been sent (when the server closes it), and a database error is
+swallowed and logged (at most once a minute per process, without the request).
 """
 
 import functools
@@ -53,7 +54,7 @@ WARNING_INTERVAL_SECONDS = 60.0
 _warned_at = float("-inf")
 
 
-def record(kind, *, locale, page=None, variant=""):
+def record(kind, locale, page=None, variant=""):
     """Add one to today's count of ``kind`` for this guide (or feed) and variant.
 
     One atomic UPDATE ... SET count = count + 1; the day's first request inserts the row,
@@ -94,17 +95,35 @@ def _warn(error):
         logger.warning("Reach not counted (%s: %s)", type(error).__name__, error)
 
 
+def after_response(response, count, *args):
+    """Run ``count(*args)`` once ``response`` has been sent, when the server closes it.
+
+    The listener's bytes are on their way before the database is written to: a slow
+    write (SQLite's fsync, a busy PostgreSQL) holds the server's worker a moment, never
+    her first byte. It runs before the response's own closing, which ends the request's
+    database connection.
+    """
+    closing = response.close
+
+    def close():
+        try:
+            count(*args)
+        except Exception:  # a bug in counting must not cost the listener her audio
+            logger.exception("Reach counting failed")
+        finally:
+            closing()
+
+    response.close = close
+    return response
+
+
 def counts_reach(serve):
-    """Wrap the /media/ view: after it answers, count a play, end or save of a rendition."""
+    """Wrap the /media/ view: once it has answered, count a play, end or save of a rendition."""
 
     @functools.wraps(serve)
     def counted(request, path, *args, **kwargs):
         response = serve(request, path, *args, **kwargs)
-        try:
-            count_media_answer(request, path, response)
-        except Exception:  # a bug in counting must not cost the listener her audio
-            logger.exception("Reach counting failed")
-        return response
+        return after_response(response, count_media_answer, request, path, response)
 
     return counted
 
@@ -133,7 +152,7 @@ def count_media_answer(request, path, response):
     kind = media_kind(request, *span)
     if kind is not None:
         page = rendition.page
-        record(kind, page=page, locale=page.locale, variant=rendition.variant)
+        record(kind, page.locale, page, rendition.variant)
 
 
 def served_span(response):
@@ -171,16 +190,18 @@ def media_kind(request, first, last, size):
     return None
 
 
-def count_feed_fetch(request, locale, feed):
-    """A podcast app or station read ``feed`` ("podcast" or "radio") of ``locale``."""
+def count_feed_fetch(request, response, locale, feed):
+    """``response`` answers a podcast app or station reading ``feed`` ("podcast" or "radio")."""
     if request.method == "GET":
-        record(Kind.FEED, locale=locale, variant=feed)
+        after_response(response, record, Kind.FEED, locale, None, feed)
+    return response
 
 
-def count_package_download(page):
-    """A radio package of ``page`` was downloaded (only public guides count)."""
+def count_package_download(response, page):
+    """``response`` sends a radio package of ``page`` (only public guides count)."""
     if visibility.is_public(page):
-        record(Kind.RADIO_PACKAGE, page=page, locale=page.locale, variant="radio")
+        after_response(response, record, Kind.RADIO_PACKAGE, page.locale, page, "radio")
+    return response
 
 
 # --- What editors see ----------------------------------------------------------------

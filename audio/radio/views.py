@@ -58,8 +58,7 @@ def _feed(request, locale, build, name):
     # Revalidated every time (an unchanged feed costs a 304): a guide its editors
     # hide leaves the feed at once, even from a shared cache.
     patch_cache_control(response, public=True, no_cache=True)
-    reach.count_feed_fetch(request, found, name)
-    return response
+    return reach.count_feed_fetch(request, response, found, name)
 
 
 def package(request, page_id):
@@ -113,7 +112,6 @@ def download(request, page_id):
     ):
         return redirect("radio_admin:package", page.pk)
     log(page, "altavoz.radio_package_download", user=request.user, data={"package": built.key[:12]})
-    reach.count_package_download(page)
     # Streamed from the storage a chunk at a time (an S3 file object would fetch it all first).
     response = FileResponse(
         storage.read_chunks(built.file.storage, built.file.name), content_type="application/zip"
@@ -122,7 +120,7 @@ def download(request, page_id):
     response["Content-Disposition"] = content_disposition_header(
         True, f"{package_name(source)}.zip"
     )
-    return response
+    return reach.count_package_download(response, page)
 
 
 def stations(request):

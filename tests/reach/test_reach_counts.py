@@ -40,7 +40,9 @@ def counts(kind=None):
     return totals.get(kind, 0) if kind else totals
 
 
-def fetch_all(response):
+def get(client, url, **headers):
+    """A GET read to its end, as a server sends it: counting happens when the answer closes."""
+    response = client.get(url, **headers)
     if response.streaming:
         b"".join(response.streaming_content)
     return response
@@ -50,7 +52,7 @@ def fetch_all(response):
 def test_a_play_is_counted_once_from_byte_zero_and_never_for_the_middle_head_or_304(
     client, audio_file, small_guide
 ):
-    fetch_all(client.get(audio_file, HTTP_RANGE="bytes=0-"))
+    get(client, audio_file, HTTP_RANGE="bytes=0-")
     assert counts() == {"play": 1}
     row = ReachCount.objects.get()
     assert (row.day, row.page_id, row.locale.language_code, row.variant) == (
@@ -60,15 +62,15 @@ def test_a_play_is_counted_once_from_byte_zero_and_never_for_the_middle_head_or_
         "listen",
     )
 
-    etag = client.get(audio_file, HTTP_RANGE="bytes=100-8291")["ETag"]  # a chunk from the middle
+    etag = get(client, audio_file, HTTP_RANGE="bytes=100-8291")["ETag"]  # a chunk from the middle
     assert client.head(audio_file).status_code == 200
-    assert client.get(audio_file, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    assert client.get(audio_file, HTTP_RANGE="bytes=0-1").status_code == 206  # Safari's probe
-    assert client.get(audio_file, HTTP_RANGE="bytes=20000-").status_code == 416
+    assert get(client, audio_file, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert get(client, audio_file, HTTP_RANGE="bytes=0-1").status_code == 206  # Safari's probe
+    assert get(client, audio_file, HTTP_RANGE="bytes=20000-").status_code == 416
     assert counts() == {"play": 1}
 
-    fetch_all(client.get(audio_file))  # a plain download (no Range) is a play too
-    fetch_all(client.get(audio_file, HTTP_RANGE="bytes=0-8191"))  # the front's first request
+    get(client, audio_file)  # a plain download (no Range) is a play too
+    get(client, audio_file, HTTP_RANGE="bytes=0-8191")  # the front's first request
     assert counts() == {"play": 3}
 
 
@@ -86,17 +88,17 @@ def test_a_play_is_counted_once_from_byte_zero_and_never_for_the_middle_head_or_
 def test_listened_to_the_end_is_a_range_from_past_zero_that_includes_the_last_byte(
     client, audio_file, header, counted
 ):
-    response = fetch_all(client.get(audio_file, HTTP_RANGE=header))
+    response = get(client, audio_file, HTTP_RANGE=header)
     assert response.status_code == 206
     assert counts() == ({"end": 1} if counted else {})
 
 
 @pytest.mark.django_db
 def test_the_fronts_save_is_counted_as_a_save_and_not_as_a_play(client, audio_file):
-    response = fetch_all(client.get(audio_file + "?guardar=1"))
+    response = get(client, audio_file + "?guardar=1")
     assert response.status_code == 200
     assert counts() == {"save": 1}
-    fetch_all(client.get(audio_file + "?guardar=0"))
+    get(client, audio_file + "?guardar=0")
     assert counts() == {"save": 1, "play": 1}
 
 
@@ -107,8 +109,8 @@ def test_captions_chapters_and_editors_own_listening_are_not_counted(
     data = b"WEBVTT\n\n"
     captions = default_storage.save("audio/renditions/1/reach.vtt", ContentFile(data))
     Rendition.objects.filter(page=small_guide).update(captions=captions)
-    assert client.get(f"/media/{captions}").status_code == 200
-    fetch_all(admin_client.get(audio_file))  # the audio tab's player
+    assert get(client, f"/media/{captions}").status_code == 200
+    get(admin_client, audio_file)  # the audio tab's player
     assert counts() == {}
     default_storage.delete(captions)
 
@@ -119,18 +121,18 @@ def test_a_private_guide_counts_nothing(client, audio_file, small_guide):
         page=small_guide, restriction_type=PageViewRestriction.PASSWORD, password="x"
     )
     for header in ("bytes=0-", f"bytes={SIZE - 100}-"):
-        assert client.get(audio_file, HTTP_RANGE=header).status_code == 404
-    assert client.get(audio_file + "?guardar=1").status_code == 404
+        assert get(client, audio_file, HTTP_RANGE=header).status_code == 404
+    assert get(client, audio_file + "?guardar=1").status_code == 404
     assert not ReachCount.objects.exists()
 
 
 @pytest.mark.django_db
 def test_behind_nginx_the_request_decides_what_counts(client, audio_file, settings):
     settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT = "/protected-media/"
-    assert client.get(audio_file, HTTP_RANGE="bytes=0-").has_header("X-Accel-Redirect")
-    client.get(audio_file, HTTP_RANGE="bytes=4000-4999")
-    client.get(audio_file, HTTP_RANGE="bytes=0-", HTTP_IF_NONE_MATCH='"x"')  # nginx may 304
-    client.get(audio_file, HTTP_RANGE=f"bytes={SIZE - 10}-")
+    assert get(client, audio_file, HTTP_RANGE="bytes=0-").has_header("X-Accel-Redirect")
+    get(client, audio_file, HTTP_RANGE="bytes=4000-4999")
+    get(client, audio_file, HTTP_RANGE="bytes=0-", HTTP_IF_NONE_MATCH='"x"')  # nginx may 304
+    get(client, audio_file, HTTP_RANGE=f"bytes={SIZE - 10}-")
     client.head(audio_file)
     assert counts() == {"play": 1, "end": 1}
 
@@ -139,14 +141,13 @@ def test_behind_nginx_the_request_decides_what_counts(client, audio_file, settin
 def test_media_answers_set_no_cookie_and_the_counts_hold_nothing_about_the_client(
     client, audio_file
 ):
-    response = fetch_all(
-        client.get(
-            audio_file,
-            HTTP_RANGE="bytes=0-",
-            HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 9; moto g(7))",
-            HTTP_X_FORWARDED_FOR="203.0.113.9",
-            REMOTE_ADDR="198.51.100.7",
-        )
+    response = get(
+        client,
+        audio_file,
+        HTTP_RANGE="bytes=0-",
+        HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 9; moto g(7))",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        REMOTE_ADDR="198.51.100.7",
     )
     assert not response.cookies and not response.has_header("Set-Cookie")
     fields = {field.name for field in ReachCount._meta.get_fields()}
@@ -166,9 +167,7 @@ def test_a_database_error_while_counting_is_swallowed_and_logged_once_without_th
         cursor.execute(f"DROP TABLE {ReachCount._meta.db_table}")
     with caplog.at_level(logging.WARNING, logger="audio.reach"):
         for _ in range(3):
-            response = fetch_all(
-                client.get(audio_file, HTTP_RANGE="bytes=0-", REMOTE_ADDR="198.51.100.7")
-            )
+            response = get(client, audio_file, HTTP_RANGE="bytes=0-", REMOTE_ADDR="198.51.100.7")
             assert response.status_code == 206
     warnings = [r for r in caplog.records if r.name == "audio.reach"]
     assert len(warnings) == 1 and "Reach not counted" in warnings[0].getMessage()
@@ -199,9 +198,8 @@ def test_a_radio_package_download_is_counted(admin_client, spanish_audio):
 
     request_package(Page.objects.get(pk=spanish_audio.pk).specific)  # as a request reads it
     build_requested_package(RadioPackage.objects.get(page=spanish_audio).pk)
-    response = admin_client.get(reverse("radio_admin:download", args=[spanish_audio.pk]))
-    assert response.status_code == 200
-    b"".join(response.streaming_content)
+    download = reverse("radio_admin:download", args=[spanish_audio.pk])
+    assert get(admin_client, download).status_code == 200
     row = ReachCount.objects.get()
     assert (row.page_id, row.kind, row.variant, row.count) == (
         spanish_audio.pk,
