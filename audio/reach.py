@@ -60,7 +60,9 @@ def record(kind, locale, page=None, variant=""):
     One atomic UPDATE ... SET count = count + 1; the day's first request inserts the row,
     and if another request inserted it meanwhile (the unique constraint says so) the
     UPDATE runs again. Safe on SQLite and PostgreSQL with any number of processes.
-    Never raises a database error: reach is not worth a listener's request.
+    Never raises a database error: reach is not worth a listener's request. True if
+    counted, False if the database refused (SQLite busy for longer than its timeout, a
+    database that is down).
     """
     key = {
         "day": timezone.localdate(),
@@ -74,6 +76,8 @@ def record(kind, locale, page=None, variant=""):
             _increment(key)
     except DatabaseError as error:
         _warn(error)
+        return False
+    return True
 
 
 def _increment(key):

@@ -16,8 +16,9 @@ UPDATE), a chunk from the middle (``bytes=65536-131071``: decided from the answe
 headers, no query) and the last chunk (an "end": one UPDATE). Each is timed until the
 view returns (what delays the listener's first byte) and, apart, the closing after the
 body is read (the server's worker time, where the count is written). Then ``--threads``
-threads count plays at once: the total must be exact (functional check; the exit code
-says if it is not).
+threads count plays at once: every count the database accepted must be stored once
+(functional check; the exit code says if not); counts it refused (SQLite busy beyond its
+5 s timeout) are dropped by design, and shown.
 """
 
 import argparse
@@ -103,15 +104,21 @@ def time_requests(view, name, header, count):
 
 
 def concurrent_plays(guide, threads_n, each):
-    """``threads_n`` threads counting ``each`` plays at once; (seconds, counted)."""
+    """``threads_n`` threads counting ``each`` plays at once; (seconds, stored, refused).
+
+    A count the database refused (SQLite busy beyond its timeout) is dropped by design,
+    and says so; every count that reported success must be stored, once.
+    """
     ReachCount.objects.all().delete()
     barrier = threading.Barrier(threads_n)
+    refused = []
 
     def count():
         barrier.wait()
         try:
             for _ in range(each):
-                record("play", page=guide, locale=guide.locale, variant="listen")
+                if not record("play", page=guide, locale=guide.locale, variant="listen"):
+                    refused.append(1)
         finally:
             connections.close_all()
 
@@ -122,13 +129,14 @@ def concurrent_plays(guide, threads_n, each):
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
-    return seconds, sum(ReachCount.objects.values_list("count", flat=True))
+    return seconds, sum(ReachCount.objects.values_list("count", flat=True)), len(refused)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=400, help="requests per shape and side")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--plays", type=int, default=100, help="plays per thread")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
     count = 20 if SMOKE else args.requests
@@ -148,14 +156,15 @@ def main():
             f"{_figure(base_close):>13} {_figure(counted_close):>13}"
         )
     guide = Rendition.objects.get().page
-    each = 25 if SMOKE else 250
-    seconds, total = concurrent_plays(guide, args.threads, each)
+    each = 25 if SMOKE else args.plays
+    seconds, stored, refused = concurrent_plays(guide, args.threads, each)
     expected = args.threads * each
     print(
-        f"{args.threads} threads × {each} plays at once: {total} counted of {expected} "
-        f"in {seconds:.2f} s ({seconds / expected * 1000:.2f} ms per count)"
+        f"{args.threads} threads × {each} plays at once: {stored} stored of {expected}, "
+        f"{refused} refused by the database (dropped, logged), in {seconds:.2f} s "
+        f"({seconds / expected * 1000:.2f} ms per count)"
     )
-    return exit_code([("concurrent counts are exact", total == expected)])
+    return exit_code([("every accepted count is stored once", stored == expected - refused)])
 
 
 def _figure(values):
