@@ -8,6 +8,7 @@
 - ``SectionRecording``: a human recording of one section (the only Kaqchikel source).
 - ``PublishedVersion``: what changed, section by section, each time a page's public
   text or audio changed (``audio.changes``).
+- ``ReachCount``: daily totals of plays, saves, downloads and feed fetches (no one's details).
 """
 
 from django.core.exceptions import ValidationError
@@ -252,3 +253,50 @@ class PublishedVersion(models.Model):
 
     def __str__(self):
         return f"{self.page_id} v{self.number}"
+
+
+class ReachCount(models.Model):
+    """How many times a day a guide's audio was played, saved, fetched (``audio.reach``).
+
+    A daily total per guide (page, locale), variant and kind, and nothing else: no
+    address, no browser, no cookie, no time finer than the day, nothing that tells
+    one listener from another. Feeds are per locale (``page`` empty, ``variant`` the
+    feed's name).
+    """
+
+    class Kind(models.TextChoices):
+        PLAY = "play", _("reproducciones")
+        END = "end", _("hasta el final")
+        SAVE = "save", _("guardadas sin internet")
+        RADIO_PACKAGE = "radio_package", _("paquetes para radio")
+        FEED = "feed", _("lecturas del feed")
+
+    day = models.DateField()
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    locale = models.ForeignKey(Locale, on_delete=models.CASCADE, related_name="+")
+    # The rendition's variant (listen, lowdata), the package's format, or the feed's name.
+    variant = models.CharField(max_length=30)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        # One row per key and day, so that counting is one atomic UPDATE. A NULL page
+        # would make rows distinct to a plain unique constraint: feeds get their own.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "page", "variant", "kind"],
+                condition=Q(page__isnull=False),
+                name="one_reach_count_per_guide_and_day",
+            ),
+            models.UniqueConstraint(
+                fields=["day", "locale", "variant", "kind"],
+                condition=Q(page__isnull=True),
+                name="one_reach_count_per_feed_and_day",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.page_id or f"feed {self.locale_id}"
+        return f"{self.day} {where} {self.variant} {self.kind}: {self.count}"

@@ -13,7 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
 
-from .admin import listen, views
+from .admin import listen, reach, views
 from .admin.panels import audio_status_panel
 from .changes import LOG_ACTION, version_summary
 from .listening import listening_audio, wants_low_data
@@ -26,6 +26,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("pages/<int:page_id>/listen/", listen.listen_to_draft, name="listen_draft"),
     path("lexicon/listen/", listen.listen_to_lexicon_entry, name="listen_lexicon"),
+    path("report/alcance.csv", reach.reach_csv, name="reach_csv"),
 ]
 
 

@@ -23,10 +23,12 @@ urlpatterns = [
 ]
 
 if settings.ALTAVOZ_SERVE_MEDIA:
+    from audio.reach import counts_reach
     from audio.serving import serve_media
 
-    # Range-capable media serving (audio must seek on iPhones), embedded default.
-    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve_media))
+    # Range-capable media serving (audio must seek on iPhones), embedded default; plays,
+    # ends and saves of guides' audio are counted (anonymously) from its answers.
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", counts_reach(serve_media)))
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 from wagtail.models import Page
 
+from audio.admin.reach import reach_context
 from audio.changes import latest_versions, version_summary
 from audio.jobs import request_audio
 from audio.models import SectionRecording
@@ -55,7 +56,9 @@ def report(request):
             version_summary(version.number, version.changes, get_language()) if version else ""
         )
     return TemplateResponse(
-        request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")}
+        request,
+        "audio/admin/report.html",
+        {"rows": rows, "title": _("Informe de audio"), **reach_context(request)},
     )
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from wagtail.log_actions import log
 from wagtail.models import Locale, Page
 
+from audio import reach
 from cms import visibility
 from cms.models import GuidePage
 from config import storage
@@ -33,16 +34,16 @@ from .sources import PackageError
 def podcast(request, locale):
     """``/feeds/<locale>/podcast.xml``: for listeners' podcast apps, discreet titles only (see
     ``feeds``)."""
-    return _feed(request, locale, podcast_feed)
+    return _feed(request, locale, podcast_feed, "podcast")
 
 
 @require_safe
 def radio(request, locale):
     """``/feeds/<locale>/radio.xml``: for stations, with the guides' real titles (see ``feeds``)."""
-    return _feed(request, locale, radio_feed)
+    return _feed(request, locale, radio_feed, "radio")
 
 
-def _feed(request, locale, build):
+def _feed(request, locale, build, name):
     """A feed of ``locale`` made by ``build``: RSS 2.0 + iTunes + Podcasting 2.0, with ETag and
     304."""
     found = Locale.objects.filter(language_code=locale).first()
@@ -57,7 +58,7 @@ def _feed(request, locale, build):
     # Revalidated every time (an unchanged feed costs a 304): a guide its editors
     # hide leaves the feed at once, even from a shared cache.
     patch_cache_control(response, public=True, no_cache=True)
-    return response
+    return reach.count_feed_fetch(request, response, found, name)
 
 
 def package(request, page_id):
@@ -119,7 +120,7 @@ def download(request, page_id):
     response["Content-Disposition"] = content_disposition_header(
         True, f"{package_name(source)}.zip"
     )
-    return response
+    return reach.count_package_download(response, page)
 
 
 def stations(request):

@@ -393,6 +393,8 @@ ALTAVOZ_AUDIO_STALL_SECONDS = env_int("ALTAVOZ_AUDIO_STALL_SECONDS", 300)
 ALTAVOZ_AUDIO_QUEUE = "audio"
 ALTAVOZ_RECORDING_MAX_BYTES = env_int("ALTAVOZ_RECORDING_MAX_BYTES", 25 * 1024 * 1024)
 ALTAVOZ_RECORDING_MAX_SECONDS = env_int("ALTAVOZ_RECORDING_MAX_SECONDS", 600)
+# Reach counts (audio/reach.py) below this are shown to editors as "< N".
+ALTAVOZ_REACH_MIN_COUNT = env_int("ALTAVOZ_REACH_MIN_COUNT", 5, minimum=1)
 
 # --- API (config/api.py) ---------------------------------------------------
 # The public API's own app (documents, sync log) and the schema generator.

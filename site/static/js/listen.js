@@ -377,6 +377,12 @@
     }).catch(function () { /* storage unavailable */ });
   }
 
+  // The audio is fetched with ?guardar=1 so that the server counts a save (a daily total,
+  // nothing about the phone: audio/reach.py); it is kept under its own URL.
+  function savingUrl(url) {
+    return url === fileSrc ? url + (url.indexOf("?") < 0 ? "?" : "&") + "guardar=1" : url;
+  }
+
   function save() {
     saveButton.disabled = true;
     say(t("saving"));
@@ -384,7 +390,7 @@
       .then(function () { return window.caches.open(CACHE); })
       .then(function (cache) {
         return Promise.all(pageFiles().map(function (url) {
-          return fetch(url, { credentials: "same-origin" }).then(function (response) {
+          return fetch(savingUrl(url), { credentials: "same-origin" }).then(function (response) {
             if (!response.ok) throw new Error(url + ": " + response.status);
             return cache.put(url, response);
           });
