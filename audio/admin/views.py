@@ -22,6 +22,8 @@ from audio.status import page_audio_statuses
 from audio.uploads import check_recording
 from cms.models import GuidePage
 
+from .wording import describe
+
 
 def editable_page(request, page_id):
     page = get_object_or_404(Page, pk=page_id).specific
@@ -42,9 +44,10 @@ def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
     # Only guides the account may edit: a translator sees neither Spanish drafts nor another
     # locale's.
-    rows = page_audio_statuses(
+    statuses = page_audio_statuses(
         guide for guide in guides if guide.permissions_for_user(request.user).can_edit()
     )
+    rows = [(status, describe(status)) for status in statuses]
     return TemplateResponse(
         request, "audio/admin/report.html", {"rows": rows, "title": _("Informe de audio")}
     )
