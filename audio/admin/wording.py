@@ -215,6 +215,10 @@ def _failed_notice(job, has_audio, now) -> Notice:
         "No se volverá a intentar solo: cuando la causa esté resuelta, pulse «Regenerar audio» "
         "o vuelva a publicar. Si se repite, avise a quien mantiene el servidor."
     )
+    if voice_failures and all(
+        f.get("kind") == failures.TRANSLATION_INCOMPLETE for f in voice_failures
+    ):
+        upcoming = _("El audio se hará solo cuando se publique la traducción completa.")
     return Notice("critical", happened, _listener_now(has_audio), upcoming, job.error)
 
 

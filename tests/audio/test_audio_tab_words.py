@@ -144,6 +144,30 @@ def test_when_every_voice_fails_the_editor_is_told_the_old_audio_stays(
     assert "Listeners still hear this guide's previous audio." in words
 
 
+def test_an_incomplete_translation_is_told_it_waits_for_the_translation(
+    admin_client, editor, small_guide, django_capture_on_commit_callbacks
+):
+    from cms.localization import submit_translation
+    from cms.models import GuidePage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_translation(small_guide, "en")
+    english = GuidePage.objects.get(
+        translation_key=small_guide.translation_key, locale__language_code="en"
+    )
+    run_job(english.pk)
+    assert AudioJob.objects.get(page=english).state == "failed"
+    words = notice_text(report(admin_client, editor, "es"))
+    assert (
+        "Ninguna voz pudo leer la guía: la voz sin conexión espera a que la traducción esté "
+        "completa (no lee el texto en español)." in words
+    )
+    assert "El audio se hará solo cuando se publique la traducción completa." in words
+    words = notice_text(report(admin_client, editor, "en"))
+    assert "No voice could read the guide: the offline voice waits for the translation" in words
+    assert "The audio will be made by itself once the complete translation is published." in words
+
+
 def test_a_full_disk_is_told_as_storage_with_no_automatic_retry(
     admin_client, editor, small_guide, monkeypatch
 ):
