@@ -22,6 +22,7 @@ from cms import visibility
 from .changes import record_fallback_versions, record_version
 from .clips import content_hash, recorded_clip, section_clip
 from .engines import EngineError
+from .failures import NoVoiceAvailable, incomplete_translation, voice_failure
 from .publishing import live_renditions, publish_renditions, withdraw_renditions
 from .recordings import recording_statuses
 from .text import lexicon_for, speech_sections
@@ -29,10 +30,6 @@ from .variants import published_variants
 from .voices import RECORDED, RECORDED_VOICE, mark_failed, reads_honestly, voices_for
 
 logger = logging.getLogger(__name__)
-
-
-class NoVoiceAvailable(Exception):
-    """No configured voice could read the page; the message lists why."""
 
 
 def generate_page_audio(page, force=False):
@@ -56,7 +53,9 @@ def generate_page_audio(page, force=False):
         }
     content = version.object
     sections = speech_sections(content)
-    clips, engine_name, voice_name, errors = _read_in_first_voice(page, language, version, sections)
+    clips, engine_name, voice_name, failures = _read_in_first_voice(
+        page, language, version, sections
+    )
 
     summary = {
         "engine": engine_name,
@@ -64,7 +63,10 @@ def generate_page_audio(page, force=False):
         "sections": len(clips),
         "synthesized": sum(c.synthesized for c in clips),
         "cached": sum(not c.synthesized for c in clips),
-        "fallback_errors": errors,
+        # Why the voices before this one were passed over: the text for the command and the
+        # server's maintainers, the kinds for editors (audio.failures).
+        "fallback_errors": [failure["detail"] for failure in failures],
+        "fallback_failures": failures,
     }
     if not clips:
         record_version(page, version, sections)  # the text is public, with no audio of its own
@@ -97,28 +99,28 @@ def generate_page_audio(page, force=False):
 def _read_in_first_voice(page, language, version, sections):
     """The sections' clips in the first of the language's voices that can read them.
 
-    Returns (clips, engine name, voice name, why the voices before it failed); raises
-    ``NoVoiceAvailable`` when none could.
+    Returns (clips, engine name, voice name, how the voices before it failed, see
+    ``audio.failures``); raises ``NoVoiceAvailable`` when none could.
     """
-    errors = []
+    failures = []
     for voice in voices_for(language):
         if not reads_honestly(voice.engine_name, version):
             # A Spanish text in an English voice is worse than no audio: wait
             # for the translation. Recorded voices only need the sections.
-            errors.append(f"{voice.engine_name}: the {language} text is not complete yet")
+            failures.append(incomplete_translation(voice.engine_name, language))
             continue
         try:
             if voice.is_recorded:
-                return recorded_clips(page, sections), RECORDED, RECORDED_VOICE, errors
+                return recorded_clips(page, sections), RECORDED, RECORDED_VOICE, failures
             engine = voice.engine()
             clips = [section_clip(s, engine, language, lexicon_for(language)) for s in sections]
-            return clips, engine.name, engine.voice, errors
+            return clips, engine.name, engine.voice, failures
         except EngineError as error:
             logger.warning("Voice %s failed for page %s: %s", voice.engine_name, page.pk, error)
-            errors.append(f"{voice.engine_name}: {error}")
+            failures.append(voice_failure(voice.engine_name, error))
             mark_failed(voice, language)
-    reason = "; ".join(errors) or f"no voice configured for {language!r}"
-    raise NoVoiceAvailable(f"No voice could read this page ({reason}).")
+    reason = "; ".join(f["detail"] for f in failures) or f"no voice configured for {language!r}"
+    raise NoVoiceAvailable(f"No voice could read this page ({reason}).", failures)
 
 
 def _live_files_match(current, speech_hash, variants):

@@ -25,6 +25,8 @@ from audio.status import page_audio_statuses
 from audio.uploads import check_recording
 from cms.models import GuidePage
 
+from .wording import describe
+
 
 def editable_page(request, page_id):
     page = get_object_or_404(Page, pk=page_id).specific
@@ -45,16 +47,17 @@ def report(request):
     guides = GuidePage.objects.order_by("path", "locale__language_code").select_related("locale")
     # Only guides the account may edit: a translator sees neither Spanish drafts nor another
     # locale's.
-    rows = page_audio_statuses(
+    statuses = page_audio_statuses(
         guide for guide in guides if guide.permissions_for_user(request.user).can_edit()
     )
     # Each guide's public version and what it changed, in the editor's language.
-    versions = latest_versions(row.page.pk for row in rows)
-    for row in rows:
-        version = versions.get(row.page.pk)
-        row.version_summary = (
+    versions = latest_versions(status.page.pk for status in statuses)
+    for status in statuses:
+        version = versions.get(status.page.pk)
+        status.version_summary = (
             version_summary(version.number, version.changes, get_language()) if version else ""
         )
+    rows = [(status, describe(status)) for status in statuses]
     return TemplateResponse(
         request,
         "audio/admin/report.html",

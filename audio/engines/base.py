@@ -42,7 +42,17 @@ class SpeechAudio:
 
 
 class EngineError(Exception):
-    """An engine could not turn text into audio. The message says why."""
+    """An engine could not turn text into audio. The message says why.
+
+    ``kind`` says what the engine met, when it knows, so that editors can be told in
+    plain words (``audio.failures``): "unreachable" (network down, DNS, refused,
+    timeouts), "rate_limited" (429), "overloaded" (5xx), "bad_reply" (an answer
+    that is not audio), "refused" (another 4xx).
+    """
+
+    def __init__(self, message: str = "", kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class EngineUnavailable(EngineError):

@@ -152,6 +152,17 @@ class _AttemptFailed(Exception):
         self.retry_after = retry_after
 
 
+# What the last attempt met, as the kinds EngineError documents (editors are told by kind).
+_EDITOR_KINDS = {
+    _AttemptFailed.BUSY: "overloaded",
+    _AttemptFailed.SLOW: "unreachable",
+    _AttemptFailed.UNREACHABLE: "unreachable",
+    _AttemptFailed.BAD_REPLY: "bad_reply",
+    _AttemptFailed.REFUSED: "refused",
+    _AttemptFailed.FAILED: "unreachable",
+}
+
+
 class GoogleTTSEngine(SpeechEngine):
     """Google Translate's voice for `lang`, with the accent of translate.google.<tld>.
 
@@ -349,6 +360,9 @@ class GoogleTTSEngine(SpeechEngine):
             f"Google TTS ({self.voice}) gave up on part {position}/{total} after "
             f"{attempts} attempt{'s' if attempts > 1 else ''}: {failure.reason}"
         )
+        kind = _EDITOR_KINDS[failure.kind]
+        if failure.kind == _AttemptFailed.BUSY and failure.reason.startswith("HTTP 429"):
+            kind = "rate_limited"
         if failure.kind in (_AttemptFailed.BAD_REPLY, _AttemptFailed.REFUSED):
-            return EngineReplyError(message)
-        return EngineUnavailable(message)
+            return EngineReplyError(message, kind=kind)
+        return EngineUnavailable(message, kind=kind)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from audio.failures import job_failure
 from audio.models import AudioJob
 
 logger = logging.getLogger(__name__)
@@ -112,8 +113,17 @@ def finish(job, summary):
 
 
 def fail(job, error):
-    """Record failure (the live audio stays); returns False when asked to run again."""
-    return _close(job, AudioJob.State.FAILED, error=str(error)[:2000] or error.__class__.__name__)
+    """Record failure (the live audio stays); returns False when asked to run again.
+
+    The message is for the server's maintainers; the summary keeps its kind, which the
+    audio tab tells editors in their language (audio.failures).
+    """
+    return _close(
+        job,
+        AudioJob.State.FAILED,
+        error=str(error)[:2000] or error.__class__.__name__,
+        summary={"failure": job_failure(error)},
+    )
 
 
 def _close(job, final_state, **fields):

@@ -1,5 +1,6 @@
 from .guide import GuidePage
 from .home import HomePage
 from .organization import Organization
+from .reviews import ReviewReminder
 
-__all__ = ["GuidePage", "HomePage", "Organization"]
+__all__ = ["GuidePage", "HomePage", "Organization", "ReviewReminder"]

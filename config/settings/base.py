@@ -530,3 +530,13 @@ SESSION_COOKIE_AGE = ALTAVOZ_ADMIN_SESSION_HOURS * 3600
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # --- end accounts ------------------------------------------------------------
+
+# --- review reminders (cms/reviews.py) ---------------------------------------
+# How old a guide's "last reviewed" date and an organization's "verified on" date may get:
+# the admin home lists what is overdue, and what falls due within ALTAVOZ_REVIEW_SOON_DAYS;
+# the worker e-mails each guide's editors a digest once a week (manage.py send_review_reminders).
+ALTAVOZ_GUIDE_REVIEW_MONTHS = env_int("ALTAVOZ_GUIDE_REVIEW_MONTHS", 6, minimum=1)
+ALTAVOZ_ORGANIZATION_REVIEW_MONTHS = env_int("ALTAVOZ_ORGANIZATION_REVIEW_MONTHS", 3, minimum=1)
+ALTAVOZ_REVIEW_SOON_DAYS = env_int("ALTAVOZ_REVIEW_SOON_DAYS", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("ALTAVOZ_FROM_EMAIL", "Altavoz <altavoz@localhost>")
+# --- end review reminders ------------------------------------------------------

@@ -11,7 +11,8 @@ guides whose audio no longer matches their text are queued; cached clips and
 segments no rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are
 evicted; stray rendition files are removed; records of tasks finished over
 ALTAVOZ_TASK_RESULTS_DAYS ago, and admin sign-in records older than
-ALTAVOZ_SIGN_IN_RECORDS_DAYS, are pruned.
+ALTAVOZ_SIGN_IN_RECORDS_DAYS, are pruned; the weekly review digests are e-mailed
+(once per account and week: the first hourly sweep of a week sends them).
 django-tasks-db itself never retries a task. When the database goes away (a restart),
 the worker waits for it and goes on instead of exiting.
 """
@@ -34,6 +35,7 @@ from audio.publishing import (
 )
 from audio.radio.downloads import recover_stalled_packages
 from cms.accounts.retention import prune_sign_in_records
+from cms.reviews import send_review_reminders
 
 logger = logging.getLogger(__name__)
 EVICTION_INTERVAL_SECONDS = 3600
@@ -95,7 +97,7 @@ class Command(BaseCommand):
             recovered = recover_stalled_jobs()
             recover_stalled_packages()  # logs each package it queues again
             removed = cleanup_retired_renditions()
-            evicted = pruned = 0
+            evicted = pruned = reminded = 0
             refreshed = []
             # What counts in days, or only changes with a deploy: once an hour is plenty.
             if hourly and time.monotonic() - self.evicted_at >= EVICTION_INTERVAL_SECONDS:
@@ -106,6 +108,11 @@ class Command(BaseCommand):
                 pruned = prune_task_results()
                 # Admin sign-in records, kept ALTAVOZ_SIGN_IN_RECORDS_DAYS.
                 pruned += prune_sign_in_records()
+                # Weekly, guarded per account and week (cms.reviews): hourly is how it is sure
+                # to run early in each week, whenever the worker was started.
+                reminded = send_review_reminders()
+            if reminded:
+                logger.info("Sent %s weekly review digest(s).", reminded)
             if recovered or refreshed or removed or evicted or pruned:
                 logger.info(
                     "Re-queued %s stalled job(s); queued %s page(s) with stale audio; "

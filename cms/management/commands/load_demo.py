@@ -62,6 +62,10 @@ class Command(BaseCommand):
             user = User.objects.filter(username=account).first()
             if user is None:
                 user = User.objects.create_user(account, password=password)
+            # An address that can never be delivered to, so that the review digests
+            # (cms/reviews.py) have someone to go to: the demo prints them on the console.
+            user.email = user.email or f"{account}@example.invalid"
+            user.save(update_fields=["email"])
             user.groups.set([Group.objects.get(name=group)])
             self.stdout.write(f"  user {account!r} (group {group}), same password")
         self.stdout.write(sign_in_instructions())
