@@ -9,12 +9,36 @@ pytest_plugins = ["tests.audio.fixtures", "tests.object_storage"]
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the demo guides once per run; each test runs in a rolled-back transaction."""
-    from cms.demo.loader import load_demo
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """The demo guides, loaded once per run (cloned from a template when nothing they depend
+    on changed: tests/demo_database.py); each test runs in a rolled-back transaction.
+    Replaces pytest-django's fixture of the same name, honouring the same options."""
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 
-    with django_db_blocker.unblock():
-        load_demo()
+    from tests.demo_database import demo_database
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+        os.environ["ALTAVOZ_TEST_DB_TEMPLATE"] = "0"  # a template holds a migrated database
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with (
+        django_db_blocker.unblock(),
+        demo_database(
+            verbosity=request.config.option.verbose,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=django_db_keepdb and not django_db_createdb,
+        ),
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

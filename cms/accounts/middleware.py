@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -63,4 +65,18 @@ class AdminAccountMiddleware:
 
 
 def admin_prefix() -> str:
-    return reverse("wagtailadmin_home")
+    # Asked on every request; reversing cost ~8 % of an API request. The URL table
+    # changes only when ROOT_URLCONF does (tests), and that clears it.
+    prefix = _admin_prefix.get(settings.ROOT_URLCONF)
+    if prefix is None:
+        prefix = _admin_prefix[settings.ROOT_URLCONF] = reverse("wagtailadmin_home")
+    return prefix
+
+
+_admin_prefix: dict[str, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_admin_prefix(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _admin_prefix.clear()

@@ -6,6 +6,7 @@ making every API request a 500; the throttle reads it with the same one.
 """
 
 import re
+from functools import lru_cache
 
 RATE_RE = re.compile(r"\s*([0-9]{1,15})\s*/\s*([a-zA-Z]{1,7})\s*")
 PERIODS = {
@@ -16,6 +17,7 @@ PERIODS = {
 }
 
 
+@lru_cache(maxsize=32)  # read on every API request (the throttle); a pure function of the text
 def parse_rate(rate: str | None) -> tuple[int, int] | tuple[None, None]:
     """ "600/minute" → (600, 60); empty → (None, None): no throttling. ValueError otherwise."""
     if not rate or not rate.strip():
