@@ -430,6 +430,7 @@ def build():
         "translated": en_translated.get_url(None),
         "moderated": in_moderation_live.get_url(None),
         "drafted_id": drafted.pk,
+        "drafted_section": _section_saying(drafted, "borradorvivoclave"),
         "audio": settings.MEDIA_URL + listen.audio.name,
         "captions": settings.MEDIA_URL + listen.captions.name,
         "ids": {control.pk, control_en.pk, control_cak.pk},
@@ -450,6 +451,14 @@ def draft_sections(after_page_id):
         )
         for page in GuidePage.objects.filter(pk__gt=after_page_id).select_related("locale")
     }
+
+
+def _section_saying(page, word):
+    """The id of the section of ``page``'s latest draft whose spoken text holds ``word``."""
+    from audio.text import speech_sections
+
+    draft = page.get_latest_revision_as_object()
+    return next(s.id for s in speech_sections(draft) if word in s.text.lower())
 
 
 def _versions_naming_secrets():
@@ -829,8 +838,7 @@ def probe_draft_listening(built):
                 continue  # a translator may hear her own locale's drafts
             probes += [(who, listen_to_draft(client, page_id, s)) for s in section_ids]
     editor = sign_in(Client(raise_request_exception=False), _editor_account())
-    drafted = built.control["drafted_id"]
-    control = listen_to_draft(editor, drafted, built.drafts[drafted][1][-1])
+    control = listen_to_draft(editor, built.control["drafted_id"], built.control["drafted_section"])
     return probes, control
 
 

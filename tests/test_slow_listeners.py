@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from tests import servers
-from tests.audio.fixtures import rendition_for
+from tests.audio.fixtures import rendition_for, spanish_home
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,13 +41,7 @@ AUDIO_BYTES = 4 * 1024 * 1024
 @pytest.fixture
 def home_page(transactional_db):
     """A transactional test starts from an emptied database: the site's home comes back first."""
-    from cms.models import HomePage
-    from cms.site_setup import ensure_home_page, ensure_locales
-
-    ensure_locales()
-    return (
-        HomePage.objects.filter(locale__language_code="es").first() or ensure_home_page("Inicio")[0]
-    )
+    return spanish_home()
 
 
 @pytest.fixture
