@@ -109,6 +109,7 @@ bench-smoke: install
 	$(PY) -m bench.bench_tap_to_sound --smoke
 	$(PY) -m bench.bench_growth --smoke
 	$(PY) -m bench.bench_draft_listening --smoke
+	$(PY) -m bench.bench_section_edit --smoke
 	$(PY) -m bench.bench_reach --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).

@@ -18,14 +18,12 @@ segments, and ≤ 15% of the full generation's wall time.
 """
 
 import argparse
-import io
 import os
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.common import SMOKE, SMOKE_HELP, exit_code, load_demo_database, throwaway_database
+from bench.fake_google import FakeGoogle, start_fake_google
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 WORKDIR = str(throwaway_database("altavoz-bench-"))
@@ -34,8 +32,6 @@ import django  # noqa: E402
 
 django.setup()
 
-import av  # noqa: E402
-import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 from gtts import gTTS  # noqa: E402
 from gtts import tts as gtts_tts  # noqa: E402
@@ -49,63 +45,6 @@ DELAY_SECONDS = 0.005 if SMOKE else 0.150
 EDIT_SHARE_TARGET = 0.15
 
 
-def one_second_mp3():
-    """A bare MPEG-2 layer III stream like Google's (no ID3 tag)."""
-    buffer = io.BytesIO()
-    with av.open(
-        buffer, "w", format="mp3", options={"id3v2_version": "0", "write_xing": "0"}
-    ) as output:
-        stream = output.add_stream("libmp3lame", rate=24000, layout="mono")
-        stream.bit_rate = 32000
-        t = np.arange(24000) / 24000
-        samples = (
-            0.3 * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)) * np.sin(2 * np.pi * 220 * t)
-        ).astype(np.float32)
-        for start in range(0, len(samples), 1152):
-            frame = av.AudioFrame.from_ndarray(
-                samples[start : start + 1152].reshape(1, -1), format="fltp", layout="mono"
-            )
-            frame.sample_rate = 24000
-            for packet in stream.encode(frame):
-                output.mux(packet)
-        for packet in stream.encode(None):
-            output.mux(packet)
-    return buffer.getvalue()
-
-
-class FakeGoogle(BaseHTTPRequestHandler):
-    """Answers batchexecute POSTs as Google does, after DELAY_SECONDS."""
-
-    reply = b""
-    count = 0
-    lock = threading.Lock()
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with FakeGoogle.lock:
-            FakeGoogle.count += 1
-        time.sleep(DELAY_SECONDS)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(self.reply)))
-        self.end_headers()
-        self.wfile.write(self.reply)
-
-    def log_message(self, *args):
-        pass
-
-
-def google_reply(mp3):
-    import base64
-
-    line = (
-        '[["wrb.fr","jQ1olc","[\\"'
-        + base64.b64encode(mp3).decode()
-        + '\\"]",null,null,null,"generic"]]'
-    )
-    return f")]}}'\n\n{len(line)}\n{line}\n".encode()
-
-
 def measured(fn):
     before = FakeGoogle.count
     started = time.perf_counter()
@@ -117,10 +56,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args(argv)
-    FakeGoogle.reply = google_reply(one_second_mp3())
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGoogle)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    server, endpoint = start_fake_google(DELAY_SECONDS)
 
     print("Setting up a throwaway database with the demo guides…", file=sys.stderr)
     load_demo_database()
