@@ -52,6 +52,17 @@ def fresh_voices():
     reset_failures()
 
 
+@pytest.fixture(autouse=True)
+def fresh_feeds():
+    """Feeds are remembered per process under the content token; a test's rolled-back data
+    may repeat an earlier test's token."""
+    from audio.radio.feeds import forget_built_feeds
+
+    forget_built_feeds()
+    yield
+    forget_built_feeds()
+
+
 @pytest.fixture
 def editor(db):
     from django.contrib.auth import get_user_model

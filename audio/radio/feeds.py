@@ -35,6 +35,7 @@ up to date. Every URL is this site's own.
 from __future__ import annotations
 
 import base64
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -42,8 +43,10 @@ from datetime import UTC
 from email.utils import format_datetime
 
 from django.conf import settings
-from django.utils import translation
+from django.db.models import Min
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from wagtail import hooks
 
 from audio.changes import latest_versions, version_summary
 from audio.facts import AudioFacts
@@ -52,6 +55,7 @@ from audio.text import speech_sections
 from audio.voices import RECORDED, only_recordings, reads_honestly
 from cms import visibility
 from cms.models import GuidePage
+from cms.models.guide import CONTENT_TOKEN_HOOK
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -123,6 +127,54 @@ def _episode(version, recorded_only, facts, published):
         live.get(LOW_BANDWIDTH_VARIANT),
         published.get(page.pk),
     )
+
+
+# Feeds already built in this process: (kind, locale, addresses) → (content token, valid
+# until, body). A podcast app polls the same bytes for days; at 600 guides a build costs a
+# second, a memo hit nothing. A few entries per locale and host: bounded anyway.
+_built: dict = {}
+_built_lock = threading.Lock()
+MAX_BUILT_FEEDS = 64
+
+
+def cached_feed(build, locale, absolute_url, feed_url):
+    """``build(locale, absolute_url, feed_url)``, remade only when something public changed.
+
+    Keyed on the API's content token (any publish, unpublish, rendition, recording or
+    version moves it) and valid until the next expiry, which hides a guide with no write.
+    Without a token (the API app absent) every call builds.
+    """
+    token = _content_token()
+    key = (build.__name__, locale.language_code, feed_url, absolute_url("/"))
+    now = timezone.now()
+    found = _built.get(key)
+    if token is not None and found is not None and found[0] == token:
+        if found[1] is None or now < found[1]:
+            return found[2]
+    # Read before building: a guide expiring during the build must not outlive its memo.
+    valid_until = _next_expiry(now)
+    body = build(locale, absolute_url, feed_url)
+    if token is not None:
+        with _built_lock:
+            if len(_built) >= MAX_BUILT_FEEDS:
+                _built.clear()
+            _built[key] = (token, valid_until, body)
+    return body
+
+
+def forget_built_feeds():
+    """Drop this process's built feeds (tests, whose rolled-back data may repeat a token)."""
+    _built.clear()
+
+
+def _content_token():
+    tokens = [make_token() for make_token in hooks.get_hooks(CONTENT_TOKEN_HOOK)]
+    return "|".join(tokens) if tokens else None
+
+
+def _next_expiry(now):
+    """The earliest future expiry of any guide: a feed built now is wrong from then on."""
+    return GuidePage.objects.filter(expire_at__gt=now).aggregate(first=Min("expire_at"))["first"]
 
 
 def radio_feed(locale, absolute_url, feed_url):

@@ -24,7 +24,7 @@ from cms.models import GuidePage
 from config import storage
 
 from .downloads import current_package, is_stalled, request_package
-from .feeds import podcast_feed, radio_feed
+from .feeds import cached_feed, podcast_feed, radio_feed
 from .models import RadioPackage
 from .packages import package_name
 from .sources import PackageError
@@ -49,7 +49,9 @@ def _feed(request, locale, build, name):
     found = Locale.objects.filter(language_code=locale).first()
     if found is None:
         raise Http404("Unknown locale")
-    body = build(found, request.build_absolute_uri, request.build_absolute_uri(request.path))
+    body = cached_feed(
+        build, found, request.build_absolute_uri, request.build_absolute_uri(request.path)
+    )
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     response = get_conditional_response(request, etag=etag) or HttpResponse(
         body, content_type="application/rss+xml; charset=utf-8"

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -138,9 +139,14 @@ def intro_section(title: str, summary: str) -> SpeechSection | None:
 def block_section(block_id: str, value: Any) -> SpeechSection | None:
     """One guide section (a SectionBlock value) as read aloud, or None if not worth reading."""
     body = value["body"].source if hasattr(value["body"], "source") else str(value["body"])
-    sentences = block_sentences(
-        [value["heading"], value.get("key_point") or ""] + rich_text_blocks(body)
-    )
+    return _read_section(block_id, value["heading"], value.get("key_point") or "", body)
+
+
+# Reading a section is a pure function of its strings, and parsing the rich text is most of
+# what the hourly sweep and a cold API build spend on a large site: recent readings are kept.
+@lru_cache(maxsize=4096)
+def _read_section(block_id: str, heading: str, key_point: str, body: str) -> SpeechSection | None:
+    sentences = block_sentences([heading, key_point] + rich_text_blocks(body))
     if len(sentences) <= 1 and not rich_text_blocks(body):
         return None  # a heading alone is not worth a chapter
-    return SpeechSection(block_id, clean_text(value["heading"]), tuple(sentences))
+    return SpeechSection(block_id, clean_text(heading), tuple(sentences))

@@ -15,6 +15,9 @@ from .public import PublishedContentMixin
 # Wagtail hooks through which the audio app fills a guide's editor tab and page context.
 GUIDE_AUDIO_PANEL_HOOK = "altavoz_guide_audio_panel"
 GUIDE_CONTEXT_HOOK = "altavoz_guide_context"
+# The API's content token (cms/api/state.py), which changes whenever anything public does:
+# other apps key their own caches on it without importing the API.
+CONTENT_TOKEN_HOOK = "altavoz_content_token"
 
 
 class GuidePage(PublishedContentMixin, Page):

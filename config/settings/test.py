@@ -23,6 +23,10 @@ TASKS = {
 # No network in tests: Google is exercised with a faked HTTP reply in the
 # tests that are about it.
 ALTAVOZ_VOICES = {"es": ["espeak"], "en": ["espeak"], "cak": ["recorded"]}
+# Every request re-reads the API's content token (the API and the feeds key their caches on
+# it), as another process would after its freshness interval: on_commit hooks, which
+# forget it in production, never run inside test transactions.
+ALTAVOZ_API_FRESHNESS_SECONDS = 0
 
 # A file (not in-memory) SQLite test database, so that the worker processes
 # some tests start see the same data.

@@ -15,9 +15,6 @@ def fresh_api_caches(settings):
     from cms.api import snapshot, state
 
     settings.ALTAVOZ_API_ANON_RATE = ""
-    # Every request re-reads the content token, as another process would after
-    # its freshness interval (on_commit hooks never run inside test transactions).
-    settings.ALTAVOZ_API_FRESHNESS_SECONDS = 0
 
     def reset():
         cache.clear()

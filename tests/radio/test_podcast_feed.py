@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audio.jobs import request_audio, run_job
 from audio.models import Rendition
+from audio.radio.feeds import forget_built_feeds
 from audio.voices import RECORDED
 from cms import visibility
 from cms.models import GuidePage
@@ -223,6 +224,41 @@ def test_an_expired_guide_leaves_both_feeds_at_once(client, spanish_audio, feed)
         expire_at=timezone.now() - timedelta(minutes=1)
     )
     assert items_by_title(get_feed(client, feed=feed).content) == {}
+
+
+@pytest.mark.parametrize("feed", [RADIO, LISTENERS])
+def test_a_cached_feed_still_drops_a_guide_when_it_expires(
+    client, spanish_audio, feed, monkeypatch
+):
+    """An unchanged feed is not rebuilt, but a guide's expiry needs no write to hide it: the
+    remembered feed lasts only until the first expiry."""
+    expiry = timezone.now() + timedelta(hours=1)
+    GuidePage.objects.filter(pk=spanish_audio.pk).update(expire_at=expiry)
+    first = get_feed(client, feed=feed).content
+    assert set(items_by_title(first)) == {dict(FEEDS)[feed]}
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as built:
+        forget_built_feeds()
+        assert get_feed(client, feed=feed).content == first
+    with CaptureQueriesContext(connection) as remembered:
+        assert get_feed(client, feed=feed).content == first
+    # Remembered: the locale, the content token, the day's fetch count; built: the guides,
+    # their versions, renditions and recordings besides.
+    assert len(remembered.captured_queries) < len(built.captured_queries) - 5
+
+    later = expiry + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert items_by_title(get_feed(client, feed=feed).content) == {}
+
+
+def test_a_publish_reaches_a_cached_feed(client, spanish_audio):
+    assert set(items_by_title(get_feed(client, feed=RADIO).content)) == {"Guía corta"}
+    spanish_audio.title = "Guía corta, revisada"
+    spanish_audio.save_revision().publish()
+    assert set(items_by_title(get_feed(client, feed=RADIO).content)) == {"Guía corta, revisada"}
 
 
 def test_feeds_show_the_published_guide_not_a_draft_in_its_row(client, spanish_audio):
