@@ -15,18 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .mastering import (
-    MASTER_SAMPLE_RATE,
-    decode_audio,
-    encode_samples,
-    join_with_pauses,
-    trim_silence,
-)
+# The package, not its functions: ``mastering`` loads PyAV and NumPy on first use, and web
+# processes import this module for its keys and hashes only (``facts``, ``status``).
+from . import mastering
+from .mastering.working import MASTER_SAMPLE_RATE
 from .models import SectionClip
 from .text import NORMALIZER_VERSION, spoken_form
 from .voices import RECORDED, RECORDED_VOICE
@@ -55,7 +51,7 @@ class SectionAudio:
     @cached_property
     def _samples(self):
         with self.clip.audio.open("rb") as file:
-            return decode_audio(file.read())
+            return mastering.decode_audio(file.read())
 
 
 def clip_key(engine_name, voice, spoken_sentences):
@@ -99,9 +95,14 @@ def section_clip(section, engine, language_code, lexicon):
     said = [(index, text) for index, text in enumerate(spoken) if text]
     with ThreadPoolExecutor(max_workers=SYNTHESIS_THREADS) as pool:
         parts = list(
-            pool.map(lambda item: trim_silence(decode_audio(engine.synthesize(item[1]).data)), said)
+            pool.map(
+                lambda item: mastering.trim_silence(
+                    mastering.decode_audio(engine.synthesize(item[1]).data)
+                ),
+                said,
+            )
         )
-    pcm, spans = join_with_pauses(parts, sentence_pauses(len(parts)))
+    pcm, spans = mastering.join_with_pauses(parts, sentence_pauses(len(parts)))
     clip = SectionClip(
         key=key,
         engine=engine.name,
@@ -144,7 +145,7 @@ def recorded_clip(section, recording):
     clip = _cached_clip(digest)
     if clip is None:
         with recording.audio.open("rb") as file:
-            pcm = trim_silence(decode_audio(file.read()))
+            pcm = mastering.trim_silence(mastering.decode_audio(file.read()))
         clip = SectionClip(
             key=digest,
             engine=RECORDED,
@@ -159,5 +160,7 @@ def recorded_clip(section, recording):
 
 def encode_flac(pcm):
     """Lossless storage for clips: mastering re-reads them without generation loss."""
+    import numpy as np  # only where clips are made (see the imports above)
+
     samples = (np.clip(pcm, -1.0, 1.0) * 32767).astype(np.int16)
-    return encode_samples(samples, MASTER_SAMPLE_RATE, codec="flac", container="flac")
+    return mastering.encode_samples(samples, MASTER_SAMPLE_RATE, codec="flac", container="flac")

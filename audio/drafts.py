@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
-from scipy.signal import resample_poly
 
 from .clips import SectionAudio, recorded_clip, section_clip
 from .engines import EngineError, get_engine
-from .mastering import MASTER_SAMPLE_RATE
-from .mastering.encode import encode_variant
+from .mastering.working import MASTER_SAMPLE_RATE
 from .text import SpeechSection, lexicon_for, spoken_form
 from .variants import LISTEN
 from .voices import RECORDED, can_read, mark_failed, voices_for
@@ -200,6 +198,11 @@ def _as_draft_audio(heard: SectionAudio, spoken) -> DraftAudio:
 def _listener_mp3(pcm):
     """As listeners get it (the listen variant's MP3, without the loudness work): the clip's
     FLAC would be ten times the bytes, and a 48 kHz MP3 twice the encoding time."""
+    # Here, not at the top: web processes load SciPy and PyAV only when an editor listens.
+    from scipy.signal import resample_poly
+
+    from .mastering.encode import encode_variant
+
     rate = LISTEN.sample_rate
     divisor = math.gcd(MASTER_SAMPLE_RATE, rate)
     return encode_variant(

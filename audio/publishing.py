@@ -39,25 +39,12 @@ from django.utils.translation import gettext as _
 
 from cms.visibility import content_version
 
-from . import webm
+# The package, not its functions: it loads PyAV and NumPy on first use, and web processes
+# import this module only to retire renditions (``signals``) and read its constants.
+from . import mastering
 from .clips import content_hash
 from .facts import AudioFacts, clip_keys
-from .mastering import (
-    LOUDNESS_TOLERANCE_LU,
-    Chapter,
-    Cue,
-    Loudness,
-    Metadata,
-    can_join,
-    chapters_json,
-    header_tolerance,
-    join_with_pauses,
-    master,
-    tag,
-    webvtt,
-)
 from .models import MasteredSegment, Rendition, SectionClip
-from .segments import segmented_audio
 from .text import speech_sections
 from .voices import RECORDED
 
@@ -86,7 +73,7 @@ def withdraw_renditions(page_ids):
 
 def assemble(clips):
     """Join section clips; returns (pcm, section spans, caption cues)."""
-    pcm, spans = join_with_pauses(
+    pcm, spans = mastering.join_with_pauses(
         [clip.pcm() for clip in clips], [PAUSE_BETWEEN_SECTIONS] * (len(clips) - 1)
     )
     sections, cues = timeline(clips, spans)
@@ -109,7 +96,9 @@ def timeline(clips, clip_spans):
         for index, sentence_start, sentence_end in clip.clip.sentence_spans:
             text = section.sentences[index] if clip.clip.engine != RECORDED else section.heading
             cues.append(
-                Cue(start + sentence_start, start + sentence_end, text, id=f"{section.id}-{index}")
+                mastering.Cue(
+                    start + sentence_start, start + sentence_end, text, id=f"{section.id}-{index}"
+                )
             )
     return sections, cues
 
@@ -121,7 +110,7 @@ class RenditionAudio:
     data: bytes
     clip_spans: list
     duration_seconds: float
-    loudness: Loudness
+    loudness: "mastering.Loudness"
     segment_keys: list = field(default_factory=list)
     segments_encoded: int = 0
 
@@ -132,7 +121,9 @@ def rendition_audios(clips, variants, refresh=False):
     Returns variant name → RenditionAudio. With `refresh` every segment is
     mastered again instead of read from the cache.
     """
-    joinable = [variant for variant in variants if can_join(variant)]
+    from .segments import segmented_audio  # here: PyAV and NumPy, see the imports above
+
+    joinable = [variant for variant in variants if mastering.can_join(variant)]
     segmented = (
         segmented_audio(clips, joinable, pause_seconds=PAUSE_BETWEEN_SECTIONS, refresh=refresh)
         if joinable
@@ -143,9 +134,9 @@ def rendition_audios(clips, variants, refresh=False):
         made = segmented.get(variant.name)
         if made is not None:
             joined, heard = made.joined, made.heard
-            if abs(heard.samples - joined.samples) <= header_tolerance(variant) and _on_target(
-                heard.loudness, variant
-            ):
+            if abs(heard.samples - joined.samples) <= mastering.header_tolerance(
+                variant
+            ) and _on_target(heard.loudness, variant):
                 audios[variant.name] = RenditionAudio(
                     joined.data,
                     joined.clip_seconds(),
@@ -164,10 +155,10 @@ def rendition_audios(clips, variants, refresh=False):
                 heard.loudness.integrated_lufs,
                 heard.loudness.true_peak_dbtp,
             )
-        pcm, spans = join_with_pauses(
+        pcm, spans = mastering.join_with_pauses(
             [clip.pcm() for clip in clips], [PAUSE_BETWEEN_SECTIONS] * (len(clips) - 1)
         )
-        mastered = master(pcm, variant)
+        mastered = mastering.master(pcm, variant)
         audios[variant.name] = RenditionAudio(
             mastered.data,
             spans,
@@ -182,7 +173,7 @@ def _on_target(loudness, variant):
     if not math.isfinite(loudness.integrated_lufs):
         return True  # silence stays silence, as master() leaves it
     return (
-        abs(loudness.integrated_lufs - variant.loudness_lufs) <= LOUDNESS_TOLERANCE_LU
+        abs(loudness.integrated_lufs - variant.loudness_lufs) <= mastering.LOUDNESS_TOLERANCE_LU
         and loudness.true_peak_dbtp <= variant.true_peak_dbtp
     )
 
@@ -198,10 +189,10 @@ def listener_metadata(page, content, chapters):
     language = page.locale.language_code
     with translation.override(language):
         neutral = [
-            Chapter(c.id, _("Parte %(number)d") % {"number": number}, c.start, c.end)
+            mastering.Chapter(c.id, _("Parte %(number)d") % {"number": number}, c.start, c.end)
             for number, c in enumerate(chapters, start=1)
         ]
-    return Metadata(
+    return mastering.Metadata(
         title=getattr(content, "discreet_title", "") or settings.WAGTAIL_SITE_NAME,
         album=settings.WAGTAIL_SITE_NAME,
         artist=settings.WAGTAIL_SITE_NAME,
@@ -218,6 +209,8 @@ def publish_renditions(
 
     Returns (the new renditions, how many segments each variant encoded).
     """
+    from . import webm  # here: PyAV, see the imports above
+
     base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
     audios = rendition_audios(clips, variants, refresh=refresh)
     written = []  # files this call created: removed again if it fails
@@ -234,8 +227,10 @@ def publish_renditions(
             audio = audios[variant.name]
             encoded[variant.name] = audio.segments_encoded
             sections, cues = timeline(clips, audio.clip_spans)
-            chapters = [Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
-            data = tag(audio.data, variant, listener_metadata(page, content, chapters))
+            chapters = [
+                mastering.Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections
+            ]
+            data = mastering.tag(audio.data, variant, listener_metadata(page, content, chapters))
             if variant.container == "webm":
                 # Where each section's cluster starts: the front fetches a section from there.
                 for section, offset in zip(
@@ -252,10 +247,10 @@ def publish_renditions(
                     engine=engine_name,
                     voice=voice_name,
                     audio=store(f"{name}.{variant.extension}", data),
-                    captions=store(f"{name}.vtt", webvtt(cues).encode("utf-8")),
+                    captions=store(f"{name}.vtt", mastering.webvtt(cues).encode("utf-8")),
                     chapters=store(
                         f"{name}.chapters.json",
-                        chapters_json(chapters, content.title).encode("utf-8"),
+                        mastering.chapters_json(chapters, content.title).encode("utf-8"),
                     ),
                     mime_type=variant.mime_type,
                     bitrate=variant.bitrate,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .mastering.decode import AudioDecodeError, probe_audio
+from .mastering.working import AudioDecodeError
 
 # The container each accepted extension claims, as FFmpeg's demuxer names go
 # (its MP4 demuxer is "mov,mp4,m4a,3gp,3g2,mj2": any of those names matches).
@@ -39,6 +39,9 @@ def check_recording(uploaded_file):
             % {"mb": settings.ALTAVOZ_RECORDING_MAX_BYTES // (1024 * 1024)}
         )
     data = uploaded_file.read()
+    # Here, not at the top: web processes load PyAV only when someone uploads.
+    from .mastering.decode import probe_audio
+
     try:
         info = probe_audio(data)
     except AudioDecodeError as error:

@@ -8,8 +8,18 @@ renditions are swapped in only when complete (``audio.publishing``).
 
 from .lease import WORKER_ID, claim
 from .queue import recover_stalled_jobs, request_audio
-from .runner import run_job
 from .sweeps import prune_task_results, queue_stale_audio
+
+
+def __getattr__(name: str):
+    # ``run_job`` is loaded on first use (PEP 562): web processes import this package to
+    # queue work, and the runner brings the pipeline's signal processing with it.
+    if name == "run_job":
+        from .runner import run_job
+
+        return run_job
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "WORKER_ID",

@@ -59,96 +59,58 @@ only go down; modules on one line import nothing from each other):
     decode | loudness         files into the working format | the meter
     tags                      ID3, Vorbis comments, WebM tags (``id3_frames``)
     sidecars                  chapters and captions (JSON chapters, WebVTT)
+    working                   the working format's constants, the decode error (no NumPy)
 """
 
-from .decode import (
-    ALLOWED_INPUT_FORMATS,
-    MASTER_SAMPLE_RATE,
-    AudioDecodeError,
-    AudioInfo,
-    decode_audio,
-    probe_audio,
-)
-from .edit import (
-    join_with_pauses,
-    trim_silence,
-)
-from .encode import (
-    encode_samples,
-)
-from .join import (
-    EncodedSegment,
-    JoinedAudio,
-    can_join,
-    header_samples,
-    header_tolerance,
-    join_segments,
-)
-from .loudness import (
-    Loudness,
-    measure,
-)
-from .segmented import (
-    SEGMENT_TOLERANCE_LU,
-    JoinedLoudness,
-    JoinedMaster,
-    SegmentReading,
-    joined_loudness,
-    master_joined,
-    master_segment,
-    read_segment,
-    segment_on_target,
-)
-from .sidecars import (
-    Chapter,
-    Cue,
-    chapters_json,
-    webvtt,
-)
-from .tags import (
-    Metadata,
-    tag,
-)
-from .whole import (
-    LOUDNESS_TOLERANCE_LU,
-    MasteredAudio,
-    master,
-)
+from importlib import import_module
 
-__all__ = [
-    "ALLOWED_INPUT_FORMATS",
-    "LOUDNESS_TOLERANCE_LU",
-    "MASTER_SAMPLE_RATE",
-    "SEGMENT_TOLERANCE_LU",
-    "AudioDecodeError",
-    "AudioInfo",
-    "Chapter",
-    "Cue",
-    "EncodedSegment",
-    "JoinedAudio",
-    "JoinedLoudness",
-    "JoinedMaster",
-    "Loudness",
-    "MasteredAudio",
-    "Metadata",
-    "SegmentReading",
-    "can_join",
-    "chapters_json",
-    "decode_audio",
-    "encode_samples",
-    "header_samples",
-    "header_tolerance",
-    "join_segments",
-    "join_with_pauses",
-    "joined_loudness",
-    "master",
-    "master_joined",
-    "master_segment",
-    "measure",
-    "probe_audio",
-    "read_segment",
-    "segment_on_target",
-    "tag",
-    "trim_silence",
-    "webvtt",
-]
+# Loaded on first use (PEP 562): importing the package, or its light ``working`` module,
+# must not load PyAV, NumPy and SciPy into every web process.
+_EXPORTS = {
+    "ALLOWED_INPUT_FORMATS": "working",
+    "AudioDecodeError": "working",
+    "AudioInfo": "decode",
+    "Chapter": "sidecars",
+    "Cue": "sidecars",
+    "EncodedSegment": "join",
+    "JoinedAudio": "join",
+    "JoinedLoudness": "segmented",
+    "JoinedMaster": "segmented",
+    "LOUDNESS_TOLERANCE_LU": "whole",
+    "Loudness": "loudness",
+    "MASTER_SAMPLE_RATE": "working",
+    "MasteredAudio": "whole",
+    "Metadata": "tags",
+    "add_track_tags": "tags",
+    "SEGMENT_TOLERANCE_LU": "segmented",
+    "SegmentReading": "segmented",
+    "can_join": "join",
+    "chapters_json": "sidecars",
+    "decode_audio": "decode",
+    "encode_samples": "encode",
+    "header_samples": "join",
+    "header_tolerance": "join",
+    "join_segments": "join",
+    "join_with_pauses": "edit",
+    "joined_loudness": "segmented",
+    "master": "whole",
+    "master_joined": "segmented",
+    "master_segment": "segmented",
+    "measure": "loudness",
+    "probe_audio": "decode",
+    "read_segment": "segmented",
+    "segment_on_target": "segmented",
+    "tag": "tags",
+    "trim_silence": "edit",
+    "webvtt": "sidecars",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+__all__ = sorted(_EXPORTS)

@@ -38,9 +38,9 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-import numpy as np
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -48,16 +48,17 @@ from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+# The package: PyAV and NumPy load on first use (the web needs only keys and names here).
+from audio import mastering
 from audio.changes import version_notes
-from audio.mastering.decode import MASTER_SAMPLE_RATE, decode_audio
-from audio.mastering.edit import join_with_pauses, trim_silence
-from audio.mastering.sidecars import Chapter
-from audio.mastering.tags import Metadata, add_track_tags
-from audio.mastering.whole import master
+from audio.mastering.working import MASTER_SAMPLE_RATE
 from audio.publishing import ISO_639_3, assemble
 from audio.variants import get_variant
 
 from .models import StationIdentification
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Bump when the layout or contents change: it is part of the admin cache key.
 # 2: the README gives the stations' feed.
@@ -135,7 +136,7 @@ class StationIds:
     def frame(self, pcm):
         """``pcm`` with the IDs around it; returns (audio, seconds added before it)."""
         parts = [p for p in (self.intro, pcm, self.outro) if p is not None]
-        joined, spans = join_with_pauses(parts, [STATION_ID_PAUSE] * (len(parts) - 1))
+        joined, spans = mastering.join_with_pauses(parts, [STATION_ID_PAUSE] * (len(parts) - 1))
         return joined, spans[1 if self.intro is not None else 0][0]
 
 
@@ -164,7 +165,7 @@ def load_station_ids(enabled=True, decode=True):
         with field_file.open("rb") as file:
             data = file.read()
         if decode:
-            decoded[name] = trim_silence(decode_audio(data))
+            decoded[name] = mastering.trim_silence(mastering.decode_audio(data))
         names.append(f"{name}:{hashlib.sha256(data).hexdigest()}")
     return StationIds(decoded.get("intro"), decoded.get("outro"), tuple(names))
 
@@ -274,7 +275,7 @@ def _package_files(source, options, variant, station_ids, name):
     audio_files = {}
     for number, (path, _pcm, metadata) in enumerate(jobs):
         track = (number, len(jobs) - 1) if number else None
-        audio_files[path] = add_track_tags(mastered[path].data, variant, metadata, track)
+        audio_files[path] = mastering.add_track_tags(mastered[path].data, variant, metadata, track)
 
     spots = _spots(jobs[1:], clips, mastered)
     program = _program(jobs[0][0], mastered, chapters)
@@ -326,19 +327,24 @@ def _mastering_jobs(source, clips, variant, station_ids, common):
     program_pcm, offset = station_ids.frame(program_pcm)
     ext = variant.extension
     chapters = [
-        Chapter(s["id"], s["heading"], s["start"] + offset, s["end"] + offset) for s in sections
+        mastering.Chapter(s["id"], s["heading"], s["start"] + offset, s["end"] + offset)
+        for s in sections
     ]
     jobs = [
         (
             f"programa/{PROGRAM_STEM}.{ext}",
             program_pcm,
-            Metadata(title=source.content.title, chapters=chapters, **common),
+            mastering.Metadata(title=source.content.title, chapters=chapters, **common),
         )
     ]
     for clip, stem in zip(clips, spot_stems(source.sections), strict=True):
         spot_pcm, _offset = station_ids.frame(clip.pcm())
         jobs.append(
-            (f"cunas/{stem}.{ext}", spot_pcm, Metadata(title=clip.section.heading, **common))
+            (
+                f"cunas/{stem}.{ext}",
+                spot_pcm,
+                mastering.Metadata(title=clip.section.heading, **common),
+            )
         )
     return jobs, chapters
 
@@ -462,12 +468,12 @@ def master_all(jobs, variant, workers=None):
     workers = workers or os.cpu_count() or 1
     total_seconds = sum(len(pcm) for _path, pcm, _meta in jobs) / MASTER_SAMPLE_RATE
     if workers <= 1 or len(jobs) < 2 or total_seconds < PARALLEL_MIN_SECONDS:
-        return {path: master(pcm, variant, metadata) for path, pcm, metadata in jobs}
+        return {path: mastering.master(pcm, variant, metadata) for path, pcm, metadata in jobs}
     longest_first = sorted(jobs, key=lambda job: -len(job[1]))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         futures = {
-            path: pool.submit(master, pcm, variant, metadata)
+            path: pool.submit(mastering.master, pcm, variant, metadata)
             for path, pcm, metadata in longest_first
         }
         return {path: futures[path].result() for path, _pcm, _meta in jobs}
