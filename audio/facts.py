@@ -21,8 +21,9 @@ from .voices import RECORDED
 
 GENERATING_STATES = (AudioJob.State.QUEUED, AudioJob.State.RUNNING)
 # Normalizing a guide's text for the hash costs ~0.1 s; the text rarely changes
-# between rebuilds of the API's documents, so results are kept per process.
-_HASH_MEMO_SIZE = 512
+# between rebuilds of the API's documents, so results are kept per process: enough
+# for every page of a large site (600 guides in three languages), 130 bytes each.
+_HASH_MEMO_SIZE = 4096
 _hash_memo: OrderedDict[str, str] = OrderedDict()
 _hash_memo_lock = threading.Lock()
 
@@ -84,12 +85,10 @@ def clip_keys(page_id, language_code, sections, engine_name, voice, facts) -> li
     ]
 
 
-def current_content_hash(page_id, language_code, sections, engine_name, voice, facts) -> str:
-    """The content hash a rendition in this voice would have if made now (memoized)."""
-    if engine_name == RECORDED:  # no text to normalize: cheap
-        return content_hash(clip_keys(page_id, language_code, sections, engine_name, voice, facts))
-    lexicon = facts.lexicons.get(language_code, {})
-    memo_key = hashlib.sha256(
+def text_key(language_code, sections, engine_name, voice, lexicon) -> str:
+    """A digest of everything a synthetic voice's clip keys are computed from, before the
+    (costly) normalizing: equal keys give equal content hashes."""
+    return hashlib.sha256(
         json.dumps(
             [
                 NORMALIZER_VERSION,
@@ -102,20 +101,43 @@ def current_content_hash(page_id, language_code, sections, engine_name, voice, f
             ensure_ascii=False,
         ).encode()
     ).hexdigest()
+
+
+def current_content_hash(page_id, language_code, sections, engine_name, voice, facts) -> str:
+    """The content hash a rendition in this voice would have if made now (memoized)."""
+    if engine_name == RECORDED:  # no text to normalize: cheap
+        return content_hash(clip_keys(page_id, language_code, sections, engine_name, voice, facts))
+    lexicon = facts.lexicons.get(language_code, {})
+    memo_key = text_key(language_code, sections, engine_name, voice, lexicon)
     with _hash_memo_lock:
         if memo_key in _hash_memo:
             _hash_memo.move_to_end(memo_key)
             return _hash_memo[memo_key]
     result = content_hash(clip_keys(page_id, language_code, sections, engine_name, voice, facts))
+    _remember_hash(memo_key, result)
+    return result
+
+
+def _remember_hash(memo_key, result):
     with _hash_memo_lock:
         _hash_memo[memo_key] = result
         while len(_hash_memo) > _HASH_MEMO_SIZE:
             _hash_memo.popitem(last=False)
-    return result
 
 
-def rendition_is_current(rendition, language_code, sections, facts) -> bool:
-    """Whether a live rendition was made from the clips its page's text would give now."""
+def rendition_is_current(rendition, language_code, sections, facts, trust_text_key=True) -> bool:
+    """Whether a live rendition was made from the clips its page's text would give now.
+
+    With ``trust_text_key``, a rendition read from this very text counts as current without
+    normalizing it. The worker's sweep does not trust it: after an upgrade that reads text
+    differently (new rules, same text), only normalizing again shows the audio is stale.
+    """
+    if trust_text_key and rendition.text_key and rendition.engine != RECORDED:
+        lexicon = facts.lexicons.get(language_code, {})
+        key = text_key(language_code, sections, rendition.engine, rendition.voice, lexicon)
+        if key == rendition.text_key:  # made from this very text: no need to normalize it
+            _remember_hash(key, rendition.content_hash)
+            return True
     expected = current_content_hash(
         rendition.page_id, language_code, sections, rendition.engine, rendition.voice, facts
     )

@@ -22,7 +22,9 @@ from cms import visibility
 from .changes import record_fallback_versions, record_version
 from .clips import content_hash, recorded_clip, section_clip
 from .engines import EngineError
+from .facts import text_key
 from .failures import NoVoiceAvailable, incomplete_translation, voice_failure
+from .models import Rendition
 from .publishing import live_renditions, publish_renditions, withdraw_renditions
 from .recordings import recording_statuses
 from .text import lexicon_for, speech_sections
@@ -74,14 +76,30 @@ def generate_page_audio(page, force=False):
         return summary
 
     speech_hash = content_hash([c.clip.key for c in clips])
+    # What the hash was computed from, before normalizing: lets readers skip that (facts).
+    read_from = (
+        ""
+        if engine_name == RECORDED
+        else text_key(language, sections, engine_name, voice_name, lexicon_for(language))
+    )
     variants = published_variants()
     current = live_renditions(page)
     if not force and _live_files_match(current, speech_hash, variants):
         published, encoded = [], {}  # same clips, same variants: the live files are already right
+        stale_keys = [r.pk for r in current.values() if r.text_key != read_from]
+        Rendition.objects.filter(pk__in=stale_keys).update(text_key=read_from)
     else:
         # Forced: every segment is mastered again too, not only joined.
         published, encoded = publish_renditions(
-            page, content, clips, variants, speech_hash, engine_name, voice_name, refresh=force
+            page,
+            content,
+            clips,
+            variants,
+            speech_hash,
+            engine_name,
+            voice_name,
+            refresh=force,
+            text_key=read_from,
         )
     # Now that the audio is live: what this publish (or lexicon edit, recording) changed.
     record_version(page, version, sections)

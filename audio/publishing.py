@@ -203,7 +203,15 @@ def listener_metadata(page, content, chapters):
 
 
 def publish_renditions(
-    page, content, clips, variants, content_hash, engine_name, voice_name, refresh=False
+    page,
+    content,
+    clips,
+    variants,
+    content_hash,
+    engine_name,
+    voice_name,
+    refresh=False,
+    text_key="",
 ):
     """Make every variant's files, store them, then make them live together.
 
@@ -259,6 +267,7 @@ def publish_renditions(
                     sha256=hashlib.sha256(data).hexdigest(),
                     sections=sections,
                     content_hash=content_hash,
+                    text_key=text_key,
                     clip_keys=[clip.clip.key for clip in clips],
                     segment_keys=audio.segment_keys,
                     loudness_lufs=_finite(audio.loudness.integrated_lufs),

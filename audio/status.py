@@ -51,8 +51,11 @@ def page_audio_status(page) -> PageAudioStatus:
     return page_audio_statuses([page])[0]
 
 
-def page_audio_statuses(pages) -> list[PageAudioStatus]:
-    """The audio status of each page, in order, in a fixed number of queries."""
+def page_audio_statuses(pages, trust_text_key=True) -> list[PageAudioStatus]:
+    """The audio status of each page, in order, in a fixed number of queries.
+
+    ``trust_text_key``: see ``facts.rendition_is_current``.
+    """
     pages = list(pages)
     facts = AudioFacts.load(page.pk for page in pages)
     voiced = [page for page in pages if facts.renditions.get(page.pk)]
@@ -60,10 +63,10 @@ def page_audio_statuses(pages) -> list[PageAudioStatus]:
         version.requested.pk: speech_sections(version.object)
         for version in content_versions(voiced)
     }
-    return [_page_status(page, facts, sections.get(page.pk, [])) for page in pages]
+    return [_page_status(page, facts, sections.get(page.pk, []), trust_text_key) for page in pages]
 
 
-def _page_status(page, facts, sections) -> PageAudioStatus:
+def _page_status(page, facts, sections, trust_text_key) -> PageAudioStatus:
     job = facts.jobs.get(page.pk)
     live = {r.variant: r for r in facts.renditions.get(page.pk, [])}
     status = PageAudioStatus(page, job)
@@ -76,7 +79,9 @@ def _page_status(page, facts, sections) -> PageAudioStatus:
                 AudioJob.State.FAILED if job and job.state == AudioJob.State.FAILED else "missing"
             )
         else:
-            current = rendition_is_current(rendition, page.locale.language_code, sections, facts)
+            current = rendition_is_current(
+                rendition, page.locale.language_code, sections, facts, trust_text_key
+            )
             same_file_type = rendition.mime_type == variant.mime_type  # Ogg before WebM lowdata
             state = "ready" if current and same_file_type else "stale"
         status.variants.append(VariantStatus(variant.name, state, rendition))

@@ -25,7 +25,10 @@ def queue_stale_audio():
     queued = []
     # Only what the public may see is voiced: never a draft, a private or an expired page.
     pages = list(public_pages(GuidePage.objects.all()).select_related("locale"))
-    for page, status in zip(pages, page_audio_statuses(pages), strict=True):
+    # Normalizing every text again (memoized per process), not trusting the renditions' text
+    # keys: after an upgrade that reads text differently, this is what notices.
+    statuses = page_audio_statuses(pages, trust_text_key=False)
+    for page, status in zip(pages, statuses, strict=True):
         never_queued = status.job is None
         stale = (
             status.job is not None

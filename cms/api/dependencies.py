@@ -130,7 +130,7 @@ DEPENDENCIES = (
         "audio.Rendition",
         fields=_names(
             "id page variant state engine voice audio captions chapters mime_type bitrate"
-            " duration size_bytes sha256 sections content_hash clip_keys segment_keys"
+            " duration size_bytes sha256 sections content_hash text_key clip_keys segment_keys"
             " loudness_lufs true_peak_dbtp generated_at retired_at"
         ),
         aggregates=("COUNT(*)", "MAX(id)", "MAX(retired_at)"),

@@ -273,6 +273,31 @@ def test_status_is_stale_after_an_edit_until_regenerated(small_guide):
     assert {v.state for v in page_audio_status(small_guide).variants} == {"stale"}
 
 
+def test_a_fresh_process_knows_audio_is_current_without_normalizing_the_text(
+    small_guide, monkeypatch
+):
+    """A rendition keeps a key of the text it was read from; the status (and the API's first
+    build) compares keys instead of normalizing every sentence again, until the text
+    changes, when normalizing decides as before."""
+    from audio import facts
+
+    run_job(small_guide.pk)
+    assert "" not in {r.text_key for r in live(small_guide).values()}
+    facts._hash_memo.clear()  # a process that never saw this guide
+    normalized = []
+    real_spoken_form = facts.spoken_form
+    monkeypatch.setattr(
+        facts, "spoken_form", lambda *args: normalized.append(args) or real_spoken_form(*args)
+    )
+    assert {v.state for v in page_audio_status(small_guide).variants} == {"ready"}
+    assert normalized == []
+
+    edit_section(small_guide, 0, "<p>Texto nuevo.</p>")
+    AudioJob.objects.filter(page=small_guide).update(state="ready")  # not picked up yet
+    assert {v.state for v in page_audio_status(small_guide).variants} == {"stale"}
+    assert normalized, "a changed text is normalized to decide"
+
+
 def test_repeated_publishes_collapse_into_one_task(small_guide, django_capture_on_commit_callbacks):
     from django_tasks import default_task_backend
 

@@ -8,7 +8,7 @@ rows name files that do not exist, so the command refuses without --throwaway.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audio.facts import AudioFacts, current_content_hash
+from audio.facts import AudioFacts, current_content_hash, text_key
 from audio.models import Rendition
 from audio.text import speech_sections
 from cms.demo.synthetic import fill_guides
@@ -88,6 +88,10 @@ def describe_audio(languages=("es", "en")) -> int:
                 sha256="0" * 64,
                 sections=offsets,
                 content_hash=content_hash,
+                # As the pipeline records it (audio.pipeline).
+                text_key=text_key(
+                    language, sections, "espeak", "es-419", facts.lexicons.get(language, {})
+                ),
                 loudness_lufs=-19.0,
                 true_peak_dbtp=-1.2,
             )
