@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -155,6 +156,7 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
 # Smaller bodies gain little from gzip and cost its header; the memo holds
 # the compressed form of the current documents (they are keyed by content).
 GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
 GZIP_MEMO_BYTES = 32 * 1024 * 1024
 _gzip_memo = OrderedDict()
 _gzip_memo_lock = threading.Lock()
@@ -204,7 +206,7 @@ def gzipped(body: bytes, etag: str) -> bytes:
         if found is not None:
             _gzip_memo.move_to_end(etag)
             return found
-    compressed = gzip.compress(body, compresslevel=6, mtime=0)
+    compressed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
     with _gzip_memo_lock:
         _gzip_memo[etag] = compressed
         size = sum(len(v) for v in _gzip_memo.values())
@@ -215,23 +217,34 @@ def gzipped(body: bytes, etag: str) -> bytes:
 
 
 def conditional_json(
-    request: HttpRequest, body: bytes, etag: str, last_modified: datetime | None
+    request: HttpRequest,
+    body: bytes | Callable[[], bytes],
+    etag: str,
+    last_modified: datetime | None,
+    compressed: bytes | None = None,
 ) -> HttpResponse:
     """200 with the body, or 304 when the client's copy is current.
 
     ``last_modified`` is a datetime (or None). Validators and caching headers
-    are set on both.
+    are set on both. ``compressed``: the body already gzipped as ``gzipped`` would
+    (``body`` may then be a function making the plain bytes, called only for a client
+    that does not take gzip).
     """
     # HTTP dates have whole seconds: compare as the client will send it back.
     # (Two changes within one second share a Last-Modified; the ETag tells them apart.)
     timestamp = int(last_modified.timestamp()) if last_modified else None
-    compress = len(body) >= GZIP_MIN_BYTES and accepts_gzip(request)
+    if compressed is not None:
+        compress = accepts_gzip(request)
+    else:
+        compress = len(body) >= GZIP_MIN_BYTES and accepts_gzip(request)
     if compress:
         etag = etag[:-1] + '-gzip"'  # another representation, another validator
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
         if compress:
-            body = gzipped(body, etag)
+            body = compressed if compressed is not None else gzipped(body, etag)
+        elif callable(body):
+            body = body()
         response = HttpResponse(body, content_type="application/json")
         response["Content-Length"] = str(len(body))
         if compress:

@@ -144,7 +144,7 @@ class GuideDetailView(ApiView):
         entry = snapshots.get_snapshot().guides.get(pk)
         if entry is None:
             raise NotFound("There is no public guide with this id.")
-        return conditional_json(request, entry.full, entry.full_etag, entry.changed_at)
+        return guide_response(request, entry)
 
 
 @documented(
@@ -168,7 +168,7 @@ class GuideBySlugView(ApiView):
         )
         if entry is None:
             raise NotFound("There is no public guide with this locale and slug.")
-        return conditional_json(request, entry.full, entry.full_etag, entry.changed_at)
+        return guide_response(request, entry)
 
 
 @documented(
@@ -326,3 +326,10 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         )
         response["Cache-Control"] = "no-store"
         return response
+
+
+def guide_response(request, entry):
+    """A whole guide's document, sent as stored (gzipped) to clients that take gzip."""
+    return conditional_json(
+        request, lambda: entry.full, entry.full_etag, entry.changed_at, compressed=entry.full_gzip
+    )
