@@ -217,8 +217,6 @@ def publish_renditions(
 
     Returns (the new renditions, how many segments each variant encoded).
     """
-    from . import webm  # here: PyAV, see the imports above
-
     base = f"audio/renditions/{page.pk}/{content_hash[:16]}"
     audios = rendition_audios(clips, variants, refresh=refresh)
     written = []  # files this call created: removed again if it fails
@@ -229,49 +227,21 @@ def publish_renditions(
             written.append(stored)
         return stored
 
+    stamp = {
+        "engine": engine_name,
+        "voice": voice_name,
+        "content_hash": content_hash,
+        "text_key": text_key,
+        "clip_keys": [clip.clip.key for clip in clips],
+    }
     new, encoded = [], {}
     try:
         for variant in variants:
             audio = audios[variant.name]
             encoded[variant.name] = audio.segments_encoded
-            sections, cues = timeline(clips, audio.clip_spans)
-            chapters = [
-                mastering.Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections
-            ]
-            data = mastering.tag(audio.data, variant, listener_metadata(page, content, chapters))
-            if variant.container == "webm":
-                # Where each section's cluster starts: the front fetches a section from there.
-                for section, offset in zip(
-                    sections,
-                    webm.section_offsets(data, [s["start"] for s in sections]),
-                    strict=True,
-                ):
-                    section["offset"] = offset
-            name = f"{base}-{variant.name}"
             new.append(
-                Rendition(
-                    page=page,
-                    variant=variant.name,
-                    engine=engine_name,
-                    voice=voice_name,
-                    audio=store(f"{name}.{variant.extension}", data),
-                    captions=store(f"{name}.vtt", mastering.webvtt(cues).encode("utf-8")),
-                    chapters=store(
-                        f"{name}.chapters.json",
-                        mastering.chapters_json(chapters, content.title).encode("utf-8"),
-                    ),
-                    mime_type=variant.mime_type,
-                    bitrate=variant.bitrate,
-                    duration=round(audio.duration_seconds, 3),
-                    size_bytes=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    sections=sections,
-                    content_hash=content_hash,
-                    text_key=text_key,
-                    clip_keys=[clip.clip.key for clip in clips],
-                    segment_keys=audio.segment_keys,
-                    loudness_lufs=_finite(audio.loudness.integrated_lufs),
-                    true_peak_dbtp=_finite(audio.loudness.true_peak_dbtp),
+                _variant_rendition(
+                    page, content, clips, variant, audio, f"{base}-{variant.name}", store, stamp
                 )
             )
 
@@ -287,6 +257,41 @@ def publish_renditions(
             default_storage.delete(name)
         raise
     return new, encoded
+
+
+def _variant_rendition(page, content, clips, variant, audio, name, store, stamp):
+    """One variant's tagged file, captions and chapters stored, as an unsaved Rendition."""
+    from . import webm  # here: PyAV, see the imports above
+
+    sections, cues = timeline(clips, audio.clip_spans)
+    chapters = [mastering.Chapter(s["id"], s["heading"], s["start"], s["end"]) for s in sections]
+    data = mastering.tag(audio.data, variant, listener_metadata(page, content, chapters))
+    if variant.container == "webm":
+        # Where each section's cluster starts: the front fetches a section from there.
+        for section, offset in zip(
+            sections, webm.section_offsets(data, [s["start"] for s in sections]), strict=True
+        ):
+            section["offset"] = offset
+    return Rendition(
+        page=page,
+        variant=variant.name,
+        audio=store(f"{name}.{variant.extension}", data),
+        captions=store(f"{name}.vtt", mastering.webvtt(cues).encode("utf-8")),
+        chapters=store(
+            f"{name}.chapters.json",
+            mastering.chapters_json(chapters, content.title).encode("utf-8"),
+        ),
+        mime_type=variant.mime_type,
+        bitrate=variant.bitrate,
+        duration=round(audio.duration_seconds, 3),
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        sections=sections,
+        segment_keys=audio.segment_keys,
+        loudness_lufs=_finite(audio.loudness.integrated_lufs),
+        true_peak_dbtp=_finite(audio.loudness.true_peak_dbtp),
+        **stamp,
+    )
 
 
 def cleanup_retired_renditions(now=None):
