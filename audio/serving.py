@@ -104,8 +104,25 @@ def editor_may_read(user, path):
     return any(owner.page.permissions_for_user(user).can_edit() for owner in owners)
 
 
+# How long a visitor is asked to wait when the media storage does not answer.
+RETRY_AFTER_SECONDS = 30
+
+
 @require_safe
 def serve_media(request, path):
+    try:
+        return _serve_media(request, path)
+    except storage.StorageUnavailable:
+        # An S3 outage: say so at once (a player or nginx retries), hold no worker.
+        response = HttpResponse(
+            "Audio unavailable for a moment.", status=503, content_type="text/plain"
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _serve_media(request, path):
     found = resolve(path)  # first: a path no file can have never reaches the database
     cache_control = readable_by(request, path)
     if settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT:

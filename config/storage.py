@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.utils.encoding import filepath_to_uri
@@ -24,10 +25,24 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 CHUNK = 64 * 1024
+# botocore's defaults wait a minute and more on a bucket that is down (60 s reads, retries
+# with back-off): a listener's request would hold a web worker that long. A few seconds,
+# then the visitor gets 503 and the worker's job fails cleanly (the live audio stays).
+CLIENT_LIMITS = Config(
+    connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 3}
+)
+
+
+class StorageUnavailable(Exception):
+    """The storage did not answer (an S3 outage): not the same as a missing file."""
 
 
 class S3MediaStorage(S3Storage):
     """A private bucket whose files are addressed at the site's own MEDIA_URL."""
+
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self.client_config = self.client_config.merge(CLIENT_LIMITS)
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         return urljoin(settings.MEDIA_URL, filepath_to_uri(name))
@@ -61,19 +76,17 @@ def valid_name(name):
 
 
 def stat(storage, name):
-    """StoredFile for ``name``; FileNotFoundError if there is none (or no file can have it)."""
+    """StoredFile for ``name``; FileNotFoundError if there is none (or no file can have it),
+    StorageUnavailable if the bucket does not answer."""
     if not valid_name(name):
         raise FileNotFoundError(name)
     if is_s3(storage):
-        try:
-            head = storage.connection.meta.client.head_object(
-                Bucket=storage.bucket_name, Key=_key(storage, name)
-            )
-        except ClientError as error:
-            # 404: no such object; 400: a key S3 refuses (too long).
-            if error.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 404):
-                raise FileNotFoundError(name) from error
-            raise
+        head = _ask_bucket(
+            name,
+            storage.connection.meta.client.head_object,
+            Bucket=storage.bucket_name,
+            Key=_key(storage, name),
+        )
         return StoredFile(name, head["ContentLength"], head["LastModified"])
     try:
         path = storage.path(name)
@@ -92,18 +105,42 @@ def stat(storage, name):
 def read_chunks(storage, name, start=0, end=None):
     """The bytes of ``name`` from ``start`` to ``end`` (inclusive; None: to the end), in chunks.
 
-    On S3 one ranged GET whose body is read as it arrives; on disk a seek.
+    On S3 one ranged GET whose body is read as it arrives; on disk a seek. The GET is
+    made here, before any byte is sent, so that an outage can still be answered (503).
     """
     if is_s3(storage):
         params = {"Bucket": storage.bucket_name, "Key": _key(storage, name)}
         if start or end is not None:
             params["Range"] = f"bytes={start}-{'' if end is None else end}"
-        body = storage.connection.meta.client.get_object(**params)["Body"]
-        try:
-            yield from body.iter_chunks(CHUNK)
-        finally:
-            body.close()
-        return
+        body = _ask_bucket(name, storage.connection.meta.client.get_object, **params)["Body"]
+        return _body_chunks(body)
+    return _file_chunks(storage, name, start, end)
+
+
+def _body_chunks(body):
+    try:
+        yield from body.iter_chunks(CHUNK)
+    finally:
+        body.close()
+
+
+def _ask_bucket(name, call, **params):
+    """``call(**params)``, its failures sorted: no such object, or the bucket is unavailable."""
+    try:
+        return call(**params)
+    except ClientError as error:
+        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+        # 404: no such object; 400: a key S3 refuses (too long).
+        if status in (400, 404):
+            raise FileNotFoundError(name) from error
+        if status >= 500:
+            raise StorageUnavailable(name) from error
+        raise
+    except BotoCoreError as error:  # refused, timed out, reset: the bucket is not there
+        raise StorageUnavailable(name) from error
+
+
+def _file_chunks(storage, name, start, end):
     with storage.open(name, "rb") as file:
         file.seek(start)
         remaining = None if end is None else end - start + 1
