@@ -39,6 +39,8 @@ REDIS = shutil.which("redis-server")
 # Jobs whose worker stopped reporting this long are taken over (300 s in production).
 STALL_SECONDS = 4
 GUNICORN_WORKERS, GUNICORN_THREADS = 1, 4
+# Seconds a simulated listener waits for an answer.
+LISTENER_TIMEOUT = 20
 VARIANTS = {"listen", "lowdata"}
 
 
@@ -229,7 +231,7 @@ class Listeners:
         started = time.monotonic()
         try:
             request = urllib.request.Request(self.front + url, headers=headers or {})
-            with urllib.request.urlopen(request, timeout=20) as response:
+            with urllib.request.urlopen(request, timeout=LISTENER_TIMEOUT) as response:
                 body = response.read()
                 outcome: object = response.status
         except urllib.error.HTTPError as error:
