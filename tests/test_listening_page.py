@@ -29,6 +29,20 @@ def test_guide_offers_whole_and_per_section_native_audio(client, small_guide):
     assert 'preload="auto"' not in html
 
 
+def test_a_live_rendition_without_captions_still_plays_without_the_follow_along(
+    client, small_guide
+):
+    """Captions are a sidecar: an older or partly restored rendition may have none."""
+    run_job(small_guide.pk)
+    listen = Rendition.objects.get(page=small_guide, variant="listen", state="live")
+    Rendition.objects.filter(pk=listen.pk).update(captions="")
+    response = client.get("/es/guia-corta/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<audio id="guide-audio" controls preload="none" src="{listen.audio.url}"' in html
+    assert "<track" not in html and "data-captions" not in html
+
+
 def test_downloads_show_duration_and_size(client, small_guide):
     run_job(small_guide.pk)
     html = client.get("/es/guia-corta/").content.decode()
