@@ -107,18 +107,26 @@ def download(request, page_id):
         source, _key, built = current_package(page)
     except PackageError:
         return redirect("radio_admin:package", page.pk)
-    if (
-        built is None
-        or built.state != RadioPackage.State.READY
-        or not built.file.storage.exists(built.file.name)
-    ):
+    if built is None or built.state != RadioPackage.State.READY:
+        return redirect("radio_admin:package", page.pk)
+    try:
+        size = storage.stat(built.file.storage, built.file.name).size
+        # Streamed from the storage a chunk at a time (an S3 file object would fetch it all).
+        chunks = storage.read_chunks(built.file.storage, built.file.name)
+    except FileNotFoundError:
+        return redirect("radio_admin:package", page.pk)
+    except storage.StorageUnavailable:
+        messages.error(
+            request,
+            _(
+                "El almacenamiento de audio no responde en este momento. El paquete sigue "
+                "guardado: intente descargarlo de nuevo en unos minutos."
+            ),
+        )
         return redirect("radio_admin:package", page.pk)
     log(page, "altavoz.radio_package_download", user=request.user, data={"package": built.key[:12]})
-    # Streamed from the storage a chunk at a time (an S3 file object would fetch it all first).
-    response = FileResponse(
-        storage.read_chunks(built.file.storage, built.file.name), content_type="application/zip"
-    )
-    response["Content-Length"] = str(built.file.size)
+    response = FileResponse(chunks, content_type="application/zip")
+    response["Content-Length"] = str(size)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{package_name(source)}.zip"
     )
