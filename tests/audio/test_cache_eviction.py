@@ -204,3 +204,70 @@ def test_a_clip_two_workers_wrote_under_one_name_keeps_its_file(small_guide, mon
     assert job.summary["synthesized"] == len(winners)
     assert {clip.key: clip.audio.name for clip in SectionClip.objects.all()} == winners
     assert all(default_storage.exists(name) for name in winners.values())
+
+
+@pytest.mark.parametrize("same_name", [True, False], ids=["one name", "two names"])
+def test_a_segment_two_workers_stored_at_once_keeps_the_winners_file(
+    small_guide, monkeypatch, same_name
+):
+    """The other worker's row commits after this one's delete and before its insert: this
+    one loses. Its file goes only if it is not the winner's too (in S3 both may write one
+    name: there is no atomic "create if absent")."""
+    from django.core.files.storage import FileSystemStorage
+    from django.db import transaction
+    from django.db.models import QuerySet
+
+    import audio.segments
+    from audio.models import MasteredSegment
+
+    run_job(small_guide.pk)
+    winners = {row.key: row for row in MasteredSegment.objects.all()}
+    names = {key: row.audio.name for key, row in winners.items()}
+    assert names and all(default_storage.exists(name) for name in names.values())
+    storing, lost = [], []
+
+    save_file = FileSystemStorage.save
+
+    def written(self, name, content, max_length=None):
+        stored = save_file(self, name, content, max_length=max_length)
+        if name.startswith("audio/segments/"):
+            if same_name:  # the second write lands on the first one's name
+                self.delete(stored)
+                stored = name
+            storing.append(name.rsplit("/", 1)[1].split(".")[0])
+            lost.append(stored)
+        return stored
+
+    atomic, delete = transaction.atomic, QuerySet.delete
+
+    def other_worker_commits_first(*args, **kwargs):
+        if storing:
+            winner = winners[storing[-1]]
+            winner.pk = None
+            winner.save()
+        return atomic(*args, **kwargs)
+
+    def unseen(self):  # the other worker's row was not committed when this one deleted
+        if self.model is MasteredSegment and storing:
+            storing.clear()
+            return 0, {}
+        return delete(self)
+
+    monkeypatch.setattr(
+        audio.segments, "_cached_segments", lambda keys, v: [(None, None)] * len(keys)
+    )
+    monkeypatch.setattr(FileSystemStorage, "save", written)
+    monkeypatch.setattr(audio.segments.transaction, "atomic", other_worker_commits_first)
+    monkeypatch.setattr(QuerySet, "delete", unseen)
+    Rendition.objects.all().delete()
+    MasteredSegment.objects.all().delete()
+    request_audio(small_guide)
+    run_job(small_guide.pk)
+    monkeypatch.undo()
+
+    job = AudioJob.objects.get(page=small_guide)
+    assert job.state == AudioJob.State.READY, job.error
+    assert {row.key: row.audio.name for row in MasteredSegment.objects.all()} == names
+    assert all(default_storage.exists(name) for name in names.values())
+    assert len(lost) == len(names)
+    assert all(default_storage.exists(name) == same_name for name in lost)
