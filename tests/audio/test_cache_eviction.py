@@ -231,10 +231,11 @@ def test_a_segment_two_workers_stored_at_once_keeps_the_winners_file(
     def written(self, name, content, max_length=None):
         stored = save_file(self, name, content, max_length=max_length)
         if name.startswith("audio/segments/"):
+            key = name.rsplit("/", 1)[1].split(".")[0]
             if same_name:  # the second write lands on the first one's name
                 self.delete(stored)
-                stored = name
-            storing.append(name.rsplit("/", 1)[1].split(".")[0])
+                stored = names[key]
+            storing.append(key)
             lost.append(stored)
         return stored
 
