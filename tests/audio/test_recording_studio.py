@@ -284,3 +284,18 @@ def test_the_studio_is_reached_from_the_guide_listing_the_audio_report_and_the_a
     assert reverse("altavoz_audio:studio", args=[small_guide.pk]) in tab
     total = len(recording_statuses(small_guide))
     assert f"1 de {total} secciones grabadas" in tab
+
+
+def test_a_silent_file_is_refused_on_the_recordings_page_too(admin_client, kaqchikel_guide):
+    """One set of checks for every recording: the studio's and the uploaded files'."""
+    from audio.mastering import probe_audio
+
+    assert probe_audio(silence()).peak == 0.0
+    assert 0.25 < probe_audio(make_audio_file(1.0)).peak < 0.35
+    response = admin_client.post(
+        reverse("altavoz_audio:recordings", args=[kaqchikel_guide.pk]),
+        {"section_id": FIRST, "audio": SimpleUploadedFile("callada.webm", silence())},
+        follow=True,
+    )
+    assert any("está en silencio" in str(m) for m in response.context["messages"])
+    assert not SectionRecording.objects.exists()
