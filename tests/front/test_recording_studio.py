@@ -108,6 +108,8 @@ def test_a_translator_records_a_section_keeps_it_and_the_kaqchikel_audio_plays_i
     progress = page.locator("[data-studio-progress]").first.inner_text()
     assert f"1 de {total} secciones grabadas" in progress
     assert page.locator("[data-studio-current-audio]").get_attribute("src")
+    assert page.locator("[data-studio-record]").is_visible()  # ready for the next take
+    assert page.locator("[data-recording-state]").first.inner_text() == "Al día"
     context.close()
 
     recording = SectionRecording.objects.get(page=cak, section_id=FIRST)

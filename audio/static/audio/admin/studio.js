@@ -70,8 +70,7 @@
         stream.getTracks().forEach(function (track) { track.stop(); });
         root.removeAttribute("data-recording");
         stopButton.hidden = true;
-        recordButton.hidden = false;
-        recordButton.disabled = false;
+        recordButton.disabled = false;  // shown again once the take is kept ("Grabar de nuevo")
         showTake(new Blob(chunks, { type: recorder.mimeType || type || "audio/webm" }));
       };
       recorder.start();
@@ -81,6 +80,7 @@
       stopButton.focus();
       say(label("recording"));
     }).catch(function () {
+      recordButton.hidden = false;
       recordButton.disabled = false;
       say(label("no-microphone"), "error");
     });
@@ -134,6 +134,7 @@
     });
     takeBox.hidden = true;
     take = null;
+    recordButton.hidden = false;
     var next = document.querySelector("[data-studio-next]");
     if (next) { next.focus(); }
   }
