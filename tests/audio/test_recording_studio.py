@@ -267,7 +267,7 @@ def test_the_studio_is_reached_from_the_guide_listing_the_audio_report_and_the_a
     admin_client, small_guide, kaqchikel_guide, settings
 ):
     """A translation opens in wagtail-localize's editor (no Audio tab): its studio is in the
-    page listing's menu and the audio report; a guide edited in Wagtail's editor has it in its
+    page listing's menu, the audio report and the recordings page; a guide edited in Wagtail's editor has it in its
     Audio tab, with the progress of its recordings."""
     studio = reverse("altavoz_audio:studio", args=[kaqchikel_guide.pk])
     listing = admin_client.get(
@@ -275,6 +275,8 @@ def test_the_studio_is_reached_from_the_guide_listing_the_audio_report_and_the_a
     ).content.decode()
     assert studio in listing
     assert studio in admin_client.get(reverse("altavoz_audio:report")).content.decode()
+    recordings = reverse("altavoz_audio:recordings", args=[kaqchikel_guide.pk])
+    assert studio in admin_client.get(recordings).content.decode()
 
     settings.ALTAVOZ_VOICES = {**settings.ALTAVOZ_VOICES, "es": ["recorded", "espeak"]}
     keep(admin_client, small_guide, FIRST, webm_take())

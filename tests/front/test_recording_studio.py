@@ -12,7 +12,9 @@ import wave
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from wagtail.models import Collection
 from wagtail.users.models import UserProfile
 
 from . import conftest
@@ -68,6 +70,19 @@ def kaqchikel_translation(live_server):
     guide = add_test_guide(home)
     submit_translation(guide, "cak")
     cak = GuidePage.objects.get(translation_key=guide.translation_key, locale__language_code="cak")
+    # Emptying the database after an earlier browser test removed what migrations made
+    # (post_migrate brings back only the models' own permissions): the root collection and
+    # wagtail-localize's permission, which setup_groups gives out.
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    translation_type, _ = ContentType.objects.get_or_create(
+        app_label="wagtail_localize", model="translation"
+    )
+    Permission.objects.get_or_create(
+        content_type=translation_type,
+        codename="submit_translation",
+        defaults={"name": "Can submit translations"},
+    )
     setup_groups()
     translator = get_user_model().objects.create_user("traductora-cak-estudio")
     translator.groups.add(Group.objects.get(name="Traductores (cak)"))
