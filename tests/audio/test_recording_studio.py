@@ -267,8 +267,8 @@ def test_the_studio_is_reached_from_the_guide_listing_the_audio_report_and_the_a
     admin_client, small_guide, kaqchikel_guide, settings
 ):
     """A translation opens in wagtail-localize's editor (no Audio tab): its studio is in the
-    page listing's menu, the audio report and the recordings page; a guide edited in Wagtail's editor has it in its
-    Audio tab, with the progress of its recordings."""
+    page listing's menu, the audio report and the recordings page; a guide edited in Wagtail's
+    editor has it in its Audio tab, with the progress of its recordings."""
     studio = reverse("altavoz_audio:studio", args=[kaqchikel_guide.pk])
     listing = admin_client.get(
         reverse("wagtailadmin_explore", args=[kaqchikel_guide.get_parent().pk])
