@@ -59,3 +59,30 @@ def recording_statuses(page, sections=None) -> list[SectionRecordingStatus]:
         )
         for section in sections
     ]
+
+
+@dataclass(frozen=True)
+class RecordingProgress:
+    """How far a guide's recordings are: "9 of 14 sections recorded, 2 out of date"."""
+
+    total: int
+    recorded: int  # sections with a recording, out of date or not
+    stale: int  # of those, recorded before their source text last changed
+
+    @property
+    def missing(self):
+        return self.total - self.recorded
+
+    @property
+    def complete(self):
+        return self.total > 0 and self.recorded == self.total and not self.stale
+
+
+def recording_progress(statuses) -> RecordingProgress:
+    """The progress of a page's recordings from its ``recording_statuses``."""
+    statuses = list(statuses)
+    return RecordingProgress(
+        total=len(statuses),
+        recorded=sum(not s.missing for s in statuses),
+        stale=sum(s.stale for s in statuses),
+    )

@@ -10,7 +10,16 @@ from .mastering.working import AudioDecodeError
 
 # The container each accepted extension claims, as FFmpeg's demuxer names go
 # (its MP4 demuxer is "mov,mp4,m4a,3gp,3g2,mj2": any of those names matches).
-CLAIMED_CONTAINERS = {".mp3": "mp3", ".m4a": "m4a", ".ogg": "ogg", ".opus": "ogg", ".wav": "wav"}
+# WebM is what Chromium's MediaRecorder makes (the admin's recording studio); Firefox makes
+# Ogg Opus, Safari M4A.
+CLAIMED_CONTAINERS = {
+    ".mp3": "mp3",
+    ".m4a": "m4a",
+    ".ogg": "ogg",
+    ".opus": "ogg",
+    ".wav": "wav",
+    ".webm": "webm",
+}
 RECORDING_EXTENSIONS = set(CLAIMED_CONTAINERS)
 # How editors know the containers FFmpeg may find (by the first name of the demuxer).
 CONTAINER_LABELS = {
@@ -21,6 +30,9 @@ CONTAINER_LABELS = {
     "flac": "FLAC",
     "matroska": "WebM/MKV",
 }
+# A take whose loudest sample stays under this (-40 dBFS) has no voice in it: a muted or
+# unplugged microphone records a faint hiss, while speech even at arm's length peaks far above.
+SILENT_PEAK = 0.01
 
 
 def check_recording(uploaded_file):
@@ -56,6 +68,14 @@ def check_recording(uploaded_file):
             _("La grabación es demasiado larga (máximo %(minutes)s minutos por sección).")
             % {"minutes": settings.ALTAVOZ_RECORDING_MAX_SECONDS // 60}
         )
+    if info.peak < SILENT_PEAK:
+        # Mastering would raise a muted microphone's hiss to speech loudness.
+        raise ValidationError(
+            _(
+                "La grabación está en silencio: no se oye ninguna voz. Revise que el micrófono "
+                "esté conectado y permitido, y grabe de nuevo."
+            )
+        )
     return data, info
 
 
@@ -80,3 +100,31 @@ def check_container(name, container):
             "actual": CONTAINER_LABELS.get(found, found.upper()),
         }
     )
+
+
+# The name a take recorded in the browser gets, from the type the browser says it recorded
+# (MediaRecorder: Chromium WebM, Firefox Ogg, Safari MP4); the checks above then hold it to it.
+TAKE_EXTENSIONS = {
+    "audio/webm": ".webm",
+    "video/webm": ".webm",  # Chromium labels some audio-only recordings so
+    "audio/ogg": ".ogg",
+    "audio/mp4": ".m4a",
+    "audio/x-m4a": ".m4a",
+    "audio/mpeg": ".mp3",
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+}
+
+
+def take_name(content_type, stem="toma"):
+    """The file name for a take of this MIME type; ValidationError for a type not accepted."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind not in TAKE_EXTENSIONS:
+        raise ValidationError(
+            _(
+                "El navegador grabó en un formato que no se acepta (%(type)s). Use Chrome, "
+                "Firefox o Safari actualizados, o suba un archivo MP3, M4A, OGG/Opus o WAV."
+            )
+            % {"type": kind or _("desconocido")}
+        )
+    return stem + TAKE_EXTENSIONS[kind]

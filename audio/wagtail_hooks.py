@@ -7,23 +7,28 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
+from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK, GuidePage
 
-from .admin import listen, reach, views
+from .admin import listen, reach, studio, views
 from .admin.panels import audio_status_panel
 from .changes import LOG_ACTION, version_summary
 from .listening import listening_audio, wants_low_data
 from .models import PronunciationEntry
+from .voices import uses_recordings
 
 app_name = "altavoz_audio"
 urlpatterns = [
     path("pages/<int:page_id>/regenerate/", views.regenerate, name="regenerate"),
     path("pages/<int:page_id>/recordings/", views.recordings, name="recordings"),
     path("report/", views.report, name="report"),
+    path("studio/<int:page_id>/", studio.studio, name="studio"),
+    path("studio/<int:page_id>/<str:section_id>/", studio.studio_section, name="studio_section"),
+    path("studio/<int:page_id>/<str:section_id>/keep/", studio.keep_take, name="studio_keep"),
     path("pages/<int:page_id>/listen/", listen.listen_to_draft, name="listen_draft"),
     path("lexicon/listen/", listen.listen_to_lexicon_entry, name="listen_lexicon"),
     path("report/alcance.csv", reach.reach_csv, name="reach_csv"),
@@ -67,6 +72,35 @@ def register_version_log(actions):
         def format_message(self, log_entry):
             data = log_entry.data or {}
             return version_summary(data.get("number", 0), data.get("changes", []), get_language())
+
+
+def _studio_button(page, user, priority):
+    """The recording studio, on guides read from recordings that the account may edit. A
+    translation opens in wagtail-localize's editor, which has no Audio tab: translators reach
+    the studio from the page's header and the page listing's menu."""
+    if (
+        issubclass(page.specific_class or type(page), GuidePage)
+        and page.locale_id
+        and uses_recordings(page.locale.language_code)
+        and page.permissions_for_user(user).can_edit()
+    ):
+        yield Button(
+            _("Estudio de grabación"),
+            reverse("altavoz_audio:studio", args=[page.pk]),
+            icon_name="media",
+            priority=priority,
+            attrs={"data-recording-studio": page.locale.language_code},
+        )
+
+
+@hooks.register("register_page_header_buttons")
+def page_header_studio_button(page, user, view_name=None, next_url=None):
+    yield from _studio_button(page, user, priority=80)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def page_listing_studio_button(page, user, next_url=None):
+    yield from _studio_button(page, user, priority=80)
 
 
 # A guide's "Audio" tab in the editor, and what its page offers to listen to.

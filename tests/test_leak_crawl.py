@@ -43,6 +43,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, TestCase, override_settings
 from django.utils import timezone
@@ -735,6 +736,7 @@ class CrawlResult:
     seconds: float
     draft_probes: list  # (account, Response) of "Escuchar" asked by who may not edit the page
     draft_control: Response  # the editor's, on a secret draft: must be heard
+    studio_probes: list  # (account, Response) of the recording studio, by who may not edit
 
     def leaks_under(self, *prefixes, exclude=()):
         return [
@@ -810,11 +812,36 @@ def listen_to_draft(client, page_id, section_id):
     )
 
 
+def open_studio(client, page_id, section_ids):
+    """The recording studio of a page (admin only, audio/admin/studio.py): its list of sections,
+    each section's page (its text, to read aloud) and keeping a take; as Responses."""
+    from django.urls import reverse
+
+    urls = [reverse("altavoz_audio:studio", args=[page_id])]
+    urls += [reverse("altavoz_audio:studio_section", args=[page_id, s]) for s in section_ids]
+    responses = [(url, client.get(url)) for url in urls]
+    keep = reverse("altavoz_audio:studio_keep", args=[page_id, section_ids[0]])
+    tone = SimpleUploadedFile("toma", make_audio_file(1.0), content_type="audio/wav")
+    responses.append((keep, client.post(keep, {"audio": tone}, HTTP_ACCEPT="application/json")))
+    return [
+        Response(
+            url,
+            raw.status_code,
+            raw.get("Content-Type", ""),
+            raw.content,
+            "\n".join(f"{name}: {value}" for name, value in raw.items()),
+            raw.get("Location", ""),
+        )
+        for url, raw in responses
+    ]
+
+
 def probe_draft_listening(built):
     """Every section of every draft, asked by accounts that may not edit it: (who, Response)s.
 
     Anonymous; a radio station (no page at all); translators, on pages of other locales.
     Plus the control: the editor hears the live page's secret draft (the probe reaches drafts).
+    The same accounts open each draft's recording studio (studio probes).
     """
     from django.contrib.auth import get_user_model
 
@@ -831,15 +858,17 @@ def probe_draft_listening(built):
         user = get_user_model().objects.create_user(f"leak-crawl-{language or 'radio'}")
         user.groups.add(Group.objects.get(name=group))
         accounts[group] = (sign_in(Client(raise_request_exception=False), user), language)
-    probes = []
+    probes, studio = [], []
     for page_id, (language, section_ids) in sorted(built.drafts.items()):
         for who, (client, may_edit_language) in accounts.items():
             if language == may_edit_language:
                 continue  # a translator may hear her own locale's drafts
             probes += [(who, listen_to_draft(client, page_id, s)) for s in section_ids]
+            if section_ids:
+                studio += [(who, r) for r in open_studio(client, page_id, section_ids)]
     editor = sign_in(Client(raise_request_exception=False), _editor_account())
     control = listen_to_draft(editor, built.control["drafted_id"], built.control["drafted_section"])
-    return probes, control
+    return probes, control, studio
 
 
 def _editor_account():
@@ -872,14 +901,23 @@ def result(django_db_setup, django_db_blocker):
                 built = build()
                 reset_api_caches()
                 responses, leaks, oracle, statuses, on_disk = crawl(built)
-                draft_probes, draft_control = probe_draft_listening(built)
+                draft_probes, draft_control, studio_probes = probe_draft_listening(built)
                 transaction.set_rollback(True)
         finally:
             reset_api_caches()
     seconds = time.monotonic() - started
     print(f"\nleak crawl: {len(responses)} URLs fetched in {seconds:.1f} s")  # noqa: T201
     yield CrawlResult(
-        built, responses, leaks, oracle, statuses, on_disk, seconds, draft_probes, draft_control
+        built,
+        responses,
+        leaks,
+        oracle,
+        statuses,
+        on_disk,
+        seconds,
+        draft_probes,
+        draft_control,
+        studio_probes,
     )
     for name in _media_files() - media_before:  # the rows are rolled back; their files go too
         Path(settings.MEDIA_ROOT, name).unlink(missing_ok=True)
@@ -1051,3 +1089,27 @@ def test_no_draft_is_heard_without_edit_permission(result):
         leak for _who, r in result.draft_probes for leak in find_leaks(r, result.built.secrets)
     ]
     assert not leaks, report(leaks)
+
+
+def test_no_recording_studio_opens_without_edit_permission(result):
+    """The recording studio shows a page's text to read aloud and keeps takes (issue #14 part 5):
+    it is no public surface. Visitors are sent to sign in; stations and another locale's
+    translators are refused, and nothing they send is kept."""
+    probes = result.studio_probes
+    assert len(probes) > 50
+    opened = [
+        f"{who}: {response.url} [{response.status}]"
+        for who, response in probes
+        if response.status not in (302, 403, 404)
+        or (
+            response.status == 302
+            and "login" not in response.location
+            and response.location != "/admin/"
+        )
+    ]
+    assert not opened, "\n" + "\n".join(opened)
+    anonymous = [r for who, r in probes if who == "anonymous"]
+    assert anonymous and all("/admin/login/" in r.location for r in anonymous)
+    leaks = [leak for _who, r in probes for leak in find_leaks(r, result.built.secrets)]
+    assert not leaks, report(leaks)
+    assert not any("/keep/" in r.url and r.status == 200 for _who, r in probes)

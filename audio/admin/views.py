@@ -1,12 +1,11 @@
 """Admin views for audio: regenerate, the all-guides report, section recordings.
 
-Thin: the work is in jobs, status, recordings and uploads.
+Thin: the work is in jobs, status, recordings, uploads and keeping. The recording studio
+(a take from the microphone) is in studio.py.
 """
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,11 +19,12 @@ from audio.admin.reach import reach_context
 from audio.changes import latest_versions, version_summary
 from audio.jobs import request_audio
 from audio.models import SectionRecording
-from audio.recordings import recording_statuses, source_text_hashes
+from audio.recordings import recording_statuses
 from audio.status import page_audio_statuses
-from audio.uploads import check_recording
+from audio.voices import uses_recordings
 from cms.models import GuidePage
 
+from .keeping import keep_recording
 from .wording import describe
 
 
@@ -57,6 +57,8 @@ def report(request):
         status.version_summary = (
             version_summary(version.number, version.changes, get_language()) if version else ""
         )
+        # Guides read from recordings link to their recording studio.
+        status.recorded = uses_recordings(status.page.locale.language_code)
     rows = [(status, describe(status)) for status in statuses]
     return TemplateResponse(
         request,
@@ -105,33 +107,12 @@ def upload_or_delete_recording(request, page):
         messages.error(request, _("Elija un archivo de audio."))
         return redirect("altavoz_audio:recordings", page.pk)
     try:
-        data, info = check_recording(uploaded)
+        recording = keep_recording(page, section_id, uploaded, request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("altavoz_audio:recordings", page.pk)
-
-    recording = SectionRecording(
-        page=page,
-        section_id=section_id,
-        original_name=uploaded.name[:255],
-        duration=info.duration_seconds,
-        source_text_hash=source_text_hashes(page).get(section_id, ""),
-        uploaded_by=request.user,
-    )
-    recording.audio.save(f"{page.pk}-{section_id}-{uploaded.name}", ContentFile(data), save=False)
-    old_file = existing.audio.name if existing else None
-    with transaction.atomic():
-        if existing:
-            existing.delete()
-        recording.save()
-        request_audio(page)
-        # Who recorded what: Wagtail's history of the page shows it (cms.accounts registers the
-        # action).
-        log(page, "altavoz.recording_upload", user=request.user, data={"section_id": section_id})
-    if old_file:
-        recording.audio.storage.delete(old_file)
     messages.success(
         request,
-        _("Grabación guardada (%(seconds)s s).") % {"seconds": round(info.duration_seconds)},
+        _("Grabación guardada (%(seconds)s s).") % {"seconds": round(recording.duration)},
     )
     return redirect("altavoz_audio:recordings", page.pk)

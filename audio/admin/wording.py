@@ -261,3 +261,17 @@ def _worker_stopped_notice(job, has_audio, now) -> Notice:
     happened = _("El proceso que generaba el audio dejó de responder.")
     detail = f"worker={job.worker} heartbeat_at={beat.isoformat()}"
     return Notice("critical", happened, _listener_now(has_audio), upcoming, detail)
+
+
+def progress_words(progress) -> str:
+    """A guide's recordings in one line: "9 de 14 secciones grabadas, 2 desactualizadas"."""
+    words = ngettext(
+        "%(recorded)s de %(total)s sección grabada",
+        "%(recorded)s de %(total)s secciones grabadas",
+        progress.total,
+    ) % {"recorded": progress.recorded, "total": progress.total}
+    if progress.stale:
+        words += ", " + ngettext(
+            "%(stale)s desactualizada", "%(stale)s desactualizadas", progress.stale
+        ) % {"stale": progress.stale}
+    return words

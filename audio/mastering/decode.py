@@ -40,6 +40,8 @@ class AudioInfo:
     # FFmpeg's name of the container it found ("ogg", "mov,mp4,m4a,3gp,3g2,mj2"):
     # what the file is, whatever its name says.
     container: str
+    # The largest sample magnitude, 1.0 being full scale (a silent take is refused by it).
+    peak: float = 1.0
 
 
 def decode_audio(data: bytes) -> np.ndarray:
@@ -63,16 +65,31 @@ def probe_audio(data: bytes) -> AudioInfo:
     """
     samples_by_rate: Counter[int] = Counter()  # joined files may change rate midway
     channels = 0
+    peak = 0.0
     with _open_audio(data) as (container, stream):
         for frame in _frames(container, stream):
             samples_by_rate[frame.sample_rate] += frame.samples
             channels = channels or frame.layout.nb_channels
+            peak = max(peak, _frame_peak(frame))
         codec = stream.codec_context.codec.canonical_name  # "mp3", not the decoder's "mp3float"
         found = container.format.name
     if not samples_by_rate.total():
         raise AudioDecodeError(_NO_SAMPLES)
     seconds = sum(samples / rate for rate, samples in samples_by_rate.items())
-    return AudioInfo(seconds, next(iter(samples_by_rate)), channels, codec, found)
+    return AudioInfo(seconds, next(iter(samples_by_rate)), channels, codec, found, peak)
+
+
+def _frame_peak(frame: av.AudioFrame) -> float:
+    """A frame's largest sample magnitude on the float scale, read in place (no whole-file
+    array: a 10-minute upload stays a few kilobytes at a time in a web process). A sample
+    format we do not read counts as full scale: never refused as silent for it."""
+    name = frame.format.packed.name
+    if name not in _SAMPLE_TYPES or not frame.samples:
+        return 1.0 if frame.samples else 0.0
+    array = _ndarray(frame)
+    # max and -min, not abs: abs(-32768) overflows int16.
+    top = max(float(array.max()), -float(array.min()))
+    return top * _INTEGER_SCALES.get(name, 1.0)
 
 
 def _decode(

@@ -76,6 +76,11 @@ def register_log_actions(actions: LogActionRegistry) -> None:
         "altavoz.recording_upload", _("Grabación subida"), _("Grabación de una sección subida")
     )
     actions.register_action(
+        "altavoz.recording_take",
+        _("Grabación hecha en el estudio"),
+        _("Grabación de una sección hecha en el estudio de grabación"),
+    )
+    actions.register_action(
         "altavoz.recording_delete",
         _("Grabación eliminada"),
         _("Grabación de una sección eliminada"),
