@@ -1,0 +1,164 @@
+"""Saved guides refresh themselves (issue #14), in Chromium as a listener uses them: a guide
+saved for offline listening, edited while the phone was offline, is replaced by its new
+version when she opens it online again, downloading only what changed; an unpublished
+guide's copy says so and can be deleted; a refresh cut off midway keeps the old copy."""
+
+import pytest
+
+from cms.views import OFFLINE_CACHE
+from tests.audio.fixtures import edit_section, live
+
+from .conftest import SECOND
+from .test_browser import GUIDE, wait_for_time
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NEW_BODY = "<p>Vaya al centro de salud de la zona tres. Llegue temprano.</p>"
+NEW_WORDS = "zona tres"
+
+
+def cached(page):
+    """The paths (and queries) the offline cache holds."""
+    return page.evaluate(
+        """async (name) => {
+             const cache = await caches.open(name);
+             return (await cache.keys()).map(r => new URL(r.url).pathname + new URL(r.url).search);
+           }""",
+        OFFLINE_CACHE,
+    )
+
+
+def cached_text(page, path):
+    return page.evaluate(
+        """async ([name, path]) => {
+             const hit = await (await caches.open(name)).match(path);
+             return hit ? await hit.text() : null;
+           }""",
+        [OFFLINE_CACHE, path],
+    )
+
+
+def save_then_go_offline(phone, live_server):
+    page = phone.new_page()
+    page.goto(live_server.url + GUIDE)
+    page.click("#save-offline")
+    page.wait_for_selector("#delete-offline:not([hidden])", timeout=20000)
+    phone.set_offline(True)
+    page.reload()  # the saved copy
+    page.wait_for_selector("#delete-offline:not([hidden])")
+    return page
+
+
+def publish_an_edit_of_the_second_section(guide):
+    from audio.jobs import run_job
+
+    edit_section(guide, 1, NEW_BODY)
+    run_job(guide.pk)
+
+
+def media_paths(renditions, variant):
+    rendition = renditions[variant]
+    return rendition.audio.url, rendition.captions.url
+
+
+def test_a_saved_guide_comes_back_online_as_its_new_version_fetching_only_what_changed(
+    phone, live_server, listening_site
+):
+    before = live(listening_site)
+    page = save_then_go_offline(phone, live_server)
+    old_audio, old_captions = media_paths(before, "listen")
+    assert {GUIDE, old_audio, old_captions} <= set(cached(page))
+
+    publish_an_edit_of_the_second_section(listening_site)
+    after = live(listening_site)
+    new_audio, new_captions = media_paths(after, "listen")
+    assert new_audio != old_audio
+
+    requests = []
+    phone.on("request", lambda r: requests.append(r.url.replace(live_server.url, "")))
+    phone.set_offline(False)
+    page.goto(live_server.url + GUIDE)
+    page.wait_for_selector("#saved-update:not([hidden])", timeout=30000)
+    said = page.text_content("#saved-update")
+    assert said.startswith("Actualizada el "), said
+    assert "sección «Salud» cambió" in said
+
+    # The saved copy is the new one, and what it replaced is gone.
+    holds = set(cached(page))
+    assert {GUIDE, new_audio, new_captions} <= holds
+    assert not {old_audio, old_captions} & holds
+    assert NEW_WORDS in cached_text(page, GUIDE)
+    # Only what changed was fetched: the new audio of the saved variant (not counted as a
+    # play or a save) and its captions; never the low-data file, nothing of the old copy.
+    media = [url for url in requests if url.startswith("/media/")]
+    assert media.count(new_audio + "?actualizar=1") == 1, media
+    assert new_captions in media
+    lowdata_audio, _ = media_paths(after, "lowdata")
+    assert not [url for url in media if url.startswith((lowdata_audio, old_audio))], media
+    assert not [url for url in requests if "guardar=1" in url]
+
+    # Offline, the new version opens and plays.
+    phone.set_offline(True)
+    page.reload()
+    assert NEW_WORDS in page.text_content(f'[data-section="{SECOND}"]')
+    assert page.text_content("#saved-update").startswith("Actualizada el ")
+    page.click("#play-pause")
+    wait_for_time(page, 1.0)
+    assert page.evaluate("document.getElementById('guide-audio').error") is None
+
+
+def test_an_unpublished_guides_saved_copy_says_so_and_can_be_deleted(
+    phone, live_server, listening_site
+):
+    page = save_then_go_offline(phone, live_server)
+    listening_site.unpublish()
+    phone.set_offline(False)
+    page.goto(live_server.url + GUIDE)  # the server says 404: the saved copy opens
+    page.wait_for_selector("#saved-update:not([hidden])", timeout=30000)
+    assert "ya no está publicada" in page.text_content("#saved-update")
+    assert page.text_content("h1").strip() == "Guía de prueba"
+    page.click("#delete-offline")
+    page.wait_for_selector("#save-offline:not([hidden])")
+    assert page.evaluate("caches.keys()") == []
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+
+
+def test_a_refresh_cut_off_midway_keeps_the_old_copy_whole_and_playable(
+    phone, live_server, listening_site
+):
+    before = live(listening_site)
+    old_audio, old_captions = media_paths(before, "listen")
+    page = save_then_go_offline(phone, live_server)
+    publish_an_edit_of_the_second_section(listening_site)
+    new_audio, _ = media_paths(live(listening_site), "listen")
+
+    cut = []
+
+    def connection_drops(route):
+        cut.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    # The route covers the page's and the worker's requests alike (whichever refreshes).
+    phone.route(lambda url: "actualizar=1" in url, connection_drops)
+    phone.set_offline(False)
+    page.goto(live_server.url + GUIDE)
+    for _ in range(100):
+        if cut:
+            break
+        page.wait_for_timeout(200)
+    assert cut and new_audio in cut[0], "the refresh asked for the new audio"
+    page.wait_for_function(
+        "() => navigator.locks.query().then(s => !s.held.length && !s.pending.length)"
+    )  # the refresh gave up
+
+    holds = set(cached(page))
+    assert {GUIDE, old_audio, old_captions} <= holds
+    assert new_audio not in holds
+    assert NEW_WORDS not in cached_text(page, GUIDE)
+
+    phone.set_offline(True)
+    page.reload()
+    assert NEW_WORDS not in page.text_content(f'[data-section="{SECOND}"]')
+    page.click("#play-pause")
+    wait_for_time(page, 1.0)
+    assert page.evaluate("document.getElementById('guide-audio').error") is None
