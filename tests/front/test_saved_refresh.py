@@ -3,10 +3,12 @@ saved for offline listening, edited while the phone was offline, is replaced by 
 version when she opens it online again, downloading only what changed; an unpublished
 guide's copy says so and can be deleted; a refresh cut off midway keeps the old copy."""
 
+import copy
+
 import pytest
 
 from cms.views import OFFLINE_CACHE
-from tests.audio.fixtures import edit_section, live
+from tests.audio.fixtures import live
 
 from .conftest import SECOND
 from .test_browser import GUIDE, wait_for_time
@@ -50,9 +52,14 @@ def save_then_go_offline(phone, live_server):
 
 
 def publish_an_edit_of_the_second_section(guide):
+    """The editor publishes, the worker's job makes the new audio live (espeak)."""
     from audio.jobs import run_job
 
-    edit_section(guide, 1, NEW_BODY)
+    # A copy: the guide's raw blocks are TEST_GUIDE's own dicts, which later tests build from.
+    sections = copy.deepcopy(guide.sections.get_prep_value())
+    sections[1]["value"]["body"] = NEW_BODY
+    guide.sections = sections
+    guide.save_revision().publish()
     run_job(guide.pk)
 
 
@@ -140,13 +147,15 @@ def test_a_refresh_cut_off_midway_keeps_the_old_copy_whole_and_playable(
 
     # The route covers the page's and the worker's requests alike (whichever refreshes).
     phone.route(lambda url: "actualizar=1" in url, connection_drops)
+    seen = []
+    phone.on("request", lambda r: seen.append((r.url, bool(r.service_worker))))
     phone.set_offline(False)
     page.goto(live_server.url + GUIDE)
     for _ in range(100):
         if cut:
             break
         page.wait_for_timeout(200)
-    assert cut and new_audio in cut[0], "the refresh asked for the new audio"
+    assert cut and new_audio in cut[0], [url for url, _ in seen if "/media/" in url]
     page.wait_for_function(
         "() => navigator.locks.query().then(s => !s.held.length && !s.pending.length)"
     )  # the refresh gave up
