@@ -157,3 +157,13 @@ def test_the_guide_page_names_its_manifest(client, voiced_guide):
     html = client.get("/es/guia-corta/").content.decode()
     assert f'data-saved="{manifest_url(voiced_guide)}"' in html
     assert not Rendition.objects.filter(page=voiced_guide, state="retired").exists()
+
+
+def test_the_saved_copys_words_are_translated_for_english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext("Actualizada el %(date)s") == "Updated on %(date)s"
+        assert (
+            translation.gettext("sección «%(heading)s» cambió") == "section “%(heading)s” changed"
+        )

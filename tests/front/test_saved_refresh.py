@@ -43,6 +43,9 @@ def cached_text(page, path):
 def save_then_go_offline(phone, live_server):
     page = phone.new_page()
     page.goto(live_server.url + GUIDE)
+    page.wait_for_selector("#save-offline:not([hidden])")
+    page.wait_for_timeout(300)
+    assert page.evaluate("caches.keys()") == [], "a phone that saved nothing keeps nothing"
     page.click("#save-offline")
     page.wait_for_selector("#delete-offline:not([hidden])", timeout=20000)
     phone.set_offline(True)
@@ -89,6 +92,8 @@ def test_a_saved_guide_comes_back_online_as_its_new_version_fetching_only_what_c
     said = page.text_content("#saved-update")
     assert said.startswith("Actualizada el "), said
     assert "sección «Salud» cambió" in said
+    page.wait_for_selector("#delete-offline:not([hidden])")  # she sees it is saved
+    assert page.text_content("#keep-status").startswith("Guardada en este teléfono")
 
     # The saved copy is the new one, and what it replaced is gone.
     holds = set(cached(page))

@@ -401,9 +401,9 @@
 
   function checkSaved() {
     if (!canSave) return;
-    window.caches.open(CACHE).then(function (cache) {
-      return Promise.all([cache.match(pageUrl()), cache.match(fileSrc)]);
-    }).then(function (hits) {
+    // match(…, {cacheName}) opens no cache: a phone that saved nothing keeps no trace.
+    var mine = { cacheName: CACHE };
+    Promise.all([window.caches.match(pageUrl(), mine), window.caches.match(fileSrc, mine)]).then(function (hits) {
       var saved = !!(hits[0] && hits[1]);
       showSaved(saved);
       if (saved && !status.textContent) say(t("saved"));
@@ -417,16 +417,16 @@
     savedGuides.read(CACHE, recordUrl).then(function (record) {
       if (record) return record;
       // Saved before saved copies kept a record: adopt it if what this page plays is saved.
-      return window.caches.open(CACHE).then(function (cache) { return cache.match(fileSrc); }).then(function (hit) {
+      return window.caches.match(fileSrc, { cacheName: CACHE }).then(function (hit) {
         if (!hit) return null;
         var adopted = { files: pageFiles(), variants: [variantName()], hash: null, version: null };
         return savedGuides.write(CACHE, recordUrl, adopted).then(function () { return adopted; });
       });
     }).then(function (record) {
       if (record === null) return null;
-      return savedGuides.refresh(CACHE, recordUrl).then(function (result) {
-        if (result.record) showRecord(result.record);
-      });
+      // The page may have come from the network before its new audio was saved (by this
+      // refresh or the worker's): look again at what the phone holds.
+      return savedGuides.refresh(CACHE, recordUrl).then(checkSaved);
     }).catch(function () { /* offline or the server failed: the saved copy stays as it is */ });
   }
 

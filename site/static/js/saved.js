@@ -33,6 +33,11 @@
     return locks ? locks.request("altavoz " + name, work) : work();
   }
 
+  // The offline cache if this phone saved anything (opening it would make an empty one).
+  function openIfAny(cacheName) {
+    return scope.caches.has(cacheName).then(function (has) { return has ? scope.caches.open(cacheName) : null; });
+  }
+
   function readRecord(cache, url) {
     return cache.match(url).then(function (hit) { return hit ? hit.json() : null; });
   }
@@ -166,8 +171,8 @@
   // the server fails (the saved copy is then untouched).
   function refresh(cacheName, url) {
     return locked(url, function () {
-      return scope.caches.open(cacheName).then(function (cache) {
-        return readRecord(cache, url).then(function (record) {
+      return openIfAny(cacheName).then(function (cache) {
+        return (cache ? readRecord(cache, url) : Promise.resolve(null)).then(function (record) {
           if (!record) return { state: "none", record: null };
           return fetchManifest(url).then(function (manifest) {
             if (!manifest || isCurrent(record, manifest)) {
@@ -186,7 +191,7 @@
   // Every saved guide, one after the other (the worker's check). Resolves to how many
   // could not be checked (offline, a server error): they are left for the next time.
   function refreshAll(cacheName) {
-    return scope.caches.open(cacheName).then(function (cache) { return cache.keys(); }).then(function (requests) {
+    return openIfAny(cacheName).then(function (cache) { return cache ? cache.keys() : []; }).then(function (requests) {
       var failed = 0;
       return requests.map(pathOf).filter(isRecord).reduce(function (chain, url) {
         return chain.then(function () { return refresh(cacheName, url).catch(function () { failed += 1; }); });
@@ -235,7 +240,7 @@
     save: save,
     remove: remove,
     read: function (cacheName, url) {
-      return scope.caches.open(cacheName).then(function (cache) { return readRecord(cache, url); });
+      return openIfAny(cacheName).then(function (cache) { return cache ? readRecord(cache, url) : null; });
     },
     write: function (cacheName, url, record) {
       return scope.caches.open(cacheName).then(function (cache) { return writeRecord(cache, url, record); });
