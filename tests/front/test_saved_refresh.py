@@ -119,6 +119,61 @@ def test_a_saved_guide_comes_back_online_as_its_new_version_fetching_only_what_c
     assert page.evaluate("document.getElementById('guide-audio').error") is None
 
 
+def wait_until_saved(page, path, seconds=30):
+    for _ in range(int(seconds * 5)):
+        if path in cached(page):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{path} never saved: {cached(page)}")
+
+
+def test_the_worker_refreshes_saved_guides_when_any_page_opens_online(
+    phone, live_server, listening_site
+):
+    """She does not open the guide itself: the home page, online, is enough."""
+    old_audio, _ = media_paths(live(listening_site), "listen")
+    page = save_then_go_offline(phone, live_server)
+    page.goto("about:blank")  # no guide page open: only the worker can refresh
+    publish_an_edit_of_the_second_section(listening_site)
+    new_audio, new_captions = media_paths(live(listening_site), "listen")
+    phone.set_offline(False)
+    page.goto(live_server.url + "/es/")
+    assert page.evaluate("document.querySelector('script[src$=\"listen.js\"]')") is None
+    wait_until_saved(page, new_audio)
+    assert new_captions in cached(page) and old_audio not in cached(page)
+
+    phone.set_offline(True)
+    page.goto(live_server.url + GUIDE)
+    assert NEW_WORDS in page.text_content(f'[data-section="{SECOND}"]')
+    page.wait_for_selector("#saved-update:not([hidden])")
+    assert "sección «Salud» cambió" in page.text_content("#saved-update")
+
+
+def test_a_guide_saved_in_low_data_refreshes_only_its_low_data_file(
+    phone, live_server, listening_site
+):
+    page = phone.new_page()
+    page.goto(live_server.url + GUIDE)
+    page.click("#lowdata-toggle")
+    page.click("#save-offline")
+    page.wait_for_selector("#delete-offline:not([hidden])", timeout=20000)
+    phone.set_offline(True)
+    page.goto("about:blank")
+    publish_an_edit_of_the_second_section(listening_site)
+    after = live(listening_site)
+    new_lowdata, listen = after["lowdata"].audio.url, after["listen"].audio.url
+
+    requests = []
+    phone.on("request", lambda r: requests.append(r.url.replace(live_server.url, "")))
+    phone.set_offline(False)
+    page.goto(live_server.url + GUIDE)
+    page.wait_for_selector("#saved-update:not([hidden])", timeout=30000)
+    holds = cached(page)
+    assert new_lowdata in holds and listen not in holds
+    assert [url for url in requests if "actualizar=1" in url] == [new_lowdata + "?actualizar=1"]
+    assert not [url for url in requests if url.startswith(listen)]
+
+
 def test_an_unpublished_guides_saved_copy_says_so_and_can_be_deleted(
     phone, live_server, listening_site
 ):

@@ -135,12 +135,15 @@
 
   function replace(cache, url, record, manifest) {
     var variants = variantsOf(record, manifest);
+    // Kept where she saved it (her link, her history) and, if its address changed, at the new one.
+    var savedAt = record.page || (record.files || [])[0] || manifest.page.url;
+    var pages = savedAt === manifest.page.url ? [savedAt] : [savedAt, manifest.page.url];
     return download(manifest.page.url, null).then(function (page) {
       return page.response.clone().text().then(function (html) {
-        var files = [manifest.page.url].concat(pageAssets(html));
+        var files = pages.concat(pageAssets(html));
         variants.forEach(function (name) { files.push(manifest.variants[name].audio); });
         files = files.filter(function (file, i) { return files.indexOf(file) === i; });
-        return Promise.all(files.slice(1).map(function (file) {
+        return Promise.all(files.slice(pages.length).map(function (file) {
           return cache.match(file).then(function (hit) {
             if (hit) return null;
             var audio = variants.filter(function (name) { return manifest.variants[name].audio === file; })[0];
@@ -148,14 +151,16 @@
           });
         })).then(function (fetched) {
           var next = {
-            guide: manifest.guide, page: manifest.page.url, hash: manifest.page.hash, version: manifest.version,
+            guide: manifest.guide, page: savedAt, hash: manifest.page.hash, version: manifest.version,
             variants: variants, files: files, gone: false,
             updated: { at: new Date().toISOString(), from: record.version, to: manifest.version, sections: changesBetween(manifest, record.version) }
           };
           // New files under their own names first, then the page, then the record: until the
           // page is replaced the old copy is whole; its files go last.
           return putAll(cache, fetched.filter(Boolean))
-            .then(function () { return cache.put(manifest.page.url, page.response); })
+            .then(function () {
+              return Promise.all(pages.map(function (path) { return cache.put(path, page.response.clone()); }));
+            })
             .then(function () { return writeRecord(cache, url, next); })
             .then(function () {
               var old = (record.files || []).filter(function (file) { return files.indexOf(file) < 0; });
