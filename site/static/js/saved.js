@@ -97,7 +97,7 @@
 
   function isCurrent(record, manifest) {
     return record.hash === manifest.page.hash && variantsOf(record, manifest).every(function (name) {
-      return record.files.indexOf(manifest.variants[name].audio) >= 0;
+      return (record.files || []).indexOf(manifest.variants[name].audio) >= 0;
     });
   }
 
@@ -111,7 +111,7 @@
     versions.reverse().forEach(function (version) {
       version.changed_sections.forEach(function (change) {
         var known = byId[change.id];
-        if (!known) order.push(change.id);
+        if (!(change.id in byId)) order.push(change.id);
         var kind = change.change;
         if (known && known.change === "added") kind = change.change === "removed" ? null : "added";
         byId[change.id] = kind ? { heading: change.heading, change: kind, text: change.text || (known && known.text) } : null;
