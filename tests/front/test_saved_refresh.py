@@ -231,3 +231,29 @@ def test_a_refresh_cut_off_midway_keeps_the_old_copy_whole_and_playable(
     page.click("#play-pause")
     wait_for_time(page, 1.0)
     assert page.evaluate("document.getElementById('guide-audio').error") is None
+
+
+def test_a_guide_whose_address_changed_stays_saved_where_she_saved_it(
+    phone, live_server, listening_site
+):
+    from audio.jobs import run_job
+
+    page = save_then_go_offline(phone, live_server)
+    sections = copy.deepcopy(listening_site.sections.get_prep_value())
+    sections[1]["value"]["body"] = NEW_BODY
+    listening_site.sections = sections
+    listening_site.slug = "guia-de-prueba-nueva"
+    listening_site.save_revision().publish()
+    run_job(listening_site.pk)
+
+    phone.set_offline(False)
+    page.goto(live_server.url + "/es/guia-de-prueba-nueva/")
+    page.wait_for_selector("#saved-update:not([hidden])", timeout=30000)
+    assert {GUIDE, "/es/guia-de-prueba-nueva/"} <= set(cached(page))
+
+    phone.set_offline(True)
+    page.goto(live_server.url + GUIDE)  # her history, her link: the old address
+    assert NEW_WORDS in page.text_content(f'[data-section="{SECOND}"]')
+    page.click("#delete-offline")
+    page.wait_for_selector("#save-offline:not([hidden])")
+    assert page.evaluate("caches.keys()") == []
