@@ -15,7 +15,9 @@ of day is read or stored, and nothing about the request is logged. What counts:
   WebM from the start. The front fetches ahead of the sound, so "end" means the player
   got to the end of the file while the page stayed open, not that the last word was heard.
 - **save**: the front's "Guardar" fetches the audio with ``?guardar=1`` (listen.js); that
-  answer counts as a save and not as a play.
+  answer counts as a save and not as a play. A saved guide refreshing itself fetches a new
+  version's audio with ``?actualizar=1`` (static/js/saved.js): neither a play nor a new save,
+  so that one phone's copy counts once however often its guide is edited.
 - **radio_package**: a station's (or editor's) download of a public guide's radio package.
 - **feed**: a GET of a podcast or station feed (200 or 304: each is an app or station
   checking for news, not a person), per locale.
@@ -50,6 +52,7 @@ CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 # Safari asks for the first two bytes before it plays: a probe, not a play.
 PROBE_BYTES = 2
 SAVE_FLAG = "guardar"
+REFRESH_FLAG = "actualizar"
 WARNING_INTERVAL_SECONDS = 60.0
 _warned_at = float("-inf")
 
@@ -185,6 +188,8 @@ def media_kind(request, first, last, size):
     if first == 0:
         if request.GET.get(SAVE_FLAG) == "1":
             return Kind.SAVE
+        if request.GET.get(REFRESH_FLAG) == "1":
+            return None
         if last - first + 1 <= PROBE_BYTES and size > PROBE_BYTES:
             return None
         return Kind.PLAY

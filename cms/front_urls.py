@@ -6,4 +6,5 @@ from . import views
 
 urlpatterns = [
     path("sw.js", views.service_worker, name="service-worker"),
+    path("guardado/<int:page_id>.json", views.saved_guide, name="saved-guide"),
 ]

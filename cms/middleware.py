@@ -23,7 +23,15 @@ from .languages import looks_like_language_prefix
 # URL spaces that live outside i18n_patterns (see config/urls.py).
 API_PREFIX = "/api/"
 API_LANGUAGE = "en"
-UNLOCALIZED_PREFIXES = ("/admin/", "/api/", "/documents/", "/media/", "/static/", "/feeds/")
+UNLOCALIZED_PREFIXES = (
+    "/admin/",
+    "/api/",
+    "/documents/",
+    "/media/",
+    "/static/",
+    "/feeds/",
+    "/guardado/",
+)
 
 
 class PublicLocaleMiddleware(LocaleMiddleware):
@@ -94,7 +102,8 @@ class PublicGZipMiddleware(GZipMiddleware):
 # --- Security headers and caching of public pages ------------------------------
 
 # Where responses are data (JSON, RSS), not pages.
-DATA_PREFIXES = ("/api/", "/feeds/")
+# /guardado/: what a saved guide compares itself with (cms.views.saved_guide).
+DATA_PREFIXES = ("/api/", "/feeds/", "/guardado/")
 
 
 def is_html(response: http.HttpResponse) -> bool:

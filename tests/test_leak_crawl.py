@@ -14,7 +14,8 @@ pages, feeds, the API (ours and Wagtail's stock pages endpoint), the service
 worker — and every same-origin URL found in what they return (links, media,
 captions, chapters, feed enclosures), breadth-first, reading the tags inside
 the audio files. No secret word may appear anywhere, and no file of a hidden
-page may be served. A public control guide (and the live versions of the
+page may be served; a hidden guide's saved-copy manifest (``/guardado/<id>.json``)
+answers exactly like an id that never existed. A public control guide (and the live versions of the
 drafted ones) must be reached, so a crawl that fetches nothing fails.
 
 The data is built once for the module inside a transaction that is rolled
@@ -104,6 +105,8 @@ class Built:
     # for anyone who may not edit the page.
     drafts: dict = field(default_factory=dict)
     hidden_versions: int = 0  # versions (audio.changes) of hidden pages, naming secret words
+    # Page id → state: its saved-guide manifest must answer exactly like an unknown id's.
+    hidden_ids: dict = field(default_factory=dict)
 
     def hide(self, state, prefix=SECRET):
         for word in words(prefix, state).values():
@@ -343,6 +346,7 @@ def build():
         ("moderacion", [moderated]),
     ]:
         for page in pages:
+            built.hidden_ids[page.pk] = state
             if (
                 state
                 in (
@@ -659,6 +663,15 @@ class Crawler:
         return response
 
 
+def saved_manifest(page_id):
+    """What a guide saved on a phone compares itself with (cms.views.saved_guide)."""
+    return f"/guardado/{page_id}.json"
+
+
+def unknown_id(built):
+    return max(built.page_ids) + 1000
+
+
 def seeds(built):
     """The public surfaces, and every URL and id of every page (hidden or not), in every locale."""
     urls = ["/", "/sw.js", "/robots.txt", "/sitemap.xml", "/healthz"]
@@ -691,8 +704,10 @@ def seeds(built):
     for path in sorted(built.page_paths):
         urls.append(path)
         urls.append("/api/v2/pages/find/?" + urlencode({"html_path": path}))
+    urls.append(saved_manifest(unknown_id(built)))
     for page_id in sorted(built.page_ids):
         urls += [
+            saved_manifest(page_id),
             f"/api/v2/guides/{page_id}/",
             f"/api/v2/pages/{page_id}/",
             f"/api/v2/pages/{page_id}/?fields=*&rich_text_format=html",
@@ -1027,6 +1042,28 @@ def test_versions_are_described_only_from_what_was_public(result):
     ]
     radio = responses["/feeds/es/radio.xml"].body.decode()
     assert f"Nueva sección: Pregunta {PUBLIC}versiondosencabezado" in radio
+
+
+def test_hidden_guides_saved_copies_are_told_what_an_unknown_guide_is_told(result):
+    """A saved copy's manifest (issue #14) never describes a hidden guide: not its version, not
+    its files, not even that it exists. Every hidden state gets the unknown id's exact answer."""
+    responses, built = result.responses, result.built
+    unknown = responses[saved_manifest(unknown_id(built))]
+    assert unknown.status == 404
+
+    def answer(response):
+        return response.status, response.content_type, response.body, response.headers
+
+    differ = [
+        f"{url}  [{responses[url].status}]  (state: {state})"
+        for url, state in sorted((saved_manifest(i), s) for i, s in built.hidden_ids.items())
+        if answer(responses[url]) != answer(unknown)
+    ]
+    assert len(built.hidden_ids) >= 15
+    assert not differ, "\n" + "\n".join(differ)
+    for page_id in built.control["ids"]:  # and the public control is described
+        manifest = json.loads(responses[saved_manifest(page_id)].body)
+        assert manifest["guide"] == page_id and manifest["variants"], manifest
 
 
 def test_no_secret_in_feeds(result):

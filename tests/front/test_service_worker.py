@@ -17,9 +17,11 @@ def test_service_worker_is_served_at_the_root_for_the_whole_site(client):
     assert not response.cookies
     script = response.content.decode()
     assert f'var CACHE = "{OFFLINE_CACHE}";' in script
-    # Never the admin or the API; only what a listener saved.
+    # Never the admin or the API; only what a listener saved, refreshed by the one script
+    # the page uses too (static/js/saved.js), never cached on its own.
     assert "admin|api" in script
     assert "cache.put" not in script and "cache.add" not in script
+    assert 'importScripts("/static/js/saved.js");' in script
     assert "://" not in script  # no other origin
 
 

@@ -103,6 +103,13 @@ def test_the_fronts_save_is_counted_as_a_save_and_not_as_a_play(client, audio_fi
 
 
 @pytest.mark.django_db
+def test_a_saved_guide_refreshing_itself_is_neither_a_play_nor_a_new_save(client, audio_file):
+    response = get(client, audio_file + "?actualizar=1")
+    assert response.status_code == 200
+    assert counts() == {}
+
+
+@pytest.mark.django_db
 def test_captions_chapters_and_editors_own_listening_are_not_counted(
     client, admin_client, audio_file, small_guide
 ):

@@ -344,11 +344,16 @@
   }
 
   // --- Keep for listening without internet (service worker) ----------------
+  // The files and the record of what was saved: static/js/saved.js, shared with the worker.
   var keep = document.getElementById("keep");
   var saveButton = document.getElementById("save-offline");
   var deleteButton = document.getElementById("delete-offline");
   var shareButton = document.getElementById("share");
-  var canSave = "serviceWorker" in navigator && "caches" in window && window.isSecureContext !== false;
+  var updateLine = document.getElementById("saved-update");
+  var savedGuides = window.altavozSaved;
+  var recordUrl = player.getAttribute("data-saved");
+  var canSave = "serviceWorker" in navigator && "caches" in window && window.isSecureContext !== false &&
+    !!savedGuides && !!recordUrl;
 
   function pageUrl() { return location.pathname; }
   function captionsUrl() { return trackElement ? trackElement.getAttribute("src") : null; }
@@ -359,6 +364,7 @@
     });
     return files.filter(function (url, i) { return url && files.indexOf(url) === i; });
   }
+  function variantName() { return usingLowData() ? "lowdata" : "listen"; }
 
   function showSaved(saved) {
     saveButton.hidden = saved;
@@ -366,50 +372,83 @@
     player.classList.toggle("is-saved", saved);
   }
 
+  function day(iso) {
+    var date = new Date(iso);
+    try {
+      return date.toLocaleDateString([document.documentElement.lang || "es", "es"], { day: "numeric", month: "long" });
+    } catch (e) {
+      return iso.slice(0, 10);
+    }
+  }
+
+  // "Actualizada el 6 de diciembre: sección «Salud» cambió."
+  function updatedText(updated) {
+    var parts = (updated.sections || []).map(function (section) {
+      var key = section.change === "changed" ? (section.text ? "section-changed" : "section-audio") : "section-" + section.change;
+      return t(key).replace("%(heading)s", section.heading);
+    });
+    return t("updated").replace("%(date)s", day(updated.at)) + (parts.length ? ": " + parts.join("; ") : "") + ".";
+  }
+
+  // What the saved copy says of itself: no longer published here, or when it was updated.
+  function showRecord(record) {
+    if (!updateLine) return;
+    var text = record && record.gone ? t("gone") : record && record.updated ? updatedText(record.updated) : "";
+    updateLine.textContent = text;
+    updateLine.hidden = !text;
+    player.classList.toggle("is-gone", !!(record && record.gone));
+  }
+
   function checkSaved() {
     if (!canSave) return;
-    window.caches.open(CACHE).then(function (cache) {
-      return Promise.all([cache.match(pageUrl()), cache.match(fileSrc)]);
-    }).then(function (hits) {
+    // match(…, {cacheName}) opens no cache: a phone that saved nothing keeps no trace.
+    var mine = { cacheName: CACHE };
+    Promise.all([window.caches.match(pageUrl(), mine), window.caches.match(fileSrc, mine)]).then(function (hits) {
       var saved = !!(hits[0] && hits[1]);
       showSaved(saved);
       if (saved && !status.textContent) say(t("saved"));
+      if (saved) return savedGuides.read(CACHE, recordUrl).then(showRecord);
     }).catch(function () { /* storage unavailable */ });
   }
 
-  // The audio is fetched with ?guardar=1 so that the server counts a save (a daily total,
-  // nothing about the phone: audio/reach.py); it is kept under its own URL.
-  function savingUrl(url) {
-    return url === fileSrc ? url + (url.indexOf("?") < 0 ? "?" : "&") + "guardar=1" : url;
+  // On open and whenever the phone comes back online: a newer version replaces the saved copy.
+  function refreshSaved() {
+    if (!canSave || navigator.onLine === false) return;
+    savedGuides.read(CACHE, recordUrl).then(function (record) {
+      if (record) return record;
+      // Saved before saved copies kept a record: adopt it if what this page plays is saved.
+      return window.caches.match(fileSrc, { cacheName: CACHE }).then(function (hit) {
+        if (!hit) return null;
+        var adopted = { files: pageFiles(), variants: [variantName()], hash: null, version: null };
+        return savedGuides.write(CACHE, recordUrl, adopted).then(function () { return adopted; });
+      });
+    }).then(function (record) {
+      if (record === null) return null;
+      // The page may have come from the network before its new audio was saved (by this
+      // refresh or the worker's): look again at what the phone holds.
+      return savedGuides.refresh(CACHE, recordUrl).then(checkSaved);
+    }).catch(function () { /* offline or the server failed: the saved copy stays as it is */ });
   }
 
   function save() {
     saveButton.disabled = true;
     say(t("saving"));
     navigator.serviceWorker.register(player.getAttribute("data-service-worker") || "/sw.js", { scope: "/" })
-      .then(function () { return window.caches.open(CACHE); })
-      .then(function (cache) {
-        return Promise.all(pageFiles().map(function (url) {
-          return fetch(savingUrl(url), { credentials: "same-origin" }).then(function (response) {
-            if (!response.ok) throw new Error(url + ": " + response.status);
-            return cache.put(url, response);
-          });
-        }));
+      .then(function () {
+        // The audio is fetched with ?guardar=1 so that the server counts a save (a daily total,
+        // nothing about the phone: audio/reach.py); it is kept under its own URL.
+        return savedGuides.save(CACHE, recordUrl, pageFiles(), [variantName()], [fileSrc]);
       })
       .then(function () { return navigator.serviceWorker.ready; })
-      .then(function () { showSaved(true); say(t("saved")); })
+      .then(function () { showSaved(true); showRecord(null); say(t("saved")); })
       .catch(function () { say(t("save-failed")); })
       .then(function () { saveButton.disabled = false; });
   }
 
   function forget() {
-    var mine = [pageUrl(), listenSrc, lowSrc, captionsUrl()];
-    window.caches.open(CACHE).then(function (cache) {
-      return Promise.all(mine.filter(Boolean).map(function (url) { return cache.delete(url); }))
-        .then(function () { return cache.keys(); });
-    }).then(function (keys) {
-      var pagesLeft = keys.filter(function (request) { return !/\/(static|media)\//.test(new URL(request.url).pathname); });
-      if (pagesLeft.length) return null;
+    var mine = [pageUrl(), listenSrc, lowSrc, captionsUrl()].filter(Boolean);
+    savedGuides.remove(CACHE, recordUrl, mine).then(function (pagesLeft) {
+      if (pagesLeft) return null;
       // Nothing saved any more: leave no trace of the service worker either.
       return window.caches.delete(CACHE).then(function () {
         return navigator.serviceWorker.getRegistrations();
@@ -418,6 +457,7 @@
       });
     }).then(function () {
       showSaved(false);
+      showRecord(null);
       say(t("deleted"));
     }).catch(function () { /* nothing to delete */ });
   }
@@ -426,6 +466,8 @@
     saveButton.addEventListener("click", save);
     deleteButton.addEventListener("click", forget);
     checkSaved();
+    refreshSaved();
+    window.addEventListener("online", refreshSaved);
   } else {
     saveButton.hidden = true;
   }

@@ -1,15 +1,21 @@
-// Altavoz service worker: plays guides the listener chose to keep, without a connection.
+{% load static %}// Altavoz service worker: plays guides the listener chose to keep, without a connection.
 // Registered only when a listener presses "Guardar para escuchar sin internet"
 // (static/js/listen.js); that page puts the guide's files in the cache itself.
-// Here: pages are network-first with the saved copy as fallback; saved audio is
-// served from the cache, sliced for Range requests (206) so players can seek.
-// Nothing is ever cached on its own, and the admin and API are never touched.
+// Here: pages are network-first with the saved copy as fallback (also when the
+// guide is no longer published: its page says so); saved audio is served from the
+// cache, sliced for Range requests (206) so players can seek. Nothing is cached on
+// its own: only guides the listener saved are refreshed (static/js/saved.js), when
+// one of our pages opens online, at most every few minutes. The admin and API are
+// never touched.
 "use strict";
+importScripts("{% static 'js/saved.js' %}");
 var CACHE = "{{ cache_name }}";
 var PASS_THROUGH = /^\/(admin|api|documents|feeds)\//;
 var MEDIA = "{{ media_url }}";
 var STATIC = "{{ static_url }}";
 var PAGE_TIMEOUT_MS = 6000;
+var REFRESH_EVERY_MS = 5 * 60 * 1000;
+var lastRefresh = 0;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -20,7 +26,9 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || PASS_THROUGH.test(url.pathname)) return;
   if (request.mode === "navigate") {
-    event.respondWith(page(request));
+    var answer = page(request);
+    event.respondWith(answer);
+    event.waitUntil(answer.then(refreshWhenOnline, function () { /* offline */ }));
   } else if (url.pathname.indexOf(MEDIA) === 0) {
     event.respondWith(media(request));
   } else if (url.pathname.indexOf(STATIC) === 0) {
@@ -32,7 +40,17 @@ function saved(request, options) {
   return caches.open(CACHE).then(function (cache) { return cache.match(request, options); });
 }
 
-// The network first; the saved copy if the network fails or hangs.
+// Online again (a page came from the network): saved guides look for a newer version.
+function refreshWhenOnline(response) {
+  if (!response || response.status >= 500 || Date.now() - lastRefresh < REFRESH_EVERY_MS) return null;
+  lastRefresh = Date.now();
+  return self.altavozSaved.refreshAll(CACHE).then(function (failed) {
+    if (failed) lastRefresh = 0;  // still offline: try again with the next page
+  }, function () { lastRefresh = 0; });
+}
+
+// The network first; the saved copy if the network fails or hangs, or if the guide is
+// no longer published (404, 410): what she saved stays hers to hear or delete.
 function page(request) {
   return new Promise(function (resolve, reject) {
     var settled = false;
@@ -46,7 +64,11 @@ function page(request) {
     var timer = setTimeout(function () { fallback(null); }, PAGE_TIMEOUT_MS);
     fetch(request).then(function (response) {
       clearTimeout(timer);
-      if (!settled) { settled = true; resolve(response); }
+      if (settled) return;
+      if (response.status !== 404 && response.status !== 410) { settled = true; resolve(response); return; }
+      saved(request, { ignoreSearch: true }).then(function (copy) {
+        if (!settled) { settled = true; resolve(copy || response); }
+      });
     }, function (error) {
       clearTimeout(timer);
       fallback(error);
