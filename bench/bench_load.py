@@ -306,14 +306,25 @@ def compare(cluster: Cluster, plan: Plan) -> dict[str, Figures]:
 # --- the report ----------------------------------------------------------------------------
 def knee_index(steps: list[Step]) -> int | None:
     """The last step that still scaled (see the module's docstring); None if all did."""
+    found = knee_reason(steps)
+    return None if found is None else found[0]
+
+
+def knee_reason(steps: list[Step]) -> tuple[int, str] | None:
+    """(the knee's index, what the next step showed), or None if every step scaled."""
     for i in range(1, len(steps)):
         before, step = steps[i - 1], steps[i]
-        jumped = any(
-            step.p99(kind) > max(2 * before.p99(kind), TARGET_P99_MS)
+        reasons = [
+            f"{kind} p99 {before.p99(kind):.0f} → {step.p99(kind):.0f} ms"
             for kind in ("page", "audio first byte")
-        )
-        if step.throughput < 1.10 * before.throughput or step.errors or jumped:
-            return i - 1
+            if step.p99(kind) > max(2 * before.p99(kind), TARGET_P99_MS)
+        ]
+        if step.throughput < 1.10 * before.throughput:
+            reasons.append(f"req/s {before.throughput:.1f} → {step.throughput:.1f}")
+        if step.errors:
+            reasons.append(f"{step.errors} errors")
+        if reasons:
+            return i - 1, f"at {step.users} users: " + ", ".join(reasons)
     return None
 
 
@@ -354,12 +365,14 @@ def print_comparison(results: dict[str, Figures]) -> dict[str, float]:
 
 def targets(steps: list[Step], ratios: dict[str, float]) -> list[tuple[str, bool]]:
     """The issue's targets, each printed with PASS or FAIL."""
-    index = knee_index(steps)
-    if index is None:
+    found = knee_reason(steps)
+    if found is None:
         print(f"\nknee: not reached (throughput still grew at {steps[-1].users} users)")
         index = len(steps) - 1
     else:
-        print(f"\nknee: {steps[index].users} users ({steps[index].throughput:.1f} req/s)")
+        index, reason = found
+        knee = steps[index]
+        print(f"\nknee: {knee.users} users ({knee.throughput:.1f} req/s); {reason}")
     knee = steps[index]
     half = min(steps, key=lambda step: abs(step.users - knee.users / 2))
     below = [step for step in steps if step.users < knee.users]
@@ -385,6 +398,20 @@ def targets(steps: list[Step], ratios: dict[str, float]) -> list[tuple[str, bool
     for name, passed in results:
         print(f"{'PASS' if passed else 'FAIL'}  {name}")
     return results
+
+
+def print_phones(phones: traffic.SlowPhones) -> None:
+    """The 2G downloads over the whole run (they span steps)."""
+    everything = figures_between(0, time.time() + 3600)
+    none = Figures(0, math.nan, math.nan, 0, 0)
+    first = everything.get("2G audio first byte", none)
+    done = everything.get("2G download", none)
+    print(
+        f"\n2G: {phones.count} phones, {phones.kbit_per_phone():.0f} kbit/s each on average "
+        f"(paced at {traffic.RATE_BYTES * 8 / 1000:.0f}); downloads opened "
+        f"{first.ok + first.errors} (first byte p50 {first.p50:.0f} ms, p99 {first.p99:.0f} "
+        f"ms), completed {done.ok} (p50 {done.p50 / 1000:.0f} s)"
+    )
 
 
 def print_errors() -> None:
@@ -439,6 +466,7 @@ def run(plan: Plan) -> int:
         stop.set()
         cluster.stop()
     print_steps(steps)
+    print_phones(phones)
     ratios = print_comparison(comparison)
     print_errors()
     checks = functional_checks(steps, comparison)

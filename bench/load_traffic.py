@@ -158,15 +158,23 @@ class SlowPhones:
         self.address = (host, int(port))
         self.count = count
         self.open = 0  # downloads receiving right now
+        self.received = 0  # bytes, all phones together
+        self.began = self.ended = 0.0
         self.stop = threading.Event()
         self.greenlets: list[gevent.Greenlet] = []
 
     def start(self) -> None:
+        self.began = time.monotonic()
         self.greenlets = [gevent.spawn(self.phone, n) for n in range(self.count)]
 
     def halt(self) -> None:
         self.stop.set()
         gevent.joinall(self.greenlets, timeout=30)
+        self.ended = time.monotonic()
+
+    def kbit_per_phone(self) -> float:
+        """The mean rate each phone got (its pace is RATE_BYTES)."""
+        return self.received * 8 / 1000 / max(1e-9, self.ended - self.began) / self.count
 
     def phone(self, number: int) -> None:
         gevent.sleep(number * 0.02)  # not all in the same millisecond
@@ -202,6 +210,7 @@ class SlowPhones:
                     if not chunk:
                         break
                     received += len(chunk)
+                    self.received += len(chunk)
                     ahead = received / RATE_BYTES - (time.monotonic() - opened)
                     if ahead > 0:
                         gevent.sleep(ahead)
