@@ -93,7 +93,7 @@ VARIANTS = (  # label, media on disk?, X-Accel-Redirect?
 
 @dataclass
 class Plan:
-    steps: tuple[int, ...] = (10, 20, 40, 80, 160, 320)
+    steps: tuple[int, ...] = (5, 10, 20, 40, 80, 160, 320)
     seconds: float = 40.0
     settle: float = 5.0
     slow: int = TARGET_SLOW_OPEN
@@ -375,6 +375,8 @@ def targets(steps: list[Step], ratios: dict[str, float]) -> list[tuple[str, bool
         print(f"\nknee: {knee.users} users ({knee.throughput:.1f} req/s); {reason}")
     knee = steps[index]
     half = min(steps, key=lambda step: abs(step.users - knee.users / 2))
+    if half.users > knee.users / 2:
+        print(f"half the knee ({knee.users / 2:g} users) not measured: read at {half.users}")
     below = [step for step in steps if step.users < knee.users]
     results = [
         ("0 errors below the knee", all(step.errors == 0 for step in below)),
@@ -477,7 +479,7 @@ def run(plan: Plan) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", help="comma-separated user counts (default 10,…,320)")
+    parser.add_argument("--steps", help="comma-separated user counts (default 5,10,…,320)")
     parser.add_argument("--seconds", type=float, help="measured seconds per step (40)")
     parser.add_argument("--slow", type=int, help="slow 2G downloads open all along (200)")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
