@@ -44,6 +44,7 @@ monkey.patch_all()  # before any socket or thread: locust's users and the phones
 import argparse  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -490,10 +491,12 @@ def run(plan: Plan) -> int:
         comparison = compare(cluster, plan)
     except BaseException:
         print(cluster.report())
+        print(f"Logs kept in {cluster.folder}")
         raise
     finally:
         stop.set()
         cluster.stop()
+    shutil.rmtree(cluster.folder, ignore_errors=True)  # logs, static files, the disk copy
     print_steps(steps)
     print_phones(phones)
     ratios = print_comparison(comparison)
