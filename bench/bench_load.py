@@ -1,6 +1,6 @@
 """Benchmark: the whole site under load, through nginx, in steps of users (issue #13, "Load").
 
-    .venv/bin/python -m bench.bench_load            # ~15 minutes on 2 shared cores
+    .venv/bin/python -m bench.bench_load            # ~12 minutes on 2 shared cores
     .venv/bin/python -m bench.bench_load --steps 10,20,40 --seconds 30
     .venv/bin/python -m bench.bench_load --smoke    # CI: ~2 minutes, no timing judged
 
