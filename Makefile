@@ -111,6 +111,7 @@ bench-smoke: install
 	$(PY) -m bench.bench_draft_listening --smoke
 	$(PY) -m bench.bench_section_edit --smoke
 	$(PY) -m bench.bench_reach --smoke
+	$(PY) -m bench.bench_load --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install

@@ -21,6 +21,10 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+# Connections nginx's one worker may hold: enough for the tests. The load benchmark
+# (bench/bench_load.py) raises it: 200 slow downloads and hundreds of users, with an
+# upstream connection for each request being answered.
+NGINX_WORKER_CONNECTIONS = 256
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
@@ -148,7 +152,7 @@ worker_processes 1;
 daemon off;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
-events {{ worker_connections 256; }}
+events {{ worker_connections {NGINX_WORKER_CONNECTIONS}; }}
 http {{
     include /etc/nginx/mime.types;
     client_body_temp_path {prefix}/body;
