@@ -146,7 +146,11 @@ def count_media_answer(request, path, response):
     span = None if accel else served_span(response)
     if span is not None and media_kind(request, *span) is None:
         return  # a chunk from the middle: decided without a query
-    rendition = public_rendition_for_file(path)
+    rendition = (
+        request.altavoz_public_rendition  # the serving view's answer, for this very path
+        if hasattr(request, "altavoz_public_rendition")
+        else public_rendition_for_file(path)
+    )
     if rendition is None or rendition.audio.name != path:
         return  # captions, chapters, an editor's file: not reach
     if accel:

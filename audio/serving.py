@@ -78,7 +78,10 @@ def readable_by(request, path):
     only the listener's own browser may keep them: a shared cache would go on
     serving a guide's audio after the guide is hidden.
     """
-    if public_rendition_for_file(path) is not None:
+    rendition = public_rendition_for_file(path)
+    # The reach count after the answer reads it from here instead of asking again.
+    request.altavoz_public_rendition = rendition
+    if rendition is not None:
         return "private, max-age=31536000, immutable"
     if editor_may_read(request.user, path):
         return "private, no-store"

@@ -145,6 +145,29 @@ def test_behind_nginx_the_request_decides_what_counts(client, audio_file, settin
 
 
 @pytest.mark.django_db
+def test_a_counted_answer_asks_the_visibility_rule_once(client, audio_file, settings, monkeypatch):
+    """The serving view's check is reused by the count (a chunk behind nginx cost twice
+    the queries before)."""
+    import audio.listening
+    import audio.reach
+    import audio.serving
+
+    asked = []
+    rule = audio.listening.public_rendition_for_file
+
+    def counted_rule(*args, **kwargs):
+        asked.append(args[0])
+        return rule(*args, **kwargs)
+
+    monkeypatch.setattr(audio.serving, "public_rendition_for_file", counted_rule)
+    monkeypatch.setattr(audio.reach, "public_rendition_for_file", counted_rule)
+    settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT = "/protected-media/"
+    get(client, audio_file, HTTP_RANGE="bytes=0-")
+    get(client, audio_file, HTTP_RANGE="bytes=4000-4999")
+    assert len(asked) == 2 and counts() == {"play": 1}
+
+
+@pytest.mark.django_db
 def test_media_answers_set_no_cookie_and_the_counts_hold_nothing_about_the_client(
     client, audio_file
 ):
