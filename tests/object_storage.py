@@ -216,6 +216,27 @@ def use_bucket(server, bucket):
         reset_storages()
 
 
+@contextmanager
+def unreachable_bucket():
+    """Django's default storage is a bucket at an address where nothing listens (an S3
+    outage) inside the block."""
+    import socket
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    down = media_storage("media", f"http://127.0.0.1:{port}", "key", "secret", REGION)
+    try:
+        with override_settings(STORAGES={**settings.STORAGES, "default": down}):
+            reset_storages()
+            yield
+    finally:
+        reset_storages()
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     with running_server() as server:

@@ -174,25 +174,11 @@ def test_if_range_resumes_only_the_same_file(client, stored_file):
 def test_a_bucket_that_does_not_answer_is_503_with_retry_after_not_404_or_500(client):
     """An S3 outage (nothing listens at the endpoint): the visitor is told to come back,
     with a limited wait in the client (botocore's default is a minute of retries)."""
-    import socket
+    from tests.object_storage import unreachable_bucket
 
-    from django.conf import settings
-    from django.test import override_settings
-
-    from config.settings.base import media_storage
-    from tests.object_storage import reset_storages
-
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    down = media_storage("media", f"http://127.0.0.1:{port}", "key", "secret", "us-east-1")
-    try:
-        with override_settings(STORAGES={**settings.STORAGES, "default": down}):
-            reset_storages()
-            assert default_storage.client_config.connect_timeout <= 5
-            response = client.get("/media/audio/renditions/1/test-listen.mp3")
-            assert response.status_code == 503
-            assert response["Retry-After"] == "30"
-            assert response["Cache-Control"] == "no-store"
-    finally:
-        reset_storages()
+    with unreachable_bucket():
+        assert default_storage.client_config.connect_timeout <= 5
+        response = client.get("/media/audio/renditions/1/test-listen.mp3")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response["Cache-Control"] == "no-store"

@@ -85,28 +85,15 @@ def test_prepare_then_download_gives_the_same_zip_as_the_command(
 
 def test_a_storage_outage_at_download_says_so_and_logs_no_download(admin_client, spanish_audio):
     """The bucket does not answer: the editor is told in words, not given a 500."""
-    import socket
-
-    from django.conf import settings
-    from django.test import override_settings
     from wagtail.models import PageLogEntry
 
-    from config.settings.base import media_storage
-    from tests.object_storage import reset_storages
+    from tests.object_storage import unreachable_bucket
 
     admin_client.post(package_url(spanish_audio))
     assert build_requested_package(RadioPackage.objects.get(page=spanish_audio).pk) == "ready"
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    down = media_storage("media", f"http://127.0.0.1:{port}", "key", "secret", "us-east-1")
-    try:
-        with override_settings(STORAGES={**settings.STORAGES, "default": down}):
-            reset_storages()
-            url = reverse("radio_admin:download", args=[spanish_audio.pk])
-            response = admin_client.get(url, follow=True)
-    finally:
-        reset_storages()
+    url = reverse("radio_admin:download", args=[spanish_audio.pk])
+    with unreachable_bucket():
+        response = admin_client.get(url, follow=True)
     assert response.redirect_chain[0][0] == package_url(spanish_audio)
     assert "El almacenamiento de audio no responde" in response.content.decode()
     assert not PageLogEntry.objects.filter(action="altavoz.radio_package_download").exists()
