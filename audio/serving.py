@@ -126,6 +126,13 @@ def serve_media(request, path):
 
 
 def _serve_media(request, path):
+    try:
+        return _answer_media(request, path)
+    except FileNotFoundError:  # deleted between the size we knew and the read
+        raise Http404("No such file.") from None
+
+
+def _answer_media(request, path):
     found = resolve(path)  # first: a path no file can have never reaches the database
     cache_control = readable_by(request, path)
     if settings.ALTAVOZ_MEDIA_ACCEL_REDIRECT:

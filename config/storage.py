@@ -11,6 +11,8 @@ listeners fetch every file from the site (``audio.serving`` checks, then streams
 """
 
 import posixpath
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +33,16 @@ CHUNK = 64 * 1024
 CLIENT_LIMITS = Config(
     connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 3}
 )
+
+
+# Files under these folders are named by their content and never rewritten in place (a
+# new publish writes new names), so what the bucket said of one holds until it is deleted:
+# a listener's chunk requests skip the HEAD that would otherwise precede each GET.
+CONTENT_NAMED = ("audio/renditions/", "audio/phone/")
+# Long enough to cover a listener's chunk requests, short enough that a deleted file is
+# forgotten soon; a deleted one is also caught by its GET (404) and by the visibility rule.
+HEAD_MEMORY_SECONDS = 60
+HEAD_MEMORY_SIZE = 4096
 
 
 class StorageUnavailable(Exception):
@@ -81,13 +93,7 @@ def stat(storage, name):
     if not valid_name(name):
         raise FileNotFoundError(name)
     if is_s3(storage):
-        head = _ask_bucket(
-            name,
-            storage.connection.meta.client.head_object,
-            Bucket=storage.bucket_name,
-            Key=_key(storage, name),
-        )
-        return StoredFile(name, head["ContentLength"], head["LastModified"])
+        return _remembered_heads.get(_key_in(storage, name)) or _stat_object(storage, name)
     try:
         path = storage.path(name)
     except (NotImplementedError, SuspiciousOperation):
@@ -102,6 +108,51 @@ def stat(storage, name):
         raise FileNotFoundError(name) from error
 
 
+def _stat_object(storage, name):
+    head = _ask_bucket(
+        name,
+        storage.connection.meta.client.head_object,
+        Bucket=storage.bucket_name,
+        Key=_key(storage, name),
+    )
+    found = StoredFile(name, head["ContentLength"], head["LastModified"])
+    if name.startswith(CONTENT_NAMED):
+        _remembered_heads.put(_key_in(storage, name), found)
+    return found
+
+
+def _key_in(storage, name):
+    return (storage.bucket_name, _key(storage, name))
+
+
+class _HeadMemory:
+    """The last few thousand content-named files' HEAD answers, each for a minute."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._files = {}  # name -> (StoredFile, monotonic time it was asked)
+
+    def get(self, key):
+        with self._lock:
+            remembered = self._files.get(key)
+        if remembered is None or time.monotonic() - remembered[1] > HEAD_MEMORY_SECONDS:
+            return None
+        return remembered[0]
+
+    def put(self, key, found):
+        with self._lock:
+            if len(self._files) >= HEAD_MEMORY_SIZE:
+                self._files.clear()  # rare, and cheaper than keeping an order
+            self._files[key] = (found, time.monotonic())
+
+    def forget(self, key):
+        with self._lock:
+            self._files.pop(key, None)
+
+
+_remembered_heads = _HeadMemory()
+
+
 def read_chunks(storage, name, start=0, end=None):
     """The bytes of ``name`` from ``start`` to ``end`` (inclusive; None: to the end), in chunks.
 
@@ -112,7 +163,11 @@ def read_chunks(storage, name, start=0, end=None):
         params = {"Bucket": storage.bucket_name, "Key": _key(storage, name)}
         if start or end is not None:
             params["Range"] = f"bytes={start}-{'' if end is None else end}"
-        body = _ask_bucket(name, storage.connection.meta.client.get_object, **params)["Body"]
+        try:
+            body = _ask_bucket(name, storage.connection.meta.client.get_object, **params)["Body"]
+        except FileNotFoundError:
+            _remembered_heads.forget(_key_in(storage, name))  # deleted since its HEAD
+            raise
         return _body_chunks(body)
     return _file_chunks(storage, name, start, end)
 

@@ -200,3 +200,54 @@ def test_a_range_is_one_ranged_get_not_the_whole_object(client, stored_in_s3, mo
     response = client.get(f"/media/{name}", HTTP_RANGE="bytes=1000-1099")
     assert b"".join(response.streaming_content) == data[1000:1100]
     assert asked == ["bytes=1000-1099"]
+
+
+def head_requests(monkeypatch):
+    """The HEAD requests the site's S3 client makes from now on (a list of keys)."""
+    s3 = default_storage.connection.meta.client
+    asked = []
+    head_object = s3.head_object
+
+    def recording(**params):
+        asked.append(params["Key"])
+        return head_object(**params)
+
+    monkeypatch.setattr(s3, "head_object", recording)
+    return asked
+
+
+def test_a_listeners_next_chunks_of_a_content_named_file_skip_the_head(
+    client, stored_in_s3, monkeypatch
+):
+    name, data = stored_in_s3
+    heads = head_requests(monkeypatch)
+    for start in (0, 4096, 8192):
+        response = client.get(f"/media/{name}", HTTP_RANGE=f"bytes={start}-{start + 2047}")
+        assert response.status_code == 206
+        assert b"".join(response.streaming_content) == data[start : start + 2048]
+        assert response["Content-Range"] == f"bytes {start}-{start + 2047}/{len(data)}"
+    assert len(heads) == 1
+
+
+def test_a_file_deleted_after_its_head_was_remembered_is_404_not_a_crash(
+    client, stored_in_s3, monkeypatch
+):
+    name, _data = stored_in_s3
+    assert client.get(f"/media/{name}", HTTP_RANGE="bytes=0-99").status_code == 206
+    default_storage.delete(name)  # as the cleanup sweep does, in another process
+    assert client.get(f"/media/{name}", HTTP_RANGE="bytes=0-99").status_code == 404
+    heads = head_requests(monkeypatch)
+    assert client.get(f"/media/{name}").status_code == 404
+    assert len(heads) == 1  # forgotten at the failed read: asked again
+
+
+def test_files_that_may_be_rewritten_in_place_are_asked_every_time(
+    client, s3_storage, small_guide, monkeypatch
+):
+    data = b"x" * 3000
+    name = default_storage.save("audio/recordings/1/take.wav", ContentFile(data))
+    rendition_for(small_guide, name, data)  # public, so the view reaches the storage
+    heads = head_requests(monkeypatch)
+    for _ in range(2):
+        assert client.get(f"/media/{name}", HTTP_RANGE="bytes=0-9").status_code == 206
+    assert len(heads) == 2
