@@ -383,6 +383,9 @@ ALTAVOZ_ENGINE_OPTIONS = {
 ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = env_int("ALTAVOZ_VOICE_RETRY_AFTER_SECONDS", 600)
 # Retired audio files stay downloadable this long after a newer rendition goes live.
 ALTAVOZ_AUDIO_GRACE_SECONDS = env_int("ALTAVOZ_AUDIO_GRACE_SECONDS", 24 * 3600)
+# The phone line's files: one 8 kHz WAV (PCM and μ-law) per guide section, made at publish
+# (audio/phone_files.py). Off: none are made, and those made are withdrawn at the next publish.
+ALTAVOZ_PHONE_LINE = env_bool("ALTAVOZ_PHONE_LINE", True)
 ALTAVOZ_AUDIO_CACHE_DAYS = env_int(
     "ALTAVOZ_AUDIO_CACHE_DAYS", 30
 )  # cached clips/segments nothing used for this long are evicted
