@@ -15,6 +15,7 @@ from cms import visibility
 
 from .jobs import is_voiced, request_audio, voiced_page_models
 from .models import PronunciationEntry
+from .phone_files import withdraw_phone_audio
 from .publishing import withdraw_renditions
 from .text import lexicon_matches, speech_sections
 
@@ -33,7 +34,9 @@ def follow_visibility(pages):
         page.pk
         for page in visibility.public_pages(Page.objects.filter(pk__in=[g.pk for g in guides]))
     }
-    withdraw_renditions(guide.pk for guide in guides if guide.pk not in public)
+    hidden = [guide.pk for guide in guides if guide.pk not in public]
+    withdraw_renditions(hidden)
+    withdraw_phone_audio(hidden)
     for guide in guides:
         if guide.pk in public and not _has_live_audio(guide):
             request_audio(guide)
