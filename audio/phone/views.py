@@ -115,6 +115,7 @@ def _answer(origin: str, turn: menu.Turn) -> HttpResponse:
     gather = response.gather(
         input="dtmf",
         num_digits=1,
+        finish_on_key="",  # "#" is a key of ours (hang up), not the end of the input
         timeout=settings.ALTAVOZ_PHONE_KEY_TIMEOUT_SECONDS,
         action=_step_url(origin, query),
         method="POST",

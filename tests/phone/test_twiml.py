@@ -40,6 +40,7 @@ def test_a_call_walks_from_the_greeting_into_a_guide_and_back_out(client, voiced
         "1",
         "POST",
     )
+    assert gather.get("finishOnKey") == ""  # "#" must reach us: it is the quick exit
     assert "evento=timeout" in answer.timeout_url()
 
     answer = press(client, answer, "1")
