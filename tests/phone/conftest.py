@@ -39,16 +39,22 @@ def publish_menu(home=None, guides=(), **prompts):
 
 
 def give_phone_audio(page, skip=(), variants=("phone", "phone-ulaw")):
-    """Live phone audio rows for every speech section of ``page`` (files not written)."""
+    """Live phone audio rows for every speech section of ``page`` that lacks them (files not
+    written)."""
     from audio.models import PhoneAudio
     from audio.text import speech_sections
     from cms import visibility
 
     version = visibility.content_version(page)
+    have = set(
+        PhoneAudio.objects.filter(page=page, state="live").values_list("section_id", "variant")
+    )
     for position, section in enumerate(speech_sections(version.object)):
         if section.id in skip:
             continue
         for variant in variants:
+            if (section.id, variant) in have:
+                continue
             PhoneAudio.objects.create(
                 page=page,
                 section_id=section.id,
