@@ -77,9 +77,13 @@ class Command(BaseCommand):
             if encoded
             else ""
         )
+        phone = s.get("phone")
+        phone_files = (
+            f" — phone files: {phone['made']} made, {phone['reused']} kept" if phone else ""
+        )
         return (
             f"{label}: {s['engine']} [{s['voice']}] — {s['synthesized']} synthesized, "
             f"{s['cached']} cached of {s['sections']} sections — "
             f"{minutes}:{seconds:02d} of audio — {s['seconds']:.1f} s — "
-            f"published: {published}{remastered}"
+            f"published: {published}{remastered}{phone_files}"
         )
