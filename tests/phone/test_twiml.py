@@ -162,3 +162,16 @@ def test_a_number_for_a_language_not_ready_says_in_spanish_that_it_is_coming(
     settings.ALTAVOZ_PHONE_LANGUAGES = ["es", "cak"]
     answer = signed_post(client, "/telefono/voz/cak/")
     assert names(answer)[:2] == [f"{menu_page.pk}-greeting", f"{menu_page.pk}-coming-soon"]
+
+
+def test_signalwire_names_the_signature_header_after_itself(client, voiced, settings):
+    from twilio.request_validator import RequestValidator
+
+    from .twiml import CALLER
+
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/telefono/voz/"
+    signature = RequestValidator(TOKEN).compute_signature(url, CALLER)
+    answer = client.post("/telefono/voz/", CALLER, HTTP_X_SIGNALWIRE_SIGNATURE=signature)
+    assert answer.status_code == 200
+    forged = client.post("/telefono/voz/", CALLER, HTTP_X_SIGNALWIRE_SIGNATURE="bm8=")
+    assert forged.status_code == 403
