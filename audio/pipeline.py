@@ -78,7 +78,9 @@ def generate_page_audio(page, force=False):
         if engine_name == RECORDED
         else text_key(language, sections, engine_name, voice_name, lexicon_for(language))
     )
-    variants = published_variants()
+    # A page that is no web page (the phone line's menu, ``on_the_web = False``) gets no web
+    # renditions: only its phone files are made.
+    variants = published_variants() if getattr(page, "on_the_web", True) else []
     current = live_renditions(page)
     if not force and _live_files_match(current, speech_hash, variants):
         published, encoded = [], {}  # same clips, same variants: the live files are already right
