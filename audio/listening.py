@@ -51,6 +51,16 @@ class ListeningAudio:
     def lowdata_index(self):
         return self.stream_index(LOW_DATA_VARIANT)
 
+    @property
+    def fingerprint(self):
+        """Names everything of this audio a page shows: changes when any file or offset does."""
+        files = [
+            (r.pk, r.variant, r.engine, r.sha256, r.audio.name, r.captions.name, r.chapters.name)
+            + (r.duration, r.size_bytes, repr(r.sections))
+            for r in sorted(self.renditions.values(), key=lambda r: r.pk)
+        ]
+        return f"{self.language}|{self.low_data}|{files}"
+
     def downloads(self):
         return [
             self.renditions[name]
