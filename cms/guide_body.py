@@ -16,7 +16,8 @@ it is rendered once and kept under a key naming everything it is made of:
 Whether the visitor may see the page is never cached: the route asks
 ``cms.visibility`` on every request, before a key is made. A guide whose text links
 to other pages is rendered every time, since those links follow the other pages'
-visibility, expiry included. The body holds nothing per response (no CSRF token,
+visibility, expiry included; so is every guide in development (``DEBUG``), where templates
+are edited under a running server. The body holds nothing per response (no CSRF token,
 no CSP nonce), so one copy serves everyone.
 """
 
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.template.loader import get_template
 from django.utils.translation import get_language
 from wagtail import hooks
@@ -61,6 +63,8 @@ def templates_digest() -> str:
 
 def body_cache_key(page: "GuidePage", content: DisplayVersion, varies_on: Iterable) -> str | None:
     """The cache key of ``page``'s body as ``content`` shows it, or None when it is not kept."""
+    if settings.DEBUG:
+        return None  # development: a template edit shows on the next request
     shown = content.object
     if page.live_revision_id is None or shown.live_revision_id is None:
         return None  # content saved without a revision (fixtures): nothing names its version

@@ -18,9 +18,9 @@ that passes the rule: a live rendition, or one retired by a newer one less
 than ``ALTAVOZ_AUDIO_GRACE_SECONDS`` ago (clients mid-download finish).
 
 Every public surface asks this module, and no other code repeats the rule:
-front pages and home listings, the language switcher (``shown_translations``), rich-text page links,
-both feeds, the API, media serving, the audio jobs and the stale-audio sweep
-(a draft is never voiced), and radio packages.
+front pages and home listings, the language switcher (``shown_translations``),
+rich-text page links, both feeds, the API, media serving, the audio jobs and the
+stale-audio sweep (a draft is never voiced), and radio packages.
 """
 
 from collections.abc import Iterable

@@ -14,7 +14,7 @@ from wagtail.models import PageViewRestriction
 from audio.jobs import run_job
 from audio.models import Rendition
 from cms.models import GuidePage, Organization
-from tests.audio.fixtures import borrow_audio, edit_section, live
+from tests.audio.fixtures import borrow_audio, edit_section, live, publish_guide, section_value
 
 pytestmark = pytest.mark.django_db
 
@@ -84,16 +84,17 @@ def test_low_data_and_full_listeners_each_get_their_own_file(client, mixco):
 
 
 @pytest.mark.parametrize("hide", ["unpublish", "password", "expire"])
-def test_a_hidden_guide_is_gone_at_once_despite_its_kept_body(client, mixco, hide):
+def test_a_hidden_guide_is_gone_at_once_despite_its_kept_body(client, mixco, hide, monkeypatch):
+    expiry = timezone.now() + timedelta(hours=1)
+    if hide == "expire":
+        GuidePage.objects.filter(pk=mixco.pk).update(expire_at=expiry)
     assert client.get("/es/mixco/").status_code == 200
     if hide == "unpublish":
         mixco.unpublish()
     elif hide == "password":
         PageViewRestriction.objects.create(page=mixco, restriction_type="password", password="x")
-    else:
-        GuidePage.objects.filter(pk=mixco.pk).update(
-            expire_at=timezone.now() - timedelta(seconds=1)
-        )
+    else:  # the expiry comes with time: nothing in the database changes
+        monkeypatch.setattr(timezone, "now", lambda: expiry + timedelta(seconds=1))
     response = client.get("/es/mixco/")
     assert response.status_code in (200, 404)  # Wagtail's password form is a 200
     assert mixco.summary not in response.content.decode()
@@ -141,3 +142,18 @@ def test_an_organization_edited_on_its_own_shows_at_once(client, mixco):
     organization.offers = "Atención recién verificada."
     organization.save()
     assert "Atención recién verificada." in client.get("/es/mixco/").content.decode()
+
+
+def test_a_link_to_a_guide_that_expires_loses_its_target_at_once(client, small_guide, monkeypatch):
+    """Links follow the linked page's visibility, and an expiry comes with time, with no
+    change any key could name: a body with page links is rendered every time."""
+    other = publish_guide("otra-guia", [section_value("Otra", "<p>Texto. Más texto.</p>")])
+    expiry = timezone.now() + timedelta(hours=1)
+    GuidePage.objects.filter(pk=other.pk).update(expire_at=expiry)
+    link = f'<p>Vea <a linktype="page" id="{other.pk}">la otra</a>. Y más.</p>'
+    edit_section(small_guide, 0, link)
+    assert 'href="/es/otra-guia/"' in client.get("/es/guia-corta/").content.decode()
+    monkeypatch.setattr(timezone, "now", lambda: expiry + timedelta(seconds=1))
+    html = client.get("/es/guia-corta/").content.decode()
+    assert "la otra" in html
+    assert 'href="/es/otra-guia/"' not in html
