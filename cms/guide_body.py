@@ -13,6 +13,7 @@ it is rendered once and kept under a key naming everything it is made of:
   translations edited on their own change it, seen at once in this process and
   within ``ALTAVOZ_API_FRESHNESS_SECONDS`` in others, as the API's documents are.
 
+Only a body served through the route is kept, never a preview's (the editor's draft).
 Whether the visitor may see the page is never cached: the route asks
 ``cms.visibility`` on every request, before a key is made. A guide whose text links
 to other pages is rendered every time, since those links follow the other pages'
@@ -65,6 +66,10 @@ def body_cache_key(page: "GuidePage", content: DisplayVersion, varies_on: Iterab
     """The cache key of ``page``'s body as ``content`` shows it, or None when it is not kept."""
     if settings.DEBUG:
         return None  # development: a template edit shows on the next request
+    if getattr(page, "shown_version", None) is not content:
+        # Only what the route chose for a visitor (the live revision) is kept: a preview
+        # shows the editor's draft, which under the live version's key would go public.
+        return None
     shown = content.object
     if page.live_revision_id is None or shown.live_revision_id is None:
         return None  # content saved without a revision (fixtures): nothing names its version

@@ -157,3 +157,14 @@ def test_a_link_to_a_guide_that_expires_loses_its_target_at_once(client, small_g
     html = client.get("/es/guia-corta/").content.decode()
     assert "la otra" in html
     assert 'href="/es/otra-guia/"' not in html
+
+
+def test_a_preview_neither_fills_nor_reads_the_kept_body(client, mixco):
+    """A preview renders the editor's draft: kept under the live version's key, it would be
+    served to the public."""
+    draft = GuidePage.objects.get(pk=mixco.pk)
+    draft.summary = "Borradorsecreto de la vista previa."
+    preview = draft.make_preview_request()
+    assert "Borradorsecreto" in preview.content.decode()
+    assert "Borradorsecreto" not in client.get("/es/mixco/").content.decode()
+    assert "Borradorsecreto" in draft.make_preview_request().content.decode()
