@@ -63,8 +63,13 @@ def test_a_warm_fallback_page_is_served_in_few_queries(
 
 
 def test_the_body_is_rendered_once_per_version_language_and_variant(client, mixco, body_renders):
-    first = client.get("/es/mixco/").content
-    assert client.get("/es/mixco/").content == first
+    first = client.get("/es/mixco/")
+    kept = client.get("/es/mixco/")
+    assert kept.content == first.content
+    # Headers are still made per response: the policy (no nonce: no inline script), no cookie.
+    assert kept["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert "nonce" not in kept["Content-Security-Policy"]
+    assert "Set-Cookie" not in kept.headers
     assert len(body_renders) == 1
     client.get("/es/mixco/?datos=ahorro")
     client.get("/en/mixco/")
