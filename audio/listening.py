@@ -51,6 +51,16 @@ class ListeningAudio:
     def lowdata_index(self):
         return self.stream_index(LOW_DATA_VARIANT)
 
+    @property
+    def fingerprint(self):
+        """Names everything of this audio a page shows: changes when any file or offset does."""
+        files = [
+            (r.pk, r.variant, r.engine, r.sha256, r.audio.name, r.captions.name, r.chapters.name)
+            + (r.duration, r.size_bytes, repr(r.sections))
+            for r in sorted(self.renditions.values(), key=lambda r: r.pk)
+        ]
+        return f"{self.language}|{self.low_data}|{files}"
+
     def downloads(self):
         return [
             self.renditions[name]
@@ -69,13 +79,14 @@ def listening_audio(page, low_data=False):
     Only what ``cms.visibility`` lets the public download: a page behind a
     password shows its text to those who have it, but its files are not served.
     """
-    if visibility.shown_version(page) is None:
+    shown = visibility.shown_version(page)
+    if shown is None:
         return None
     renditions = live_audio(page)
     if renditions:
-        return ListeningAudio(page.locale.language_code, renditions, low_data)
+        return ListeningAudio(shown.requested_language, renditions, low_data)
     source_code = settings.SOURCE_LANGUAGE_CODE
-    if page.locale.language_code != source_code:
+    if shown.requested_language != source_code:
         source = page.get_translation_or_none(Locale.objects.get(language_code=source_code))
         if source is not None and visibility.is_public(source):
             renditions = live_audio(source)

@@ -12,7 +12,11 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
+from cms.models.guide import (
+    GUIDE_AUDIO_PANEL_HOOK,
+    GUIDE_BODY_VARIES_ON,
+    GUIDE_CONTEXT_HOOK,
+)
 
 from .admin import listen, reach, studio, views
 from .admin.panels import audio_status_panel
@@ -110,7 +114,9 @@ hooks.register(GUIDE_AUDIO_PANEL_HOOK, audio_status_panel)
 
 @hooks.register(GUIDE_CONTEXT_HOOK)
 def guide_listening_context(page, request):
-    return {"audio": listening_audio(page, low_data=wants_low_data(request))}
+    audio = listening_audio(page, low_data=wants_low_data(request))
+    # The body is cached per these (cms/guide_body.py): new audio shows at once.
+    return {"audio": audio, GUIDE_BODY_VARIES_ON: [audio.fingerprint if audio else "no audio"]}
 
 
 class PronunciationViewSet(SnippetViewSet):

@@ -16,6 +16,7 @@ answers for any number of objects in a fixed number of queries (a single
 object is a list of one).
 """
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ __all__ = [
     "TranslationState",
     "display_version",
     "display_versions",
+    "forget_locale_languages",
+    "locale_languages",
     "translation_progress",
     "translation_states",
 ]
@@ -148,7 +151,7 @@ def display_versions(objects: Iterable[TranslatableMixin]) -> list[DisplayVersio
     objects = list(objects)
     if not objects:
         return []
-    languages = dict(Locale.objects.values_list("pk", "language_code"))
+    languages = locale_languages({obj.locale_id for obj in objects})
     states = translation_states(objects)
     sources = _sources(objects, states)
     versions = []
@@ -164,6 +167,28 @@ def display_versions(objects: Iterable[TranslatableMixin]) -> list[DisplayVersio
             language = languages[source.locale_id]
             versions.append(DisplayVersion(obj, source, language, requested_language))
     return versions
+
+
+# Locale id → language code, remembered per process: every page shown asks, and locales
+# change a few times in a site's life. Read again for an id this process does not know,
+# after a change in this process (``forget_locale_languages``, on Locale signals) and at
+# least every LOCALE_MEMO_SECONDS (a change made in another process).
+LOCALE_MEMO_SECONDS = 60.0
+_locale_memo: dict[str, Any] = {"languages": {}, "read_at": float("-inf")}
+
+
+def locale_languages(needed: Iterable[int] = ()) -> dict[int, str]:
+    """``{locale id: language code}`` for every locale, read again when ``needed`` has a new id."""
+    languages = _locale_memo["languages"]
+    fresh = time.monotonic() - _locale_memo["read_at"] < LOCALE_MEMO_SECONDS
+    if not fresh or not set(needed) <= languages.keys():
+        languages = dict(Locale.objects.values_list("pk", "language_code"))
+        _locale_memo.update(languages=languages, read_at=time.monotonic())
+    return languages
+
+
+def forget_locale_languages(**_signal) -> None:
+    _locale_memo.update(languages={}, read_at=float("-inf"))
 
 
 def display_version(obj: TranslatableMixin) -> DisplayVersion:

@@ -63,6 +63,17 @@ def fresh_feeds():
     forget_built_feeds()
 
 
+@pytest.fixture(autouse=True)
+def fresh_page_bodies():
+    """Guides' bodies are remembered per process by published version; a test's rolled-back
+    data may repeat an earlier test's ids."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()
+
+
 @pytest.fixture
 def editor(db):
     from django.contrib.auth import get_user_model

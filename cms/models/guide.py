@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
@@ -18,6 +19,9 @@ GUIDE_CONTEXT_HOOK = "altavoz_guide_context"
 # The API's content token (cms/api/state.py), which changes whenever anything public does:
 # other apps key their own caches on it without importing the API.
 CONTENT_TOKEN_HOOK = "altavoz_content_token"
+# What a GUIDE_CONTEXT_HOOK adds under this name is what the guide's rendered body depends
+# on besides the page (audio: its renditions); cms/guide_body.py keys the body on it.
+GUIDE_BODY_VARIES_ON = "guide_body_varies_on"
 
 
 class GuidePage(PublishedContentMixin, Page):
@@ -74,14 +78,28 @@ class GuidePage(PublishedContentMixin, Page):
         verbose_name_plural = _("guías")
 
     def get_context(self, request, *args, **kwargs):
+        # Imported here: guide_body reads this module's hook names.
+        from ..guide_body import BODY_SECONDS, CACHE_ALIAS, body_cache_key
+
         context = super().get_context(request, *args, **kwargs)
         content = self.displayed()
         context["content"] = content
         # What other apps offer with the page (audio adds "audio"): hooks keep
         # cms free of imports from them (see .importlinter).
+        varies_on = []
         for add_context in hooks.get_hooks(GUIDE_CONTEXT_HOOK):
-            context.update(add_context(self, request))
-        context["organizations"] = display_versions(
-            block.value for block in content.object.organizations if block.value is not None
+            added = dict(add_context(self, request))
+            varies_on.extend(added.pop(GUIDE_BODY_VARIES_ON, ()))
+            context.update(added)
+        # Looked up only when the body is rendered, not when it comes from the cache.
+        context["organizations"] = SimpleLazyObject(
+            lambda: display_versions(
+                block.value for block in content.object.organizations if block.value is not None
+            )
         )
+        context["body_cache"] = {
+            "key": body_cache_key(self, content, varies_on),
+            "seconds": BODY_SECONDS,
+            "alias": CACHE_ALIAS,
+        }
         return context

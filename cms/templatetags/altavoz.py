@@ -61,10 +61,8 @@ def language_switcher(page: Page | None = None) -> dict[str, list[dict[str, Any]
     current = get_language()
     translations = {}
     if isinstance(page, Page):
-        for version in visibility.public_versions(
-            page.get_translations(inclusive=True).select_related("locale")
-        ):
-            translations[version.requested.locale.language_code] = version.requested
+        for translation in visibility.shown_translations(page):
+            translations[translation.locale.language_code] = translation
     links = []
     for code, _name in settings.LANGUAGES:
         target = translations.get(code)

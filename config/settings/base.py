@@ -445,6 +445,15 @@ else:
         }
     }
 
+# Guides' rendered bodies (cms/guide_body.py), in each process's own memory: keys name
+# the exact published version, so nothing is shared to keep fresh, and a hit costs no
+# network. Bounded: about 45 KB a body, so 4.5 MB a process at most by default.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "altavoz-pages",
+    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("ALTAVOZ_PAGE_CACHE_ENTRIES", "100"))},
+}
+
 REST_FRAMEWORK = {
     # Only our views are described; Wagtail's pages endpoint is written by hand (cms/api/schema.py).
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -55,3 +55,21 @@ def test_empty_sections_are_skipped():
     ids = [s.id for s in speech_sections(guide)]
     assert "00000000-0000-4000-8000-000000000000" not in ids
     assert len(ids) == len(guide.sections)  # intro + all others
+
+
+def test_a_remembered_reading_is_the_reading_and_the_memo_stays_bounded(monkeypatch):
+    """Readings are kept under a digest of their strings (memory, #13): a changed string is a
+    new reading, and the oldest is forgotten once READINGS_KEPT are held."""
+    from audio.text import speech
+
+    monkeypatch.setattr(speech, "READINGS_KEPT", 2)
+    monkeypatch.setattr(speech, "_readings", type(speech._readings)())
+    value = {"heading": "Salud", "key_point": "", "body": "<p>Una frase. Otra frase.</p>"}
+    first = speech.block_section("a", value)
+    assert speech.block_section("a", dict(value)) is first
+    changed = speech.block_section("a", {**value, "body": "<p>Una frase. Otra distinta.</p>"})
+    assert changed.sentences == ("Salud.", "Una frase.", "Otra distinta.")
+    speech.block_section("b", value)
+    assert len(speech._readings) == 2
+    assert speech.block_section("a", value) is not first  # forgotten, read again
+    assert speech.block_section("a", value) == first
