@@ -89,6 +89,7 @@ class CallState:
     state: menu.State | None = None
     player: _Player | None = None
     hang_up_after: bool = False
+    confirmed: bool = False
     waiting_since: float | None = None  # prompts over, waiting for a key
     media: pj.AudioMedia | None = field(default=None, repr=False)
 
@@ -109,7 +110,9 @@ class _Call(pj.Call):
 
     def onCallState(self, prm):  # noqa: N802
         info = self.getInfo()
-        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self.events.put(("confirmed", info.id, None))
+        elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.events.put(("ended", info.id, None))
 
     def onCallMediaState(self, prm):  # noqa: N802
@@ -120,7 +123,7 @@ class _Call(pj.Call):
         ):
             self.events.put(("media", info.id, None))
 
-    def onDtmfDigit(self, prm):  # noqa: N802; from the media thread
+    def onDtmfDigit(self, prm):  # noqa: N802 -- called from the media thread
         self.events.put(("key", self.getId(), prm.digit))
 
 
@@ -242,13 +245,22 @@ class PhoneService:
             return
         if kind == "ended":
             self._forget(call_state)
-        elif kind == "media" and call_state.state is None:
+        elif kind == "media" and call_state.media is None:
             call_state.media = call_state.call.getAudioMedia(-1)
-            self._turn(call_state, menu.start(self.line(), call_state.language))
+            self._begin(call_state)
+        elif kind == "confirmed":
+            call_state.confirmed = True
+            self._begin(call_state)
         elif kind == "key" and call_state.state is not None:
             self._turn(call_state, menu.step(self.line(), call_state.state, value))
         elif kind == "eof" and value is call_state.player:
             self._finished_playing(call_state)
+
+    def _begin(self, call_state: CallState) -> None:
+        """The greeting, once the caller has our answer (ACK) and the audio flows: a greeting
+        started on sending the answer would lose its first words to the answer's trip."""
+        if call_state.state is None and call_state.confirmed and call_state.media is not None:
+            self._turn(call_state, menu.start(self.line(), call_state.language))
 
     def _check_silences(self) -> None:
         now = time.monotonic()

@@ -41,7 +41,7 @@ def find(recording: np.ndarray, sound: np.ndarray, rate: int, after: float = 0.0
 
 
 def first(
-    recording: np.ndarray, sound: np.ndarray, rate: int, after: float = 0.0, seconds=0.3
+    recording: np.ndarray, sound: np.ndarray, rate: int, after: float = 0.0, seconds=0.15
 ) -> Match:
     """Where the first ``seconds`` of ``sound`` are first heard from ``after`` on (a key may
     cut a sound short); the best match of that start when it is nowhere heard."""

@@ -80,7 +80,8 @@ def write_sounds(folder: Path, phone_line: PhoneLine | None = None) -> dict[Soun
     paths = {}
     for sound in all_sounds(phone_line or line()):
         paths[sound] = folder / file_name(sound)
-        write_wav(paths[sound], samples(sound))
+        if not paths[sound].exists():  # several processes of one line share the folder
+            write_wav(paths[sound], samples(sound))
     return paths
 
 
@@ -111,12 +112,37 @@ def serve(folder: Path, listen: str, silence: float) -> None:
     print("stopped", flush=True)
 
 
+def serve_workers(arguments: argparse.Namespace) -> int:
+    """The line as processes behind Kamailio (``audio.phone.dispatch``)."""
+    from audio.phone import dispatch
+    from audio.phone.sip import parse_listen
+
+    write_sounds(arguments.folder)
+    host, port = parse_listen(arguments.listen)
+
+    def worker(worker_host: str, worker_port: int) -> list[str]:
+        return [sys.executable, "-m", "tests.phone.sounds", str(arguments.folder)] + [
+            "--listen",
+            f"{worker_host}:{worker_port}",
+            "--silence",
+            str(arguments.silence),
+        ]
+
+    ready = lambda: print("line ready", flush=True)  # noqa: E731
+    code = dispatch.run(host, port, arguments.workers, worker, arguments.folder / "sip", ready)
+    print("stopped", flush=True)
+    return code
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("folder", type=Path)
     parser.add_argument("--listen", required=True)
     parser.add_argument("--silence", type=float, default=8.0)
+    parser.add_argument("--workers", type=int, default=1)
     arguments = parser.parse_args()
+    if arguments.workers > 1:
+        sys.exit(serve_workers(arguments))
     logging.basicConfig(
         stream=sys.stderr, level=logging.DEBUG, format="%(relativeCreated)d %(message)s"
     )
