@@ -4,6 +4,7 @@
 - ``SectionClip``: the synthesis cache — one section's speech for one voice.
 - ``MasteredSegment``: the mastering cache — one clip mastered and encoded for one variant.
 - ``Rendition``: a published (or retired) audio file of a whole page, per variant.
+- ``PhoneAudio``: one section's file for the phone line, per phone variant (``audio.phone_files``).
 - ``AudioJob``: the generation status of one page (one locale), the queue's unit.
 - ``SectionRecording``: a human recording of one section (the only Kaqchikel source).
 - ``PublishedVersion``: what changed, section by section, each time a page's public
@@ -162,6 +163,48 @@ class Rendition(models.Model):
 
     def __str__(self):
         return f"{self.page_id} {self.variant} ({self.state})"
+
+
+class PhoneAudio(models.Model):
+    """One section of a page in one telephone format (phone, phone-ulaw), for the phone line.
+
+    Made by the audio job with the page's renditions (``audio.phone_files``): all of a
+    page's files are written, then one transaction retires its live rows and inserts the
+    new ones. Retired files stay downloadable for the grace period, as renditions' do.
+    The file is named by the clip it was mastered from, so an unchanged section keeps it.
+    """
+
+    State = Rendition.State
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="phone_audio")
+    # The section's block id ("intro" for the title and summary), and its place in reading order.
+    section_id = models.CharField(max_length=64)
+    position = models.PositiveIntegerField()
+    variant = models.CharField(max_length=30)
+    audio = models.FileField(upload_to="audio/phone/", max_length=255)
+    duration = models.FloatField()
+    # The section clip (``SectionClip.key``, a content hash) it was mastered from.
+    clip_key = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    loudness_lufs = models.FloatField(null=True)
+    true_peak_dbtp = models.FloatField(null=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.LIVE)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    generated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "position", "variant"],
+                condition=Q(state="live"),
+                name="one_live_phone_file_per_section_and_variant",
+            )
+        ]
+        indexes = [models.Index(fields=["page", "state"])]
+
+    def __str__(self):
+        return f"{self.page_id} {self.section_id} {self.variant} ({self.state})"
 
 
 class AudioJob(models.Model):

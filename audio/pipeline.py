@@ -8,6 +8,8 @@
                        cached (the signal work is in ``mastering``)
 5. ``publishing``      segments → joined without re-encoding, measured, tagged,
                        live renditions swapped in atomically
+   ``phone_files``     clips → one file per section in the phone formats, swapped
+                       in the same way, once the renditions are live
 
 ``generate_page_audio`` runs them for one page in one voice. If a voice fails
 part-way (Google unreachable, 429s, garbage), the whole page is made again with
@@ -25,6 +27,7 @@ from .engines import EngineError
 from .facts import text_key
 from .failures import NoVoiceAvailable, incomplete_translation, voice_failure
 from .models import Rendition
+from .phone_files import publish_phone_audio, withdraw_phone_audio
 from .publishing import live_renditions, publish_renditions, withdraw_renditions
 from .recordings import recording_statuses
 from .text import lexicon_for, speech_sections
@@ -45,14 +48,7 @@ def generate_page_audio(page, force=False):
     language = page.locale.language_code
     version = visibility.shown_version(page)
     if version is None:
-        withdrawn = withdraw_renditions([page.pk])
-        return {
-            "not_public": True,
-            "withdrawn": withdrawn,
-            "published": [],
-            "duration": 0,
-            "seconds": round(time.monotonic() - started, 2),
-        }
+        return _withdrawn(page, started)
     content = version.object
     sections = speech_sections(content)
     clips, engine_name, voice_name, failures = _read_in_first_voice(
@@ -82,7 +78,9 @@ def generate_page_audio(page, force=False):
         if engine_name == RECORDED
         else text_key(language, sections, engine_name, voice_name, lexicon_for(language))
     )
-    variants = published_variants()
+    # A page that is no web page (the phone line's menu, ``on_the_web = False``) gets no web
+    # renditions: only its phone files are made.
+    variants = published_variants() if getattr(page, "on_the_web", True) else []
     current = live_renditions(page)
     if not force and _live_files_match(current, speech_hash, variants):
         published, encoded = [], {}  # same clips, same variants: the live files are already right
@@ -104,14 +102,31 @@ def generate_page_audio(page, force=False):
     # Now that the audio is live: what this publish (or lexicon edit, recording) changed.
     record_version(page, version, sections)
     record_fallback_versions(page)
+    # The phone line's files follow the web's, from the same clips (a failure here fails the
+    # job, with the web's audio and its version already recorded).
+    phone = publish_phone_audio(page, clips)
     durations = [r.duration for r in (published or current.values())]
     summary.update(
         published=[r.variant for r in published],
         segments_encoded=encoded,
+        phone=phone,
         duration=round(max(durations), 2) if durations else 0,
         seconds=round(time.monotonic() - started, 2),
     )
     return summary
+
+
+def _withdrawn(page, started):
+    """A page the public may not see: no audio, and what it had is withdrawn."""
+    withdrawn = withdraw_renditions([page.pk])
+    withdraw_phone_audio([page.pk])
+    return {
+        "not_public": True,
+        "withdrawn": withdrawn,
+        "published": [],
+        "duration": 0,
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def _read_in_first_voice(page, language, version, sections):

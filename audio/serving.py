@@ -4,9 +4,10 @@ iPhones will not play audio from a server that ignores Range (206 Partial
 Content); slow connections resume downloads with it too.
 
 Nothing is served without asking first: the public gets only the files of
-renditions that ``cms.visibility`` allows; editors signed in to the admin
-also get the recordings and renditions of the pages they may edit (the
-audio tab's players). Everything else in media storage (caches, radio
+renditions, and the phone line's files (``phone_files``), that
+``cms.visibility`` allows; editors signed in to the admin also get the
+recordings, renditions and phone files of the pages they may edit (the audio
+tab's players). Everything else in media storage (caches, radio
 packages, documents, images) is a 404 here: documents go through Wagtail's
 document view, which checks their collection's privacy, and radio packages
 through their permission-checked download.
@@ -30,7 +31,8 @@ from wagtail.permissions import policy_registry
 from config import storage
 
 from .listening import public_rendition_for_file
-from .models import Rendition, SectionRecording
+from .models import PhoneAudio, Rendition, SectionRecording
+from .phone_files import public_phone_file
 
 RANGE_RE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 # A byte position of more digits than this is past the end of any file; it is
@@ -79,9 +81,10 @@ def readable_by(request, path):
     serving a guide's audio after the guide is hidden.
     """
     rendition = public_rendition_for_file(path)
-    # The reach count after the answer reads it from here instead of asking again.
+    # The reach count after the answer reads it from here instead of asking again. A phone
+    # file is not a rendition: the phone line's calls are no web plays.
     request.altavoz_public_rendition = rendition
-    if rendition is not None:
+    if rendition is not None or public_phone_file(path) is not None:
         return "private, max-age=31536000, immutable"
     if editor_may_read(request.user, path):
         return "private, no-store"
@@ -89,7 +92,7 @@ def readable_by(request, path):
 
 
 def editor_may_read(user, path):
-    """What the admin shows ``user``: recordings and renditions of pages they may edit,
+    """What the admin shows ``user``: recordings, renditions and phone files of pages they may edit,
     image thumbnails if they may work with images, station IDs if they may change them."""
     if not user.is_authenticated or not user.has_perm("wagtailadmin.access_admin"):
         return False
@@ -103,6 +106,7 @@ def editor_may_read(user, path):
             Q(audio=path) | Q(captions=path) | Q(chapters=path)
         ).select_related("page"),
         *SectionRecording.objects.filter(audio=path).select_related("page"),
+        *PhoneAudio.objects.filter(audio=path).select_related("page"),
     ]
     return any(owner.page.permissions_for_user(user).can_edit() for owner in owners)
 

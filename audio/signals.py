@@ -12,31 +12,41 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms import visibility
-from cms.models import GuidePage
 
-from .jobs import request_audio
+from .jobs import is_voiced, request_audio, voiced_page_models
 from .models import PronunciationEntry
+from .phone_files import withdraw_phone_audio
 from .publishing import withdraw_renditions
 from .text import lexicon_matches, speech_sections
 
 
 def queue_audio_on_publish(sender, instance, **kwargs):
-    # Only guides are read aloud; home pages publish too (every locale has one).
-    if issubclass(instance.specific_class or type(instance), GuidePage):
+    # Only guides and the phone line's menus are read aloud; home pages publish too.
+    if is_voiced(instance.specific_class or type(instance)):
         request_audio(instance)
 
 
 def follow_visibility(pages):
-    """Withdraw the audio of the guides among ``pages`` that are hidden now; queue the others'."""
-    guides = list(GuidePage.objects.filter(pk__in=[page.pk for page in pages]))
+    """Withdraw the audio of the voiced pages among ``pages`` hidden now; queue the others'."""
+    ids = [page.pk for page in pages]
+    guides = list(Page.objects.type(*voiced_page_models()).filter(pk__in=ids))
     public = {
         page.pk
-        for page in visibility.public_pages(GuidePage.objects.filter(pk__in=[g.pk for g in guides]))
+        for page in visibility.public_pages(Page.objects.filter(pk__in=[g.pk for g in guides]))
     }
-    withdraw_renditions(guide.pk for guide in guides if guide.pk not in public)
+    hidden = [guide.pk for guide in guides if guide.pk not in public]
+    withdraw_renditions(hidden)
+    withdraw_phone_audio(hidden)
     for guide in guides:
-        if guide.pk in public and not guide.audio_renditions.filter(state="live").exists():
+        if guide.pk in public and not _has_live_audio(guide):
             request_audio(guide)
+
+
+def _has_live_audio(page):
+    return (
+        page.audio_renditions.filter(state="live").exists()
+        or page.phone_audio.filter(state="live").exists()
+    )
 
 
 def subtree(page):
@@ -104,6 +114,7 @@ def requeue_pages_using_entry(sender, instance, **kwargs):
 
 
 def _requeue_pages_using(locale_id, entry):
-    for page in GuidePage.objects.live().filter(locale_id=locale_id):
+    voiced = Page.objects.type(*voiced_page_models()).live().filter(locale_id=locale_id)
+    for page in voiced.specific():
         if any(lexicon_matches(section.text, entry) for section in speech_sections(page)):
             request_audio(page)

@@ -38,6 +38,26 @@ Built-in variants:
 
 -19 LUFS for mono is the podcast convention (a mono file played on two
 speakers sounds about 3 LU louder, like a -16 LUFS stereo file).
+
+Phone variants (``phone_variants()``, for the phone line: one file per section,
+never part of ``published_variants()``; none when ``ALTAVOZ_PHONE_LINE`` is off):
+
+- ``phone``: 16-bit PCM WAV (``pcm_s16le``, format tag 1), 8000 Hz mono.
+- ``phone-ulaw``: G.711 μ-law in WAV (``pcm_mulaw``, format tag 7), 8000 Hz
+  mono, the 64 kbit/s a telephone network carries as it is.
+
+Both at -20 LUFS integrated, true peak <= -3 dBTP. Telephone networks set
+their levels by ITU-T P.56 active speech level, nominally -26 dBov (the level
+G.711 systems are tested at, with room above it for loud talkers). A prompt
+played into a call competes with street noise on a cheap handset's earpiece,
+so ours are about 5 dB above that nominal level (-20 LUFS reads within a dB or
+two of -21 dBov for speech), still below where a network's level control would
+cut in. The ceiling is lower than the web's (-1 dBTP) because what we send is
+often transcoded again, by a provider or the mobile network (AMR, Opus), and
+those codecs add overshoots of 1-2.5 dB (our own Opus files: +2.3 to +2.5);
+μ-law's top steps are coarse too (1/16 of its top segment: +0.2 dB on a sine
+at half scale). These are conventions chosen on paper, not measured on
+Guatemalan networks.
 """
 
 from __future__ import annotations
@@ -55,8 +75,11 @@ __all__ = [
     "RADIO",
     "Variant",
     "encoder_options",
+    "PHONE",
+    "PHONE_ULAW",
     "get_variant",
     "load_variants",
+    "phone_variants",
     "published_variants",
     "segment_format",
 ]
@@ -113,6 +136,18 @@ CODECS: Mapping[str, _CodecSpec] = {
         mime_type="audio/wav",
         default_sample_rate=44100,
         sample_rates=_PCM_RATES,
+        lossy=False,
+        default_cbr=False,
+    ),
+    # G.711 μ-law: 8 bits a sample at 8000 Hz, what telephone networks carry. Not "lossy" here
+    # in the sense the encoder needs: no bitrate to choose, and no loudness change to aim off
+    # for (its coarse top steps add a little to peaks: ``mastering.whole``).
+    "pcm_mulaw": _CodecSpec(
+        container="wav",
+        extension="wav",
+        mime_type="audio/wav",
+        default_sample_rate=8000,
+        sample_rates=(8000,),
         lossy=False,
         default_cbr=False,
     ),
@@ -191,7 +226,10 @@ def _validate(v: Variant) -> None:
         elif not 6000 <= v.bitrate <= 256000 * v.channels:
             raise ValueError(f"{where}: Opus bitrate must be 6000-{256000 * v.channels} bps")
     elif v.bitrate is not None:
-        raise ValueError(f"{where}: {v.codec} is lossless; leave bitrate unset (None)")
+        raise ValueError(
+            f"{where}: {v.codec} has no bitrate to choose (lossless, or fixed like G.711's); "
+            "leave bitrate unset (None)"
+        )
     for field_name, low, high in (("loudness_lufs", -40.0, -5.0), ("true_peak_dbtp", -20.0, 0.0)):
         value = getattr(v, field_name)
         if (
@@ -235,8 +273,16 @@ RADIO = Variant(
     )
 )
 
-BUILT_IN_VARIANTS: Mapping[str, Variant] = {v.name: v for v in (LISTEN, LOWDATA, RADIO)}
+# Telephone lines: see the module's docstring for the loudness and the ceiling.
+_TELEPHONE = {"sample_rate": 8000, "loudness_lufs": -20.0, "true_peak_dbtp": -3.0}
+PHONE = Variant(**(_codec_defaults("phone", "pcm_s16le") | _TELEPHONE))
+PHONE_ULAW = Variant(**(_codec_defaults("phone-ulaw", "pcm_mulaw") | _TELEPHONE))
+
+BUILT_IN_VARIANTS: Mapping[str, Variant] = {
+    v.name: v for v in (LISTEN, LOWDATA, RADIO, PHONE, PHONE_ULAW)
+}
 DEFAULT_PUBLISHED = ("listen", "lowdata")
+PHONE_LINE_SETTING = "ALTAVOZ_PHONE_LINE"
 
 _OPTION_NAMES = frozenset(f.name for f in fields(Variant)) - {"name"}
 
@@ -321,6 +367,10 @@ def encoder_options(variant: Variant) -> tuple[dict[str, str], dict[str, str]]:
         muxer_options["id3v2_version"] = "0"
         if not variant.cbr:
             codec_options["abr"] = "1"
+    elif variant.container == "wav":
+        # A bare RIFF file (fmt, fact for μ-law, data) without FFmpeg's LIST/ISFT chunk: the
+        # telephone systems these files go to need nothing else, and some read nothing else.
+        muxer_options["fflags"] = "+bitexact"
     elif variant.codec == "libopus":
         # "voip" tunes Opus for speech intelligibility at low bitrates.
         codec_options = {
@@ -362,6 +412,17 @@ def published_variants() -> list[Variant]:
     return load_variants(_configured())
 
 
+def phone_variants() -> list[Variant]:
+    """The variants of the phone line's files (one per guide section): phone and phone-ulaw.
+
+    Empty when the ``ALTAVOZ_PHONE_LINE`` setting is False. Never among the
+    web's ``published_variants()``. Works without Django (both, then).
+    """
+    if not _setting(PHONE_LINE_SETTING, True):
+        return []
+    return [PHONE, PHONE_ULAW]
+
+
 def get_variant(name: str) -> Variant:
     """A variant by name: the configured one if published, else the built-in one.
 
@@ -378,12 +439,17 @@ def get_variant(name: str) -> Variant:
 
 def _configured() -> Mapping[str, Any] | None:
     """The setting's value, or None when Django is absent or not configured."""
+    return _setting(SETTING_NAME, None)
+
+
+def _setting(name: str, default: Any) -> Any:
+    """A Django setting, or `default` when Django is absent, not configured or lacks it."""
     try:  # here, not at the top: the variants are usable without Django (bench, scripts)
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
     except ImportError:
-        return None
+        return default
     try:
-        return getattr(settings, SETTING_NAME, None)
+        return getattr(settings, name, default)
     except ImproperlyConfigured:  # no DJANGO_SETTINGS_MODULE: a plain script or test
-        return None
+        return default

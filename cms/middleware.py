@@ -31,6 +31,7 @@ UNLOCALIZED_PREFIXES = (
     "/static/",
     "/feeds/",
     "/guardado/",
+    "/telefono/",  # the phone line's TwiML webhooks (audio.phone)
 )
 
 
@@ -103,7 +104,8 @@ class PublicGZipMiddleware(GZipMiddleware):
 
 # Where responses are data (JSON, RSS), not pages.
 # /guardado/: what a saved guide compares itself with (cms.views.saved_guide).
-DATA_PREFIXES = ("/api/", "/feeds/", "/guardado/")
+# /telefono/: the phone line's TwiML for hosted providers (audio.phone.views).
+DATA_PREFIXES = ("/api/", "/feeds/", "/guardado/", "/telefono/")
 
 
 def is_html(response: http.HttpResponse) -> bool:

@@ -13,9 +13,10 @@ A visitor (a listener, an app, a radio station, a caller) may see a page when it
   (``cms.translations``), its **source passes the same rule**: otherwise the
   fallback would publish the source's hidden text.
 
-A file may be served to the public when it belongs to a rendition of a page
-that passes the rule: a live rendition, or one retired by a newer one less
-than ``ALTAVOZ_AUDIO_GRACE_SECONDS`` ago (clients mid-download finish).
+A file may be served to the public when it belongs to a rendition (or a phone
+line's section file) of a page that passes the rule: a live one, or one retired
+by a newer one less than ``ALTAVOZ_AUDIO_GRACE_SECONDS`` ago (clients
+mid-download finish).
 
 Every public surface asks this module, and no other code repeats the rule:
 front pages and home listings, the language switcher, rich-text page links,
@@ -191,7 +192,11 @@ def public_versions(queryset: PageQuerySet, now: datetime | None = None) -> list
 
 
 def rendition_is_public(rendition: "Rendition", now: datetime | None = None) -> bool:
-    """May a visitor download this rendition's files (audio, captions, chapters)?"""
+    """May a visitor download this rendition's files (audio, captions, chapters)?
+
+    The phone line's section files (``audio.models.PhoneAudio``: a page, a state, a
+    retirement time) are asked the same question.
+    """
     now = now or timezone.now()
     if rendition.state == rendition.State.RETIRED:
         grace = timedelta(seconds=settings.ALTAVOZ_AUDIO_GRACE_SECONDS)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api")),
     path("feeds/", include("audio.radio.urls")),
+    # The phone line's TwiML webhooks (hosted providers); answers 404 while no token is set.
+    path("telefono/", include("audio.phone.urls")),
     path("", include("cms.front_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -216,14 +216,15 @@ def make_audio(*pages):
 
 
 def files_of(pages):
-    """Every stored file of these pages: renditions (audio, captions, chapters, any state) and
-    recordings."""
-    from audio.models import Rendition, SectionRecording
+    """Every stored file of these pages: renditions (audio, captions, chapters, any state),
+    recordings and the phone line's section files (any state)."""
+    from audio.models import PhoneAudio, Rendition, SectionRecording
 
     names = set()
     for rendition in Rendition.objects.filter(page__in=pages):
         names.update(f.name for f in (rendition.audio, rendition.captions, rendition.chapters) if f)
     names.update(r.audio.name for r in SectionRecording.objects.filter(page__in=pages))
+    names.update(r.audio.name for r in PhoneAudio.objects.filter(page__in=pages))
     return names
 
 
@@ -424,7 +425,7 @@ def build():
 
     built.redirect_paths = set(Redirect.objects.values_list("old_path", flat=True))
 
-    from audio.models import Rendition
+    from audio.models import PhoneAudio, Rendition
 
     listen = Rendition.objects.get(page=control, variant="listen", state="live")
     built.control = {
@@ -439,6 +440,13 @@ def build():
         "audio": settings.MEDIA_URL + listen.audio.name,
         "captions": settings.MEDIA_URL + listen.captions.name,
         "ids": {control.pk, control_en.pk, control_cak.pk},
+        # Nothing public links the phone line's files (its app asks for them): seeded.
+        "phone": sorted(
+            settings.MEDIA_URL + name
+            for name in PhoneAudio.objects.filter(page=control, state="live").values_list(
+                "audio", flat=True
+            )
+        ),
     }
     built.drafts = draft_sections(last_demo_page)
     return built
@@ -715,6 +723,7 @@ def seeds(built):
         ]
     for locale, slug in sorted(built.api_slugs):
         urls.append(f"/api/v2/guides/{locale}/{slug}/")
+    urls += built.control["phone"]
     return urls
 
 
@@ -991,6 +1000,10 @@ def test_the_crawl_reached_public_content(result):
     assert audio is not None and audio.status == 200 and audio.tags, control["audio"]
     assert f"{PUBLIC}controlcuerpo" in body(control["captions"])
     assert any(url.endswith(".webm") and r.status == 200 for url, r in responses.items())
+    # The public control's phone files are served (the hidden guides' must not be).
+    assert len(control["phone"]) >= 4
+    for url in control["phone"]:
+        assert responses[url].status == 200 and responses[url].body.startswith(b"RIFF"), url
     assert any(
         url.endswith(".json") and url.startswith("/media/") and r.status == 200
         for url, r in responses.items()
@@ -1081,6 +1094,8 @@ def test_no_file_of_a_hidden_page_is_served(result):
     assert len(built.hidden_files) > 20 and result.hidden_files_on_disk > 20, (
         "the hidden guides' audio was not made: this test would prove nothing"
     )
+    phone_files = [name for name in built.hidden_files if name.startswith("audio/phone/")]
+    assert len(phone_files) > 10, "the hidden guides' phone files were not made"
     served = [
         f"{settings.MEDIA_URL}{name}  [{status}]  (state: {built.hidden_files[name]})"
         for name, status in result.hidden_file_statuses.items()

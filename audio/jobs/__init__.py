@@ -7,7 +7,7 @@ renditions are swapped in only when complete (``audio.publishing``).
 """
 
 from .lease import WORKER_ID, claim
-from .queue import recover_stalled_jobs, request_audio
+from .queue import is_voiced, recover_stalled_jobs, request_audio, voiced_page_models
 from .sweeps import prune_task_results, queue_stale_audio
 
 
@@ -24,9 +24,11 @@ def __getattr__(name: str):
 __all__ = [
     "WORKER_ID",
     "claim",
+    "is_voiced",
     "prune_task_results",
     "queue_stale_audio",
     "recover_stalled_jobs",
     "request_audio",
     "run_job",
+    "voiced_page_models",
 ]

@@ -15,13 +15,29 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from wagtail.models import get_page_models
 
 from audio.models import AudioJob
+from cms.models import GuidePage
 
 from .lease import WORKER_ID
 from .tasks import generate_page_audio_task
 
 logger = logging.getLogger(__name__)
+
+
+def voiced_page_models():
+    """The page types read aloud: guides, and pages that say what they speak themselves
+    (``spoken_sections``, as ``audio.text.speech`` reads them: the phone line's menus)."""
+    return [
+        model
+        for model in get_page_models()
+        if issubclass(model, GuidePage) or hasattr(model, "spoken_sections")
+    ]
+
+
+def is_voiced(model):
+    return issubclass(model, tuple(voiced_page_models()))
 
 
 def request_audio(page, force=False):

@@ -5,17 +5,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from wagtail.models import Page
 
 from audio.models import AudioJob
 from audio.status import page_audio_statuses
-from cms.models import GuidePage
 from cms.visibility import public_pages
 
-from .queue import request_audio
+from .queue import request_audio, voiced_page_models
 
 
 def queue_stale_audio():
-    """Queue the live guides whose audio no longer matches their text, and those never queued.
+    """Queue the live voiced pages whose audio no longer matches their text, and those never queued.
+
+    Voiced pages are the guides and the phone line's menus (``voiced_page_models``).
 
     Publishing queues audio by itself; this catches what changed underneath
     it: an upgrade that reads text differently, a page published before audio
@@ -24,7 +26,8 @@ def queue_stale_audio():
     """
     queued = []
     # Only what the public may see is voiced: never a draft, a private or an expired page.
-    pages = list(public_pages(GuidePage.objects.all()).select_related("locale"))
+    voiced = Page.objects.type(*voiced_page_models()).select_related("locale").specific()
+    pages = list(public_pages(voiced))
     # Normalizing every text again (memoized per process), not trusting the renditions' text
     # keys: after an upgrade that reads text differently, this is what notices.
     statuses = page_audio_statuses(pages, trust_text_key=False)

@@ -44,8 +44,9 @@ _MAX_CORRECTION_LU = 3.0
 # decoded file's true peak over the limiter's: MP3 32 kbps +1.0 to +1.2 dB
 # (its level drop included), Opus 16 kbps +2.3 to +2.5 dB; speech-like test
 # signals rose less. A few tenths of a dB are kept to spare. Lossless codecs
-# only round to 16 bits.
-_CODEC_PEAK_RISE_DB = {"libmp3lame": 1.5, "libopus": 2.8}
+# only round to 16 bits. G.711 μ-law's steps grow with the level (1/16 of its top
+# segment): a sine at half scale comes back 0.2 dB higher.
+_CODEC_PEAK_RISE_DB = {"libmp3lame": 1.5, "libopus": 2.8, "pcm_mulaw": 0.4}
 _LOSSLESS_PEAK_RISE_DB = 0.1
 
 # What a codec does to loudness. MP3 is steady: with the LAME and FFmpeg

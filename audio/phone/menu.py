@@ -246,7 +246,8 @@ def _timed_out(line: PhoneLine, state: State, language: Language | None) -> Turn
 
 def _invalid(line: PhoneLine, state: State, language: Language | None) -> Turn:
     speaker = language or line.speaker
-    turn = _menu_prompt(line, state, language)
+    # A key, even a wrong one, means someone is there: the silences start counting again.
+    turn = _menu_prompt(line, replace(state, timeouts=0), language)
     return replace(turn, play=(speaker.prompts[Prompt.INVALID], *turn.play))
 
 

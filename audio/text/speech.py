@@ -115,8 +115,13 @@ def speech_sections(page: Any) -> list[SpeechSection]:
     Sections with nothing to read are skipped. Works on any locale's page; the
     caller decides which version (see ``cms.translations.display_version``).
     ``page`` is a ``cms`` GuidePage, typed loosely because this layer does not
-    import ``cms`` (``.importlinter``).
+    import ``cms`` (``.importlinter``). A page that says what it speaks itself
+    (``spoken_sections()``: the phone line's menu pages, ``audio.phone``) is read
+    that way, so it is voiced, recorded and withdrawn exactly as a guide is.
     """
+    spoken = getattr(page, "spoken_sections", None)
+    if spoken is not None:
+        return list(spoken())
     intro = intro_section(page.title, getattr(page, "summary", ""))
     sections = [intro] if intro else []
     for block in page.sections:

@@ -14,7 +14,8 @@ class HomePage(PublishedContentMixin, Page):
     intro = models.TextField(_("introducción"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["cms.GuidePage"]
+    # The phone line's menu (audio.phone) lives beside the guides, one per home page.
+    subpage_types = ["cms.GuidePage", "phone.PhoneMenuPage"]
     parent_page_types = ["wagtailcore.Page"]
 
     class Meta:

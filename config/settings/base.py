@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cms",
     "audio",
     "audio.radio",
+    "audio.phone",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
@@ -383,6 +384,16 @@ ALTAVOZ_ENGINE_OPTIONS = {
 ALTAVOZ_VOICE_RETRY_AFTER_SECONDS = env_int("ALTAVOZ_VOICE_RETRY_AFTER_SECONDS", 600)
 # Retired audio files stay downloadable this long after a newer rendition goes live.
 ALTAVOZ_AUDIO_GRACE_SECONDS = env_int("ALTAVOZ_AUDIO_GRACE_SECONDS", 24 * 3600)
+# The phone line's files: one 8 kHz WAV (PCM and μ-law) per guide section, made at publish
+# (audio/phone_files.py). Off: none are made, and those made are withdrawn at the next publish.
+ALTAVOZ_PHONE_LINE = env_bool("ALTAVOZ_PHONE_LINE", True)
+# The phone line's menu (audio/phone/): its languages in the order callers hear them (digit =
+# position + 1), the hosted providers' auth token (unset: the TwiML endpoints answer 404, the
+# line is off), which file <Play> sends, and how long a menu waits for a key.
+ALTAVOZ_PHONE_LANGUAGES = env_list("ALTAVOZ_PHONE_LANGUAGES", ["es", "cak", "en"])
+ALTAVOZ_PHONE_AUTH_TOKEN = os.environ.get("ALTAVOZ_PHONE_AUTH_TOKEN", "")
+ALTAVOZ_PHONE_PLAY_VARIANT = os.environ.get("ALTAVOZ_PHONE_PLAY_VARIANT", "") or "phone-ulaw"
+ALTAVOZ_PHONE_KEY_TIMEOUT_SECONDS = env_int("ALTAVOZ_PHONE_KEY_TIMEOUT_SECONDS", 6, minimum=1)
 ALTAVOZ_AUDIO_CACHE_DAYS = env_int(
     "ALTAVOZ_AUDIO_CACHE_DAYS", 30
 )  # cached clips/segments nothing used for this long are evicted

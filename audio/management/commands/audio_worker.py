@@ -5,11 +5,11 @@ every ``--sweep-interval`` seconds (a minute) while it runs, Wagtail's
 scheduled publishing runs (pages go live, and expired pages are unpublished,
 which withdraws their audio), jobs whose worker died mid-run (no heartbeat)
 are queued again, as are radio packages whose build stalled, and retired audio
-files past their grace period are deleted.
+files (renditions and phone files) past their grace period are deleted.
 Once an hour (first one interval after start, so that starting stays quick):
 guides whose audio no longer matches their text are queued; cached clips and
 segments no rendition needs and nothing used for ALTAVOZ_AUDIO_CACHE_DAYS are
-evicted; stray rendition files are removed; records of tasks finished over
+evicted; stray rendition and phone files are removed; records of tasks finished over
 ALTAVOZ_TASK_RESULTS_DAYS ago, and admin sign-in records older than
 ALTAVOZ_SIGN_IN_RECORDS_DAYS, are pruned; the weekly review digests are e-mailed
 (once per account and week: the first hourly sweep of a week sends them).
@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connections
 
 from audio.jobs import prune_task_results, queue_stale_audio, recover_stalled_jobs
+from audio.phone_files import cleanup_retired_phone_audio, remove_stray_phone_files
 from audio.publishing import (
     cleanup_retired_renditions,
     evict_cached_audio,
@@ -96,7 +97,7 @@ class Command(BaseCommand):
             publish_scheduled()
             recovered = recover_stalled_jobs()
             recover_stalled_packages()  # logs each package it queues again
-            removed = cleanup_retired_renditions()
+            removed = cleanup_retired_renditions() + cleanup_retired_phone_audio()
             evicted = pruned = reminded = 0
             refreshed = []
             # What counts in days, or only changes with a deploy: once an hour is plenty.
@@ -104,7 +105,7 @@ class Command(BaseCommand):
                 self.evicted_at = time.monotonic()
                 refreshed = queue_stale_audio()
                 evicted = evict_cached_audio()
-                removed += remove_stray_rendition_files()
+                removed += remove_stray_rendition_files() + remove_stray_phone_files()
                 pruned = prune_task_results()
                 # Admin sign-in records, kept ALTAVOZ_SIGN_IN_RECORDS_DAYS.
                 pruned += prune_sign_in_records()
