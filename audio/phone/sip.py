@@ -209,7 +209,7 @@ class PhoneService:
                 kind, call_id, value = self.events.get_nowait()
             except queue.Empty:
                 break
-            self._handle(kind, call_id, value)
+            self._safely(call_id, self._handle, kind, call_id, value)
         self._check_silences()
         self._retired.clear()
 
@@ -262,12 +262,30 @@ class PhoneService:
         if call_state.state is None and call_state.confirmed and call_state.media is not None:
             self._turn(call_state, menu.start(self.line(), call_state.language))
 
+    def _safely(self, call_id: int, handle, *args) -> None:
+        """One call's failure (the database away, a file gone) ends that call, not the line."""
+        try:
+            handle(*args)
+        except Exception:
+            logger.exception("Phone line: a call failed and is hung up")
+            call_state = self.calls.get(call_id)
+            if call_state is not None:
+                self._silence(call_state)
+                call_state.waiting_since = None
+                try:
+                    call_state.call.hangup(pj.CallOpParam(True))
+                except pj.Error:
+                    pass  # already ending
+
     def _check_silences(self) -> None:
         now = time.monotonic()
-        for call_state in list(self.calls.values()):
+        for call_id, call_state in list(self.calls.items()):
             since = call_state.waiting_since
             if since is not None and now - since >= self.settings.silence:
-                self._turn(call_state, menu.step(self.line(), call_state.state, menu.TIMEOUT))
+                self._safely(call_id, self._timed_out, call_state)
+
+    def _timed_out(self, call_state: CallState) -> None:
+        self._turn(call_state, menu.step(self.line(), call_state.state, menu.TIMEOUT))
 
     def _turn(self, call_state: CallState, turn: menu.Turn) -> None:
         """Stop what plays (barge-in), then play the turn's sounds; count what starts."""

@@ -68,13 +68,6 @@ def write_wav(path: Path, audio: np.ndarray) -> None:
         out.writeframes((audio * 32767).astype("<i2").tobytes())
 
 
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    with wave.open(str(path), "rb") as recording:
-        rate = recording.getframerate()
-        frames = recording.readframes(recording.getnframes())
-    return np.frombuffer(frames, "<i2").astype(np.float64) / 32768, rate
-
-
 def write_sounds(folder: Path, phone_line: PhoneLine | None = None) -> dict[Sound, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
