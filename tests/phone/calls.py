@@ -69,7 +69,8 @@ class Recording:
         return hearing.find(self.audio, self.samples(sound), self.rate, after)
 
     def heard_whole_at(self, sound, after: float = 0.0) -> float:
-        match = self.find(sound, after)
+        """When a long sound (speech) started, heard whole (``hearing.find_in_pieces``)."""
+        match = hearing.find_in_pieces(self.audio, self.samples(sound), self.rate, after)
         assert match.score >= hearing.HEARD, f"{sound} not heard whole after {after}s: {match}"
         return match.at
 

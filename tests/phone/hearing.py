@@ -54,3 +54,29 @@ def first(
     window = scores[above[0] : above[0] + rate // 50]  # the peak, within 20 ms
     at = int(above[0] + np.argmax(window))
     return Match((start + at) / rate, float(scores[at]))
+
+
+def find_in_pieces(
+    recording: np.ndarray, sound: np.ndarray, rate: int, after: float = 0.0, piece: float = 0.5
+) -> Match:
+    """Where a long sound (speech) was heard whole, piece by piece: a receiver's jitter buffer
+    may shift the audio by a frame now and then, which sinks one long correlation.
+
+    Each half second that is not silence is found on its own; ``at`` is the median start
+    they imply, ``score`` the share of pieces heard (``HEARD``) within 0.15 s of it."""
+    size = int(piece * rate)
+    loud = np.max(np.abs(sound)) or 1.0
+    starts = [
+        start
+        for start in range(0, len(sound) - size + 1, size)
+        if np.sqrt(np.mean(sound[start : start + size] ** 2)) > 0.05 * loud
+    ]
+    if not starts:
+        return find(recording, sound, rate, after)
+    found = [(start, find(recording, sound[start : start + size], rate, after)) for start in starts]
+    implied = np.median([match.at - start / rate for start, match in found])
+    agreeing = [
+        match.score >= HEARD and abs(match.at - start / rate - implied) <= 0.15
+        for start, match in found
+    ]
+    return Match(float(implied), sum(agreeing) / len(agreeing))
