@@ -118,6 +118,7 @@ bench-smoke: install
 	$(PY) -m bench.bench_section_edit --smoke
 	$(PY) -m bench.bench_reach --smoke
 	$(PY) -m bench.bench_load --smoke
+	$(PY) -m bench.bench_phone_calls --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install

@@ -247,6 +247,9 @@ class PhoneService:
             self._forget(call_state)
         elif kind == "media" and call_state.media is None:
             call_state.media = call_state.call.getAudioMedia(-1)
+            # Silence underneath, so RTP never pauses between sounds: a receiver would hear
+            # a pause as lost packets, and trunks hang up calls whose RTP stops.
+            self._endpoint.audDevManager().getCaptureDevMedia().startTransmit(call_state.media)
             self._begin(call_state)
         elif kind == "confirmed":
             call_state.confirmed = True

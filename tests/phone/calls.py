@@ -30,7 +30,8 @@ def place(
     """Place ``calls`` (their ``record`` a file name in tmp_path), four per caller process
     (pjsua2's most per process), the processes side by side; their results in order."""
     for call in calls:
-        call["record"] = str(tmp_path / call["record"])
+        if call.get("record"):
+            call["record"] = str(tmp_path / call["record"])
     callers = []
     for first in range(0, len(calls), MAX_CALLS):
         plan = tmp_path / f"plan-{first}.json"
