@@ -21,7 +21,7 @@ For each number of calls, held ``--hold`` seconds:
   ``--margin`` (0.1 percentage point: a 20 ms click every 20 s) of one call's;
 - **CPU per call**: the line's processes' CPU seconds (every process of its group:
   workers and Kamailio) over the calls, less what the line uses idle in that time,
-  divided by call-seconds; as % of one core.
+  divided by call-seconds; as % of one core ("gross": without taking idle off).
 
 Baseline, in the same run: the line idle (CPU per second with no call) and one call
 alone; each level's CPU per call is shown as a ratio to one call's. The ramp stops at the
@@ -32,7 +32,6 @@ printed before and after: other work on the machine makes gaps too.
 import argparse
 import math
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -44,20 +43,11 @@ from bench.common import SMOKE, SMOKE_HELP, exit_code
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audio.phone import dispatch  # noqa: E402
-from tests.phone.calls import place  # noqa: E402
+from tests.phone.calls import free_udp_port, place  # noqa: E402
 
 LEVELS = [1, 2, 4, 8, 12, 16, 24, 32, 40, 48, 64]
 CALLS_PER_PROCESS = 4
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_ports(count: int) -> int:
-    """A first port with ``count`` free UDP ports from it."""
-    while True:
-        first = random.randrange(20000, 60000 - count)
-        if not any(dispatch.bound("127.0.0.1", port) for port in range(first, first + count)):
-            return first
 
 
 def group_cpu(group: int) -> float:
@@ -81,7 +71,7 @@ class Line:
 
     def __init__(self, folder: Path, calls: int):
         self.processes = max(1, math.ceil(calls / CALLS_PER_PROCESS))
-        self.port = free_ports(self.processes + 1)
+        self.port = free_udp_port(self.processes + 1)
         self.out = folder / f"line-{calls}.out"
         command = [sys.executable, "-m", "tests.phone.sounds", str(folder / "sounds")]
         command += ["--listen", f"127.0.0.1:{self.port}", "--silence", "2"]
@@ -151,6 +141,7 @@ def measure(folder: Path, calls: int, hold: float) -> dict:
         "processes": line.processes,
         "idle_per_second": idle_rate,
         "cpu_per_call": max(0.0, used - idle_rate * wall) / (calls * hold),
+        "cpu_gross": used / (calls * hold),
         "invented_share": sum(count for count in per_call if count > 0) / frames,
         "calls_with_underruns": sum(1 for count in per_call if count != 0),
         "broken": sum(1 for count in per_call if count < 0),
@@ -163,6 +154,7 @@ def show(row: dict, one_call: dict) -> None:
     ratio = row["cpu_per_call"] / one_call["cpu_per_call"] if one_call["cpu_per_call"] else 0
     print(
         f"{row['calls']:>5} {row['processes']:>9} {100 * row['cpu_per_call']:>13.2f} "
+        f"{100 * row['cpu_gross']:>9.2f} "
         f"{ratio:>8.2f}x {100 * row['invented_share']:>15.3f} "
         f"{row['calls_with_underruns']:>5}/{row['calls']:<5} {row['jitter_max_ms']:>9.1f}"
         f" {100 * row['idle_per_second']:>10.2f}",

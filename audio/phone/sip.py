@@ -240,7 +240,7 @@ class PhoneService:
 
     def _handle(self, kind: str, call_id: int, value) -> None:
         call_state = self.calls.get(call_id)
-        logger.debug("%s on call %s: %s", kind, call_id, value if kind == "key" else "")
+        logger.debug("%s on call %s", kind, call_id)  # never which keys: what was heard
         if call_state is None:
             return
         if kind == "ended":

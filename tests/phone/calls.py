@@ -18,10 +18,23 @@ MAX_CALLS = 4  # calls per caller process, as tests.phone.caller (pjsua2 holds f
 CALLER_NUMBER = "50255501234"  # the From user of every call placed: it must be in no log
 
 
-def free_udp_port() -> int:
+def free_udp_port(count: int = 1) -> int:
+    """A loopback UDP port with the ``count - 1`` after it free too (a line's processes)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + count < 65536 and all(free(port) for port in range(first, first + count)):
+            return first
+
+
+def free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def place(

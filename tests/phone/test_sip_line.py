@@ -74,7 +74,7 @@ class Line:
 @pytest.fixture(scope="module")
 def line(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sip-line")
-    port = free_udp_port()  # and the next WORKERS ports, free too on a quiet loopback
+    port = free_udp_port(1 + WORKERS)  # Kamailio's, then each process's
     out, err = folder / "service.out", folder / "service.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
