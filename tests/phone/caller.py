@@ -16,6 +16,8 @@ because none had arrived: ``empty``, ``lost``) from ``warm_up`` seconds on.
 from __future__ import annotations
 
 import json
+import os
+import random
 import sys
 import time
 
@@ -23,6 +25,9 @@ import pjsua2 as pj
 
 WARM_UP = 1.0  # the jitter buffer's first frames are prefetch, not underruns
 JITTER_BUFFER_MS = 60
+# Calls whose makeCall failed: never freed (freeing one aborts PJSIP); the process ends
+# with os._exit.
+NEVER_PLACED: list = []
 MAX_CALLS = 4  # the pjsua2-python wheel is built with PJSUA_MAX_CALLS 4: calls per process
 
 
@@ -122,6 +127,9 @@ def run(plan: dict) -> list[dict]:
     account_config = pj.AccountConfig()
     account_config.idUri = f"sip:{plan['from_user']}@127.0.0.1"
     account_config.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+    # Each caller process its own RTP ports, away from the line's (4000 up): dozens of
+    # processes on one machine would otherwise all search up from 4000.
+    account_config.mediaConfig.transportConfig.port = random.randrange(20000, 60000, 2)
     account = pj.Account()
     account.create(account_config)
     calls: list[Call] = []
@@ -145,7 +153,11 @@ def place_calls(ep: pj.Endpoint, account: pj.Account, plan: dict, calls: list[Ca
         for call_plan in [p for p in pending if p.get("start", 0) <= now - began]:
             pending.remove(call_plan)
             calls.append(Call(account, call_plan))
-            calls[-1].makeCall(call_plan["to"], pj.CallOpParam(True))
+            try:
+                calls[-1].makeCall(call_plan["to"], pj.CallOpParam(True))
+            except pj.Error:  # not placed (no port, no call slot): reported as never connected
+                calls[-1].ended = True
+                NEVER_PLACED.append(calls[-1])
         for placed in calls:
             step(placed, now)
         if not pending and all(placed.ended for placed in calls):
@@ -175,4 +187,5 @@ def result(call: Call) -> dict:
 if __name__ == "__main__":
     with open(sys.argv[1], encoding="utf-8") as plan_file:
         outcome = run(json.load(plan_file))
-    print(json.dumps(outcome))
+    print(json.dumps(outcome), flush=True)
+    os._exit(0)  # no destructor after the library is gone (a call never placed would abort)
