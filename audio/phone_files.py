@@ -88,9 +88,10 @@ def public_phone_file(name, now=None):
     return None
 
 
-def publish_phone_audio(page, clips):
+def publish_phone_audio(page, clips, refresh=False):
     """Make the page's phone files from ``clips`` (``clips.SectionAudio``, reading order).
 
+    With ``refresh`` every file is mastered again (``generate_audio --force``).
     Returns {"made": files mastered now, "reused": files kept from before,
     "unchanged": whether the live files already matched}.
     """
@@ -99,13 +100,13 @@ def publish_phone_audio(page, clips):
         (position, clip, variant) for position, clip in enumerate(clips) for variant in variants
     ]
     live = PhoneAudio.objects.filter(page=page, state=PhoneAudio.State.LIVE)
-    if _plan(live) == sorted(
+    if not refresh and _plan(live) == sorted(
         (position, clip.section.id, clip.clip.key, variant.name)
         for position, clip, variant in wanted
     ):
         return {"made": 0, "reused": len(wanted), "unchanged": True}
 
-    reusable = _reusable_files(page, [clip.clip.key for clip in clips], variants)
+    reusable = {} if refresh else _reusable_files(page, [c.clip.key for c in clips], variants)
     written = []  # files this call created: deleted again if it fails
     new, made = [], 0
     try:

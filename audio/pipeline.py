@@ -104,7 +104,7 @@ def generate_page_audio(page, force=False):
     record_fallback_versions(page)
     # The phone line's files follow the web's, from the same clips (a failure here fails the
     # job, with the web's audio and its version already recorded).
-    phone = publish_phone_audio(page, clips)
+    phone = publish_phone_audio(page, clips, refresh=force)
     durations = [r.duration for r in (published or current.values())]
     summary.update(
         published=[r.variant for r in published],

@@ -12,11 +12,12 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK, GuidePage
+from cms.models.guide import GUIDE_AUDIO_PANEL_HOOK, GUIDE_CONTEXT_HOOK
 
 from .admin import listen, reach, studio, views
 from .admin.panels import audio_status_panel
 from .changes import LOG_ACTION, version_summary
+from .jobs import is_voiced
 from .listening import listening_audio, wants_low_data
 from .models import PronunciationEntry
 from .voices import uses_recordings
@@ -75,11 +76,11 @@ def register_version_log(actions):
 
 
 def _studio_button(page, user, priority):
-    """The recording studio, on guides read from recordings that the account may edit. A
-    translation opens in wagtail-localize's editor, which has no Audio tab: translators reach
-    the studio from the page's header and the page listing's menu."""
+    """The recording studio, on voiced pages (guides, phone menus) read from recordings that the
+    account may edit. A translation opens in wagtail-localize's editor, which has no Audio tab:
+    translators reach the studio from the page's header and the page listing's menu."""
     if (
-        issubclass(page.specific_class or type(page), GuidePage)
+        is_voiced(page.specific_class or type(page))
         and page.locale_id
         and uses_recordings(page.locale.language_code)
         and page.permissions_for_user(user).can_edit()

@@ -63,3 +63,21 @@ def test_english_demo_mirrors_the_spanish_sections(slug):
     es, en = load("es"), load("en")
     assert len(es["sections"]) >= 8
     assert [s["id"] for s in es["sections"]] == [s["id"] for s in en["sections"]]
+
+
+@pytest.mark.django_db
+def test_the_phone_menu_is_spanish_english_and_a_kaqchikel_page_left_for_recording():
+    from audio.phone.models import PhoneMenuPage
+    from audio.text import speech_sections
+    from cms.translations import display_versions
+
+    menus = {m.locale.language_code: m for m in PhoneMenuPage.objects.select_related("locale")}
+    assert set(menus) == {"es", "en", "cak"}
+    versions = {v.requested_language: v for v in display_versions(menus.values())}
+    assert not versions["en"].is_fallback  # translated through its PO file
+    assert versions["cak"].is_fallback  # nobody here writes Kaqchikel: recorded later
+    english = speech_sections(versions["en"].object)
+    assert [s.text for s in english if s.id.startswith("entry-")] == [
+        "For the Mixco guide, press 1.",
+        "For the Patzún guide, press 2.",
+    ]

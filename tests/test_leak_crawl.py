@@ -338,6 +338,28 @@ def build():
     record(control_cak)
     make_audio(control, control_en, control_cak)
 
+    # The phone line's menu: live and public, but no web page. Its URL must be a 404 and its
+    # words on no web surface (the stock pages endpoint lists every other page type).
+    from audio.phone.models import PhoneMenuPage
+
+    built.hide("menutelefono")
+    phone_words = words(SECRET, "menutelefono")
+    phone_menu = es_home.add_child(
+        instance=PhoneMenuPage(
+            title=f"Menú {phone_words['titulo']}",
+            slug=phone_words["slug"],
+            greeting=f"Hola {phone_words['cuerpo']}.",
+            guides=[
+                {
+                    "type": "guide",
+                    "value": {"guide": control.pk, "sentence": f"{phone_words['clave']} 1."},
+                }
+            ],
+        )
+    )
+    phone_menu.save_revision().publish()
+    built.missing_paths[phone_menu.get_url(None)] = "menutelefono"
+
     # URLs that must answer as if there were no page (a restricted page may ask for a password or
     # sign-in).
     for state, pages in [

@@ -87,8 +87,11 @@ class LineState:
     """One language's line for the admin report: ready, or what it lacks.
 
     ``missing`` holds ``(kind, detail)``: ``("menu", "")`` no public menu page,
-    ``("prompt", prompt value)`` a prompt without audio, ``("guide", title or
-    sentence)`` a guide entry that cannot be offered (not public, or not all voiced).
+    ``("prompt", prompt value)`` a prompt without audio, ``("guide-hidden",
+    sentence)`` an entry whose guide is not public in this language (or shown in
+    another language's words), ``("guide-unvoiced", title)`` a guide whose sections
+    do not all have phone audio, ``("entry-unvoiced", sentence)`` an entry's sentence
+    without audio, ``("no-guides", "")`` nothing to offer.
     """
 
     language: menu.Language
@@ -204,13 +207,17 @@ def _language(code, digit, menu_version, keys, guides, heard):
         guide_version = guides.get((code, key)) if key else None
         entry = menu.Sound(page.pk, entry_section_id(entry_digit))
         if guide_version is None:
-            gaps.append(("guide", sentence))
+            gaps.append(("guide-hidden", sentence))
             continue
         sections = tuple(s.id for s in speech_sections(guide_version.object))
         guide_heard = heard.get(guide_version.requested.pk, set())
-        if not sections or not set(sections) <= guide_heard or entry.section_id not in own:
-            gaps.append(("guide", guide_version.requested.title))
-            continue
-        offered.append(menu.Guide(entry_digit, guide_version.requested.pk, entry, sections))
+        if not sections or not set(sections) <= guide_heard:
+            gaps.append(("guide-unvoiced", guide_version.requested.title))
+        elif entry.section_id not in own:
+            gaps.append(("entry-unvoiced", sentence))
+        else:
+            offered.append(menu.Guide(entry_digit, guide_version.requested.pk, entry, sections))
+    if not offered:
+        gaps.append(("no-guides", ""))
     language = menu.Language(code, digit, prompts, tuple(offered))
     return language, gaps

@@ -167,7 +167,7 @@ class PhoneMenuPage(Page):
         ),
         FieldPanel("guides"),
     ]
-    promote_panels = []
+    promote_panels = [FieldPanel("slug")]  # no SEO, no menus: it is no web page
     preview_modes = []  # not a web page: nothing to preview
 
     parent_page_types = ["cms.HomePage"]

@@ -105,12 +105,15 @@ def line_rows(user):
 
 
 def _describe(kind, detail):
-    if kind == "menu":
-        return _("No hay una página «menú telefónico» publicada y pública en este idioma.")
+    words = {
+        "menu": _("No hay una página «menú telefónico» publicada y pública en este idioma."),
+        "guide-hidden": _(
+            "«%(detail)s»: su guía no es pública en este idioma, o aún se muestra en español."
+        ),
+        "guide-unvoiced": _("«%(detail)s»: no todas sus secciones tienen audio telefónico."),
+        "entry-unvoiced": _("«%(detail)s»: esta frase del menú no tiene audio."),
+        "no-guides": _("Ninguna guía se puede ofrecer todavía."),
+    }
     if kind == "prompt":
-        label = PROMPT_FIELDS[Prompt(detail)][1]
-        return _("Mensaje sin audio: %(prompt)s.") % {"prompt": label}
-    return _(
-        "Guía que no se ofrece (no es pública, o no todas sus secciones tienen audio "
-        "telefónico): %(guide)s."
-    ) % {"guide": detail}
+        return _("Mensaje sin audio: %(prompt)s.") % {"prompt": PROMPT_FIELDS[Prompt(detail)][1]}
+    return words[kind] % {"detail": detail}

@@ -34,6 +34,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from . import lines, menu
 
 TIMEOUT_EVENT = "timeout"
+SIGNALWIRE_SIGNATURE_HEADER = "X-SignalWire-Signature"
 
 
 def phone_webhook(view):
@@ -82,7 +83,11 @@ def _signed_origin(request) -> str | None:
     token = settings.ALTAVOZ_PHONE_AUTH_TOKEN
     if not token:
         raise Http404  # the line is off
-    signature = request.headers.get(SIGNATURE_HEADER, "")
+    # SignalWire signs the same way with its project's signing key, and may name the header
+    # after itself.
+    signature = request.headers.get(SIGNATURE_HEADER) or request.headers.get(
+        SIGNALWIRE_SIGNATURE_HEADER, ""
+    )
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER, ""))
     validator = RequestValidator(token)
     for origin in _origins(request):

@@ -6,6 +6,7 @@ parameter check, a dictionary lookup and, for listings, a join of byte
 strings. Views stay thin: ``base`` parses parameters and builds listings.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError
 from django.db.models import Q
 from django.http import Http404
@@ -15,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.models import get_page_models
 
 from cms.models import GuidePage
 
@@ -260,6 +262,15 @@ STOCK_INTEGER_PARAMETERS = (
 )
 
 
+def not_on_the_web():
+    """Content types of pages that are no web pages (``on_the_web = False``: the phone menus)."""
+    return [
+        ContentType.objects.get_for_model(model)
+        for model in get_page_models()
+        if not getattr(model, "on_the_web", True)
+    ]
+
+
 class PublicPagesAPIViewSet(PagesAPIViewSet):
     """Wagtail's v2 pages endpoint, kept for tools that speak it (and as the benchmark's baseline).
 
@@ -291,7 +302,10 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         hidden = snapshots.get_snapshot().hidden_from_stock
         now = timezone.now()
         queryset = (
-            super().get_base_queryset().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+            super()
+            .get_base_queryset()
+            .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+            .exclude(content_type__in=not_on_the_web())
         )
         return queryset.exclude(pk__in=hidden) if hidden else queryset
 

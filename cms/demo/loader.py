@@ -7,6 +7,10 @@ a translator's upload would, so "sync" works on it like on any translation.
 Kaqchikel translations are submitted but left empty: nobody here writes
 Kaqchikel, and readers of /cak/ get the Spanish text with a notice.
 
+The phone line's menu (``content/phone.*.toml``) is loaded the same way when
+its app (``audio.phone``) is installed; its Kaqchikel translation is left for
+recording, so the Kaqchikel line says, in Spanish, that it is coming.
+
 Loading is idempotent: objects whose content already matches are not saved
 again, so a second run adds no revision and changes nothing.
 """
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from wagtail.models import Locale, TranslatableMixin
@@ -37,6 +42,17 @@ GUIDE_SLUGS = ["mixco", "patzun"]
 TRANSLATION_LANGUAGES = ["en", "cak"]
 ORGANIZATION_TEXT_FIELDS = ["name", "offers", "serves", "area", "how_to_reach"]
 GUIDE_TEXT_FIELDS = ["title", "place_name", "department", "summary", "discreet_title"]
+PHONE_MENU_FIELDS = [
+    "title",
+    "greeting",
+    "choose_language",
+    "guide_list_help",
+    "section_help",
+    "end_of_guide",
+    "invalid",
+    "goodbye",
+    "coming_soon",
+]
 # Namespace for the ids of organization blocks, so reloading compares equal.
 DEMO_NAMESPACE = uuid.UUID("7f1d4a52-9a0e-4c43-8a55-3b4f1f8f0a10")
 
@@ -71,14 +87,17 @@ def load_demo() -> DemoReport:
             sync_translations(home)
         organizations = load_organizations(report)
         guides = [load_guide(home, slug, organizations, report) for slug in GUIDE_SLUGS]
+        phone_menu = load_phone_menu(home, guides, report)
+    menus = [phone_menu] if phone_menu is not None else []
 
-    for instance in [home, *organizations.values(), *guides]:
+    # The menu after the guides: its translations point at theirs.
+    for instance in [home, *organizations.values(), *guides, *menus]:
         for language in TRANSLATION_LANGUAGES:
             if translation_for(instance, language) is None:
                 submit_translation(instance, language)
                 report.translated.append(f"{instance} → {language}")
 
-    for instance, strings in english_strings(home, organizations, guides):
+    for instance, strings in english_strings(home, organizations, guides, menus):
         if fill_translation(translation_for(instance, "en"), strings):
             report.translated.append(f"{instance} → en (text)")
     return report
@@ -168,8 +187,51 @@ def load_guide(
     return guide
 
 
+def phone_menu_values(data: dict[str, Any], guides: list[GuidePage]) -> dict[str, Any]:
+    """PhoneMenuPage field values for the menu's content file (entries with stable ids)."""
+    by_slug = {guide.slug: guide for guide in guides}
+    values = {name: data[name] for name in PHONE_MENU_FIELDS}
+    values["guides"] = [
+        {
+            "type": "guide",
+            "id": str(uuid.uuid5(DEMO_NAMESPACE, f"phone/{entry['guide']}")),
+            "value": {"guide": by_slug[entry["guide"]].pk, "sentence": entry["sentence"]},
+        }
+        for entry in data["guides"]
+    ]
+    return values
+
+
+def load_phone_menu(home: HomePage, guides: list[GuidePage], report: DemoReport):
+    """The phone line's Spanish menu, created or updated; None without the phone app."""
+    if not apps.is_installed("audio.phone"):
+        return None
+    # By name: content loads before audio and imports none of it (.importlinter).
+    model = apps.get_model("phone", "PhoneMenuPage")
+    data = read_content("phone", "es")
+    values = phone_menu_values(data, guides)
+    menu = model.objects.child_of(home).first()
+    if menu is None:
+        menu = home.add_child(instance=model(slug=data["slug"], **values))
+        menu.save_revision().publish()
+        report.created.append(str(menu))
+        return menu
+    unchanged = all(getattr(menu, k) == v for k, v in values.items() if k != "guides")
+    if unchanged and menu.guides.get_prep_value() == values["guides"]:
+        return menu
+    for name, value in values.items():
+        setattr(menu, name, value)
+    menu.save_revision().publish()
+    sync_translations(menu)
+    report.updated.append(str(menu))
+    return menu
+
+
 def english_strings(
-    home: HomePage, organizations: dict[str, Organization], guides: list[GuidePage]
+    home: HomePage,
+    organizations: dict[str, Organization],
+    guides: list[GuidePage],
+    menus: list = (),
 ) -> Iterator[tuple[TranslatableMixin, dict[str, str]]]:
     """(source object, {Spanish string: English string}) for every demo object."""
     home_es, home_en = read_content("home", "es"), read_content("home", "en")
@@ -194,6 +256,14 @@ def english_strings(
                 rich_text_string_pairs(section["body"].strip(), translated["body"].strip())
             )
         yield guide, strings
+
+    for menu in menus:
+        es, en = read_content("phone", "es"), read_content("phone", "en")
+        strings = _pairs(es, en, PHONE_MENU_FIELDS)
+        strings[menu.slug] = menu.slug
+        for entry, translated in zip(es["guides"], en["guides"], strict=True):
+            strings[entry["sentence"]] = translated["sentence"]
+        yield menu, strings
 
 
 def _pairs(source, translated, names):

@@ -28,12 +28,15 @@ def test_sync_reports_engine_cache_duration_and_time_per_page(small_guide):
     minutes, seconds = map(int, re.search(r"— (\d+):(\d\d) of audio", line).groups())
     assert minutes * 60 + seconds == int(live(small_guide)["listen"].duration)
     assert re.search(r"— \d+\.\d s — published: listen, lowdata", line)
+    assert line.endswith("— phone files: 6 made, 0 kept")
 
     out, _err = generate("--page", str(small_guide.pk), "--sync")
     assert "0 synthesized, 3 cached of 3 sections" in out and "published: unchanged" in out
+    assert "phone files: 0 made, 6 kept" in out
 
     out, _err = generate("--page", str(small_guide.pk), "--sync", "--force")
     assert "0 synthesized, 3 cached" in out and "sections re-mastered: listen 3, lowdata 3" in out
+    assert "phone files: 6 made, 0 kept" in out  # forced: mastered again too
 
 
 def test_without_sync_the_pages_are_queued_for_the_worker(small_guide):

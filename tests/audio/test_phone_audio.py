@@ -356,3 +356,30 @@ def test_with_the_phone_line_off_no_files_are_made_and_old_ones_are_withdrawn(
     assert summary["phone"] == {"made": 0, "reused": 0, "unchanged": False}
     assert live_files(small_guide) == {}
     assert set(live(small_guide)) == {"listen", "lowdata"}
+
+
+def test_the_web_surfaces_list_no_phone_file(small_guide, client, settings):
+    """The API, both feeds and the saved-guide manifest read renditions: phone files stay off."""
+    from django.core.cache import cache
+
+    from cms.api import snapshot, state
+
+    settings.ALTAVOZ_API_FRESHNESS_SECONDS = 0
+    cache.clear()
+    state.remember(None)
+    snapshot.forget_local()
+    run_job(small_guide.pk)
+    assert len(live_files(small_guide)) == 6
+    listen = live(small_guide)["listen"].audio.name
+    for url in (
+        f"/api/v2/renditions/?guide={small_guide.pk}",
+        f"/api/v2/guides/{small_guide.pk}/",
+        "/feeds/es/podcast.xml",
+        "/feeds/es/radio.xml",
+        f"/guardado/{small_guide.pk}.json",
+    ):
+        response = client.get(url)
+        body = response.content.decode()
+        assert response.status_code == 200, url
+        assert listen in body, url  # the web's audio is listed: the page was read
+        assert "audio/phone/" not in body and "phone-ulaw" not in body, url

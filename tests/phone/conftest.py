@@ -17,10 +17,12 @@ PROMPTS_ES = {
 
 
 def publish_menu(home=None, guides=(), **prompts):
-    """Publish a phone menu page under ``home`` (the Spanish home): ``guides`` are
-    (page, sentence) pairs in digit order."""
+    """Publish a phone menu page under ``home`` (the Spanish home), in place of any other (the
+    demo's): ``guides`` are (page, sentence) pairs in digit order."""
     from audio.phone.models import PhoneMenuPage
 
+    for demo_menu in PhoneMenuPage.objects.all():  # the demo's, in every locale: one line only
+        demo_menu.delete()
     home = home or spanish_home()
     fields = PROMPTS_ES | prompts
     page = home.add_child(

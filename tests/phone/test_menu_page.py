@@ -71,3 +71,37 @@ def test_publishing_it_queues_its_audio_and_the_job_makes_no_web_renditions(
     summary = run_job(page.pk)
     assert summary["sections"] == len(Prompt) + 1
     assert not Rendition.objects.filter(page=page).exists()
+
+
+def menu_form(**overrides):
+    from wagtail.test.utils.form_data import nested_form_data, streamfield
+
+    from .conftest import PROMPTS_ES
+
+    data = {
+        "title": "Menú telefónico",
+        "slug": "menu-telefono",
+        **PROMPTS_ES,
+        "guides": streamfield(
+            [("guide", {"guide": overrides.pop("guide"), "sentence": overrides.pop("sentence")})]
+        ),
+        "action-publish": "publish",
+    }
+    data.update(overrides)
+    return nested_form_data(data)
+
+
+def test_an_editor_writes_the_menu_in_the_admin(admin_client, phone_guide):
+    for demo_menu in PhoneMenuPage.objects.all():
+        demo_menu.delete()
+    home = phone_guide.get_parent()
+    url = f"/admin/pages/add/phone/phonemenupage/{home.pk}/"
+    refused = admin_client.post(url, menu_form(guide=phone_guide.pk, sentence="Para Mixco."))
+    assert refused.status_code == 200
+    assert "la frase debe decir su tecla" in refused.content.decode()
+    assert not PhoneMenuPage.objects.exists()
+
+    published = admin_client.post(url, menu_form(guide=phone_guide.pk, sentence="Marque 1."))
+    assert published.status_code == 302
+    page = PhoneMenuPage.objects.get(slug="menu-telefono")
+    assert page.live and page.entries() == [(phone_guide.pk, "Marque 1.")]

@@ -67,3 +67,21 @@ def test_a_visitor_is_sent_to_sign_in(client, counted):
 def test_the_report_is_in_the_reports_menu(admin_client, counted):
     html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
     assert reverse("phone_report") in html
+
+
+def test_a_guide_not_fully_voiced_is_named_with_why(admin_client, settings, spanish_menu):
+    from tests.audio.fixtures import publish_guide, section_value
+
+    from .conftest import publish_menu
+
+    settings.ALTAVOZ_PHONE_LANGUAGES = ["es"]
+    half = publish_guide("a-medias", [section_value("Parte", "<p>Texto.</p>")], title="A medias")
+    page = publish_menu(guides=[(half, "Para la guía a medias, marque 1.")])
+    give_phone_audio(page)
+    give_phone_audio(half, skip=("intro",))
+    html = admin_client.get(reverse("phone_report")).content.decode()
+    assert "«A medias»: no todas sus secciones tienen audio telefónico." in html
+    assert "Ninguna guía se puede ofrecer todavía." in html
+    half.unpublish()
+    html = admin_client.get(reverse("phone_report")).content.decode()
+    assert "«Para la guía a medias, marque 1.»: su guía no es pública" in html

@@ -133,3 +133,45 @@ def test_a_tampered_state_starts_over(client, voiced, settings):
     base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     answer = signed_post(client, f"{base}/telefono/paso/?m=nada&g=99", {"Digits": "1"})
     assert answer.status == 200 and names(answer)[0] == f"{voiced[0].pk}-greeting"
+
+
+def test_behind_a_tls_proxy_the_https_url_the_provider_signed_is_checked(client, voiced, settings):
+    """The provider signs https://<host>/…; the proxy passes plain HTTP with X-Forwarded-Proto."""
+    from twilio.request_validator import RequestValidator
+
+    from .twiml import CALLER
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.WAGTAILADMIN_BASE_URL = "https://linea.example.org"
+    settings.ALLOWED_HOSTS = ["testserver"]
+    signature = RequestValidator(TOKEN).compute_signature(
+        "https://testserver/telefono/voz/", CALLER
+    )
+    headers = {"HTTP_X_TWILIO_SIGNATURE": signature, "HTTP_HOST": "testserver"}
+    plain = client.post("/telefono/voz/", CALLER, **headers)
+    assert plain.status_code == 403  # as http://, the URL signed is not this one
+    answer = client.post("/telefono/voz/", CALLER, HTTP_X_FORWARDED_PROTO="https", **headers)
+    assert answer.status_code == 200
+    assert b"https://testserver/media/audio/phone/" in answer.content  # our origin, as called
+
+
+def test_a_number_for_a_language_not_ready_says_in_spanish_that_it_is_coming(
+    client, voiced, settings
+):
+    menu_page, _guide = voiced
+    settings.ALTAVOZ_PHONE_LANGUAGES = ["es", "cak"]
+    answer = signed_post(client, "/telefono/voz/cak/")
+    assert names(answer)[:2] == [f"{menu_page.pk}-greeting", f"{menu_page.pk}-coming-soon"]
+
+
+def test_signalwire_names_the_signature_header_after_itself(client, voiced, settings):
+    from twilio.request_validator import RequestValidator
+
+    from .twiml import CALLER
+
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/telefono/voz/"
+    signature = RequestValidator(TOKEN).compute_signature(url, CALLER)
+    answer = client.post("/telefono/voz/", CALLER, HTTP_X_SIGNALWIRE_SIGNATURE=signature)
+    assert answer.status_code == 200
+    forged = client.post("/telefono/voz/", CALLER, HTTP_X_SIGNALWIRE_SIGNATURE="bm8=")
+    assert forged.status_code == 403

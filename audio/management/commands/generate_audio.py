@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Page
 
-from audio.jobs import WORKER_ID, request_audio, run_job
+from audio.jobs import WORKER_ID, request_audio, run_job, voiced_page_models
 from audio.models import AudioJob
-from cms.models import GuidePage
 
 
 class Command(BaseCommand):
@@ -17,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--page", type=int, help="ID of one page.")
-        target.add_argument("--all", action="store_true", help="Every live guide.")
+        target.add_argument("--all", action="store_true", help="Every live guide and phone menu.")
         parser.add_argument("--locale", help="Only pages in this language (es, en, cak).")
         parser.add_argument(
             "--force", action="store_true", help="Re-master every section even if nothing changed."
@@ -52,7 +51,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No page with ID {page_id}.")
             pages = [page.specific]
         else:
-            pages = list(GuidePage.objects.live().order_by("locale__language_code", "path"))
+            # Guides and the phone line's menus (audio.jobs.voiced_page_models).
+            voiced = Page.objects.type(*voiced_page_models()).live().specific()
+            pages = list(voiced.order_by("locale__language_code", "path"))
         if locale:
             pages = [p for p in pages if p.locale.language_code == locale]
             if not pages:
@@ -76,9 +77,13 @@ class Command(BaseCommand):
             if encoded
             else ""
         )
+        phone = s.get("phone")
+        phone_files = (
+            f" — phone files: {phone['made']} made, {phone['reused']} kept" if phone else ""
+        )
         return (
             f"{label}: {s['engine']} [{s['voice']}] — {s['synthesized']} synthesized, "
             f"{s['cached']} cached of {s['sections']} sections — "
             f"{minutes}:{seconds:02d} of audio — {s['seconds']:.1f} s — "
-            f"published: {published}{remastered}"
+            f"published: {published}{remastered}{phone_files}"
         )
