@@ -199,3 +199,15 @@ def test_ten_calls_at_once_each_hear_their_own_menu(line, tmp_path):
         pressed = 3.0 + number * 0.1
         assert pressed <= heard.heard_at(SECTION_A) < pressed + SLACK, number
     assert line.heard()[before:] == [f"heard {sounds.GUIDE_ONE} a"] * 10
+
+
+def test_the_user_part_of_the_address_called_picks_the_language():
+    from audio.phone.sip import called_user, parse_listen
+
+    assert called_user("<sip:cak@192.0.2.10:5060>") == "cak"
+    assert called_user("sip:ES@192.0.2.10;transport=udp") == "es"
+    assert called_user("<sip:192.0.2.10>") == ""  # no user part: the language menu
+    assert parse_listen("192.0.2.10:5060") == ("192.0.2.10", 5060)
+    assert parse_listen("[::1]:5070") == ("::1", 5070)
+    with pytest.raises(ValueError):
+        parse_listen("5060")
