@@ -10,7 +10,7 @@ PORT ?= 8000
 ALTAVOZ_BASE_URL ?= http://127.0.0.1:$(PORT)
 export ALTAVOZ_BASE_URL
 
-.PHONY: install demo demo-check serve serve-prod test test-postgres test-s3 lint bench-smoke messages catalogs clean chromium nginx cluster-check
+.PHONY: install demo demo-check serve serve-prod test test-postgres test-s3 lint bench-smoke messages catalogs clean chromium nginx sip cluster-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -82,6 +82,12 @@ chromium:
 nginx:
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light)
 
+# Kamailio, in front of the SIP line's processes when there are several (audio/phone/
+# dispatch.py; tests/phone/test_sip_line.py calls 10 at once through it); needs root. The
+# SIP stack itself (pjsua2) is a pip package. CI sets ALTAVOZ_REQUIRE_SIP=1: no SIP test skips.
+sip:
+	command -v kamailio >/dev/null || test -x /usr/sbin/kamailio || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends kamailio)
+
 # A production cluster on loopback (tests/cluster): its own PostgreSQL and Redis, gunicorn
 # A and B and two audio workers behind nginx, listeners reading through publishes and faults
 # (a worker or a web instance killed, Redis stopped, PostgreSQL restarted). Needs nginx,
@@ -112,6 +118,7 @@ bench-smoke: install
 	$(PY) -m bench.bench_section_edit --smoke
 	$(PY) -m bench.bench_reach --smoke
 	$(PY) -m bench.bench_load --smoke
+	$(PY) -m bench.bench_phone_calls --smoke
 
 # Refresh the interface catalogs after changing strings (needs GNU gettext).
 messages: install

@@ -394,6 +394,12 @@ ALTAVOZ_PHONE_LANGUAGES = env_list("ALTAVOZ_PHONE_LANGUAGES", ["es", "cak", "en"
 ALTAVOZ_PHONE_AUTH_TOKEN = os.environ.get("ALTAVOZ_PHONE_AUTH_TOKEN", "")
 ALTAVOZ_PHONE_PLAY_VARIANT = os.environ.get("ALTAVOZ_PHONE_PLAY_VARIANT", "") or "phone-ulaw"
 ALTAVOZ_PHONE_KEY_TIMEOUT_SECONDS = env_int("ALTAVOZ_PHONE_KEY_TIMEOUT_SECONDS", 6, minimum=1)
+# The self-hosted SIP line (manage.py phone_line; README, "Self-hosted SIP line"): its UDP
+# address, how many SIP processes answer there (4 calls each; more than one puts Kamailio
+# in front), and where phone files from a bucket are copied to be played.
+ALTAVOZ_SIP_LISTEN = os.environ.get("ALTAVOZ_SIP_LISTEN", "") or "127.0.0.1:5060"
+ALTAVOZ_SIP_PROCESSES = env_int("ALTAVOZ_SIP_PROCESSES", 1, minimum=1)
+ALTAVOZ_SIP_CACHE_DIR = Path(os.environ.get("ALTAVOZ_SIP_CACHE_DIR", VAR_DIR / "phone-cache"))
 ALTAVOZ_AUDIO_CACHE_DAYS = env_int(
     "ALTAVOZ_AUDIO_CACHE_DAYS", 30
 )  # cached clips/segments nothing used for this long are evicted
