@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -36,6 +35,8 @@ from cms import visibility
 
 # The package, not its functions: it loads PyAV and NumPy on first use, and web processes
 # import this module to check /media/ requests.
+from config.storage import save_once
+
 from . import mastering
 from .models import PhoneAudio
 from .variants import phone_variants
@@ -158,7 +159,7 @@ def _master(page, clip, variant, written):
     silence = np.zeros(round(SILENCE_AROUND * mastering.MASTER_SAMPLE_RATE), dtype=np.float32)
     audio = mastering.master(np.concatenate([silence, pcm, silence]), variant)
     name = f"{FOLDER}/{page.pk}/{clip.clip.key[:16]}-{variant.name}.{variant.extension}"
-    stored, created = _store(name, audio.data)
+    stored, created = save_once(default_storage, name, audio.data)
     if created:
         written.append(stored)
     return PhoneAudio(
@@ -186,19 +187,6 @@ def _live_row(page, position, clip, variant, made):
         loudness_lufs=made.loudness_lufs,
         true_peak_dbtp=made.true_peak_dbtp,
     )
-
-
-def _store(name, data):
-    """Save ``data`` as ``name`` (or a free variant of it): (name stored, whether created).
-
-    A same-named file left by an earlier run is used only if its bytes are
-    identical; a file is never overwritten in place.
-    """
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as existing:
-            if existing.read() == data:
-                return name, False
-    return default_storage.save(name, ContentFile(data)), True
 
 
 def withdraw_phone_audio(page_ids):

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -41,6 +40,8 @@ from cms.visibility import content_version
 
 # The package, not its functions: it loads PyAV and NumPy on first use, and web processes
 # import this module only to retire renditions (``signals``) and read its constants.
+from config.storage import save_once
+
 from . import mastering
 from .clips import content_hash
 from .facts import AudioFacts, clip_keys
@@ -222,7 +223,7 @@ def publish_renditions(
     written = []  # files this call created: removed again if it fails
 
     def store(name, data):
-        stored, created = _store(name, data)
+        stored, created = save_once(default_storage, name, data)
         if created:
             written.append(stored)
         return stored
@@ -426,20 +427,6 @@ def _clip_keys_of_older_rendition(rendition):
         page.pk, page.locale.language_code, sections, rendition.engine, rendition.voice, facts
     )
     return keys if content_hash(keys) == rendition.content_hash else []
-
-
-def _store(name, data):
-    """Save `data` as `name` (or a free variant of it): (the name stored, whether a file was
-    created).
-
-    Names carry the content hash; a same-named file from an earlier run is
-    reused only if its bytes are identical (never overwritten in place).
-    """
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as existing:
-            if existing.read() == data:
-                return name, False
-    return default_storage.save(name, ContentFile(data)), True
 
 
 def _finite(value):
