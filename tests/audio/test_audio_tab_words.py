@@ -173,10 +173,10 @@ def test_a_full_disk_is_told_as_storage_with_no_automatic_retry(
 ):
     from audio import publishing
 
-    def disk_full(name, data):
+    def disk_full(storage, name, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publishing, "_store", disk_full)
+    monkeypatch.setattr(publishing, "save_once", disk_full)
     run_job(small_guide.pk)
     html = tab(admin_client, editor, small_guide, "es")
     words = notice_text(html)

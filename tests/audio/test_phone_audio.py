@@ -210,15 +210,15 @@ def test_a_failure_midway_keeps_the_live_phone_files_and_deletes_the_new_ones(
     edit_section(small_guide, 0, "<p>En la clínica del centro. Pregunte sin miedo.</p>")
     edit_section(small_guide, 2, "<p>Ahora la PrEP es gratis en la clínica.</p>")
     stored = []
-    original = phone_files._store
+    original = phone_files.save_once
 
-    def failing_on_the_second(name, data):
+    def failing_on_the_second(storage, name, data):
         if len(stored) == 1:
             raise OSError(28, "No space left on device")
-        stored.append(original(name, data))
+        stored.append(original(storage, name, data))
         return stored[-1]
 
-    monkeypatch.setattr(phone_files, "_store", failing_on_the_second)
+    monkeypatch.setattr(phone_files, "save_once", failing_on_the_second)
     folder = f"audio/phone/{small_guide.pk}"
     on_disk_before = set(default_storage.listdir(folder)[1])
     with pytest.raises(OSError, match="No space left"):

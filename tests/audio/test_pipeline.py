@@ -216,14 +216,14 @@ def test_a_publish_that_fails_halfway_leaves_the_live_audio_and_no_stray_files(
     run_job(small_guide.pk)
     before = live(small_guide)
     files_before = set(default_storage.listdir(f"audio/renditions/{small_guide.pk}")[1])
-    store = publishing._store
+    save_once = publishing.save_once
 
-    def disk_full_at_lowdata(name, data):
+    def disk_full_at_lowdata(storage, name, data):
         if "-lowdata." in name:
             raise OSError(28, "No space left on device")
-        return store(name, data)
+        return save_once(storage, name, data)
 
-    monkeypatch.setattr(publishing, "_store", disk_full_at_lowdata)
+    monkeypatch.setattr(publishing, "save_once", disk_full_at_lowdata)
     edit_section(small_guide, 2, "<p>Texto nuevo de la sección.</p>")
     run_job(small_guide.pk)
 
