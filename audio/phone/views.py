@@ -8,14 +8,15 @@ Each answer plays the turn's sounds inside a ``<Gather>`` (so a key interrupts
 them) and then redirects back here with ``evento=timeout``; the menu itself is
 ``menu.step``, what can be heard ``lines.current_line``.
 
-Thin and private: every request must carry a valid ``X-Twilio-Signature`` for
-``ALTAVOZ_PHONE_AUTH_TOKEN`` (else 403; with no token the line is off: 404).
+Thin and private: every request must carry its provider's valid signature
+(``signatures``: Twilio's and SignalWire's HMAC, Telnyx's Ed25519; else 403; with
+no token or key configured the line is off: 404).
 Nothing of the request is stored or logged: the provider sends the caller's
 number (``From``, ``Caller``) and it is never read; error reports hide every
 POST parameter and local variable. No session, no cookie.
 """
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseForbidden
@@ -23,18 +24,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
-from twilio.request_validator import (
-    SIGNATURE_HEADER,
-    SIGNATURE_SETTINGS_HEADER,
-    RequestValidator,
-    get_signature_algorithm,
-)
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import lines, menu
+from . import lines, menu, signatures
 
 TIMEOUT_EVENT = "timeout"
-SIGNALWIRE_SIGNATURE_HEADER = "X-SignalWire-Signature"
 
 
 def phone_webhook(view):
@@ -74,35 +68,9 @@ def _event(request) -> str:
 
 
 def _signed_origin(request) -> str | None:
-    """The origin (scheme://host) the provider called, or None when the signature is wrong.
-
-    The signature covers the full URL the provider requested: ours as
-    ``ALTAVOZ_BASE_URL`` says, or as this request arrived (the proxy's scheme
-    header respected, ``SECURE_PROXY_SSL_HEADER``).
-    """
-    token = settings.ALTAVOZ_PHONE_AUTH_TOKEN
-    if not token:
-        raise Http404  # the line is off
-    # SignalWire signs the same way with its project's signing key, and may name the header
-    # after itself.
-    signature = request.headers.get(SIGNATURE_HEADER) or request.headers.get(
-        SIGNALWIRE_SIGNATURE_HEADER, ""
-    )
-    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER, ""))
-    validator = RequestValidator(token)
-    for origin in _origins(request):
-        if signature and validator.validate(
-            origin + request.get_full_path(), request.POST, signature, algorithm
-        ):
-            return origin
-    return None
-
-
-def _origins(request) -> list[str]:
-    base = urlsplit(settings.WAGTAILADMIN_BASE_URL)
-    configured = f"{base.scheme}://{base.netloc}"
-    arrived = request.build_absolute_uri("/").rstrip("/")
-    return [configured] if arrived == configured else [configured, arrived]
+    if not signatures.line_is_on():
+        raise Http404  # no provider configured: the line is off
+    return signatures.signed_origin(request)
 
 
 def _answer(origin: str, turn: menu.Turn) -> HttpResponse:

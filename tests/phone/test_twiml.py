@@ -175,3 +175,59 @@ def test_signalwire_names_the_signature_header_after_itself(client, voiced, sett
     assert answer.status_code == 200
     forged = client.post("/telefono/voz/", CALLER, HTTP_X_SIGNALWIRE_SIGNATURE="bm8=")
     assert forged.status_code == 403
+
+
+# --- Telnyx TeXML: Ed25519 over "<timestamp>|<raw body>" -----------------------------------
+
+
+@pytest.fixture
+def telnyx(voiced, settings):
+    """The line with only a Telnyx account's public key configured; yields its private key."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes_raw()
+    settings.ALTAVOZ_PHONE_AUTH_TOKEN = ""
+    settings.ALTAVOZ_PHONE_TELNYX_PUBLIC_KEY = base64.b64encode(public).decode()
+    return private
+
+
+def telnyx_post(client, private, params=None, age=0, body_signed=None):
+    import base64
+    import time
+    from urllib.parse import urlencode
+
+    from .twiml import CALLER
+
+    body = urlencode(CALLER | (params or {}))
+    stamp = str(int(time.time()) - age)
+    signed = f"{stamp}|{body_signed if body_signed is not None else body}".encode()
+    return client.post(
+        "/telefono/voz/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_TELNYX_SIGNATURE_ED25519=base64.b64encode(private.sign(signed)).decode(),
+        HTTP_TELNYX_TIMESTAMP=stamp,
+    )
+
+
+def test_telnyx_requests_signed_with_the_accounts_key_are_answered(client, telnyx):
+    answer = telnyx_post(client, telnyx)
+    assert answer.status_code == 200
+    assert b"<Gather" in answer.content and b"/media/audio/phone/" in answer.content
+
+
+def test_telnyx_requests_forged_replayed_or_altered_are_refused(client, telnyx):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    assert telnyx_post(client, Ed25519PrivateKey.generate()).status_code == 403  # another key
+    assert telnyx_post(client, telnyx, age=600).status_code == 403  # ten minutes old
+    altered = telnyx_post(client, telnyx, {"Digits": "1"}, body_signed="From=%2B1")
+    assert altered.status_code == 403
+    assert not PhoneListen.objects.exists()
+
+
+def test_a_twilio_signature_is_not_enough_when_only_telnyx_is_configured(client, telnyx):
+    assert signed_post(client, "/telefono/voz/").status == 403
