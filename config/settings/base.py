@@ -388,8 +388,9 @@ ALTAVOZ_AUDIO_GRACE_SECONDS = env_int("ALTAVOZ_AUDIO_GRACE_SECONDS", 24 * 3600)
 # (audio/phone_files.py). Off: none are made, and those made are withdrawn at the next publish.
 ALTAVOZ_PHONE_LINE = env_bool("ALTAVOZ_PHONE_LINE", True)
 # The phone line's menu (audio/phone/): its languages in the order callers hear them (digit =
-# position + 1), the hosted providers' auth token (unset, and no Telnyx key either: the TwiML
-# endpoints answer 404, the line is off), which file <Play> sends, and how long a menu waits for a key.
+# position + 1), the hosted providers' auth token (unset, and no Telnyx key either: the
+# TwiML endpoints answer 404, the line is off), which file <Play> sends, and how long a menu
+# waits for a key.
 ALTAVOZ_PHONE_LANGUAGES = env_list("ALTAVOZ_PHONE_LANGUAGES", ["es", "cak", "en"])
 ALTAVOZ_PHONE_AUTH_TOKEN = os.environ.get("ALTAVOZ_PHONE_AUTH_TOKEN", "")
 # Telnyx signs with Ed25519 instead: its account's public key (base64, Mission Control).
