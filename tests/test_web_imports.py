@@ -18,7 +18,8 @@ from django.db import connection
 from tests.audio.fixtures import publish_guide, section_value
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("av", "numpy", "scipy", "pyloudnorm")
+# Nor PJSIP: only the self-hosted phone line (`manage.py phone_line`) uses it.
+HEAVY = ("av", "numpy", "scipy", "pyloudnorm", "pjsua2")
 
 SERVE_AS_A_WEB_PROCESS = """
 import json, sys
