@@ -39,6 +39,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.utils import timezone
 
+from config.memory import give_back_freed_memory
+
 from . import state
 from .documents import build_documents
 from .http import GZIP_LEVEL, etag_of, format_datetime, to_json
@@ -161,6 +163,7 @@ def get_snapshot() -> Snapshot:
         if snapshot is not None and snapshot.is_current(state.current_token()):
             return snapshot
         snapshot = build_snapshot()
+        give_back_freed_memory()  # the build's garbage, else kept at its peak by malloc
         # Only a cache other processes share (Redis) helps them; a local-memory one
         # would hold a second, pickled copy of what _shared holds (83 MB at 600 guides).
         if not isinstance(caches["default"], LocMemCache):
