@@ -113,6 +113,8 @@ def test_a_saved_guide_comes_back_online_as_its_new_version_fetching_only_what_c
     phone.set_offline(True)
     page.reload()
     assert NEW_WORDS in page.text_content(f'[data-section="{SECOND}"]')
+    # The note comes from the saved record, read after the page has loaded.
+    page.wait_for_selector("#saved-update:not([hidden])")
     assert page.text_content("#saved-update").startswith("Actualizada el ")
     page.click("#play-pause")
     wait_for_time(page, 1.0)
