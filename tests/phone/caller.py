@@ -15,6 +15,7 @@ because none had arrived: ``empty``, ``lost``) from ``warm_up`` seconds on.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import random
@@ -42,6 +43,7 @@ class Call(pj.Call):
         self.script = sorted(plan.get("script", []))
         self.first_stats: dict | None = None
         self.last_stats: dict | None = None
+        self.codec_name = ""
 
     def onCallState(self, prm):  # noqa: N802
         info = self.getInfo()
@@ -53,6 +55,7 @@ class Call(pj.Call):
         if self.connected_at is not None:
             return
         self.connected_at = time.monotonic()
+        self.codec_name = self.codec()
         media = self.getAudioMedia(-1)
         if not self.plan.get("record"):  # the benchmark's: played to the (null) speaker
             media.startTransmit(pj.Endpoint.instance().audDevManager().getPlaybackDevMedia())
@@ -60,6 +63,12 @@ class Call(pj.Call):
         self.recorder = pj.AudioMediaRecorder()
         self.recorder.createRecorder(self.plan["record"])
         media.startTransmit(self.recorder)
+
+    def codec(self) -> str:
+        try:
+            return self.getStreamInfo(0).codecName
+        except pj.Error:
+            return ""
 
     def stats(self) -> dict | None:
         try:
@@ -77,7 +86,7 @@ class Call(pj.Call):
         }
 
 
-def endpoint() -> pj.Endpoint:
+def endpoint(codec: str = "PCMU") -> pj.Endpoint:
     ep = pj.Endpoint()
     ep.libCreate()
     config = pj.EpConfig()
@@ -92,15 +101,29 @@ def endpoint() -> pj.Endpoint:
     # heard) only when it is over 60 ms late; the benchmark counts those.
     config.medConfig.jbInit = config.medConfig.jbMinPre = JITTER_BUFFER_MS
     config.medConfig.jbMaxPre, config.medConfig.jbMax = 200, 500
+    fixed_jitter_buffer(config.medConfig)
     ep.libInit(config)
     ep.audDevManager().setNullDev()
     transport = pj.TransportConfig()
     transport.boundAddress = "127.0.0.1"
     ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
     ep.libStart()
-    for codec in ep.codecEnum2():
-        ep.codecSetPriority(codec.codecId, 255 if codec.codecId.startswith("PCMU/") else 0)
+    for offered in ep.codecEnum2():  # only ``codec`` is offered
+        ep.codecSetPriority(offered.codecId, 255 if offered.codecId == f"{codec}/8000/1" else 0)
     return ep
+
+
+def fixed_jitter_buffer(media_config: pj.MediaConfig) -> None:
+    """Keep the jitter buffer at its size: PJSIP's default shrinks it by dropping a frame
+    now and then (concealed, counted as ``lost``) whenever packets come more steadily than
+    it holds, which would count the caller's own choice as the line's underruns.
+
+    The wheel's SWIG binding does not export the enum: the setting's copy is a C int
+    (``PJMEDIA_JB_DISCARD_NONE`` is 0), written through its address.
+    """
+    algorithm = media_config.jbDiscardAlgo
+    ctypes.c_int.from_address(int(algorithm)).value = 0  # PJMEDIA_JB_DISCARD_NONE
+    media_config.jbDiscardAlgo = algorithm
 
 
 def step(call: Call, now: float) -> None:
@@ -123,7 +146,7 @@ def step(call: Call, now: float) -> None:
 
 
 def run(plan: dict) -> list[dict]:
-    ep = endpoint()
+    ep = endpoint(plan.get("codec", "PCMU"))
     account_config = pj.AccountConfig()
     account_config.idUri = f"sip:{plan['from_user']}@127.0.0.1"
     account_config.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
@@ -177,6 +200,7 @@ def result(call: Call) -> dict:
     return {
         "record": call.plan.get("record"),
         "connected": call.connected_at is not None,
+        "codec": call.codec_name,
         "ended_by_service": call.ended and call.last_stats is None,
         "status": call.status,
         "first_stats": call.first_stats,

@@ -38,17 +38,25 @@ def free(port: int) -> bool:
 
 
 def place(
-    tmp_path: Path, calls: list[dict], timeout: float = 60, require_connected=True
+    tmp_path: Path,
+    calls: list[dict],
+    timeout: float = 60,
+    require_connected=True,
+    codec: str = "PCMU",
 ) -> list[dict]:
     """Place ``calls`` (their ``record`` a file name in tmp_path), four per caller process
-    (pjsua2's most per process), the processes side by side; their results in order."""
+    (pjsua2's most per process), the processes side by side; their results in order.
+
+    ``codec`` is the only one the callers offer: ``PCMU`` (G.711 μ-law, the Americas' phone
+    network) or ``PCMA`` (A-law, many SIP trunks and PBXs)."""
     for call in calls:
         if call.get("record"):
             call["record"] = str(tmp_path / call["record"])
     callers = []
     for first in range(0, len(calls), MAX_CALLS):
         plan = tmp_path / f"plan-{first}.json"
-        group = {"from_user": CALLER_NUMBER, "calls": calls[first : first + MAX_CALLS]}
+        group = {"from_user": CALLER_NUMBER, "codec": codec}
+        group["calls"] = calls[first : first + MAX_CALLS]
         plan.write_text(json.dumps({**group, "timeout": timeout}))
         command = [sys.executable, "-m", "tests.phone.caller", str(plan)]
         callers.append(
