@@ -17,7 +17,8 @@ Keys, the same in every menu so callers learn them once:
 
 - in the language menu, the language's digit; in the guide list, the guide's (1-8);
 - in a guide: 1 next section, 2 repeat, 3 previous, 0 back to the guide list;
-- everywhere: * main menu (from the greeting), # hang up at once (quick exit).
+- everywhere: * main menu (the top of the number called: a one-language number's guide
+  list, else the greeting and language menu), # hang up at once (quick exit).
 
 A timeout repeats the menu's prompt; the third in a row says goodbye and hangs up.
 """
@@ -117,6 +118,7 @@ class State:
     guide: int = 0  # the guide's digit
     section: int = 0  # index in the guide's sections
     timeouts: int = 0
+    number: str = ""  # the language of the number called; "" for the all-language number
 
     def to_query(self) -> dict[str, str]:
         return {
@@ -125,6 +127,7 @@ class State:
             "g": str(self.guide),
             "s": str(self.section),
             "t": str(self.timeouts),
+            "n": self.number,
         }
 
     @classmethod
@@ -137,6 +140,7 @@ class State:
                 int(query.get("g", 0)),
                 int(query.get("s", 0)),
                 int(query.get("t", 0)),
+                str(query.get("n", ""))[:12],
             )
         except (KeyError, ValueError):
             return None
@@ -166,8 +170,21 @@ def start(line: PhoneLine, language: str = "") -> Turn:
 
     ``language`` is set when the number or SIP address called belongs to one
     language; a language not ready sends the caller to the language menu with
-    the source language's word that it is coming.
+    the source language's word that it is coming. Every later state remembers it.
     """
+    return _on_number(_start(line, language), language)
+
+
+def step(line: PhoneLine, state: State, event: str) -> Turn:
+    """The answer to a key (``"0"``-``"9"``, ``"*"``, ``"#"``) or ``TIMEOUT`` in ``state``."""
+    return _on_number(_step(line, state, event), state.number)
+
+
+def _on_number(turn: Turn, number: str) -> Turn:
+    return replace(turn, state=replace(turn.state, number=number))
+
+
+def _start(line: PhoneLine, language: str) -> Turn:
     speaker = line.speaker
     if speaker is None:  # nothing public can be heard: say nothing false, hang up
         return Turn(State(Menu.LANGUAGES), (), hang_up=True)
@@ -180,15 +197,14 @@ def start(line: PhoneLine, language: str = "") -> Turn:
     return _language_menu(line, before=(speaker.prompts[Prompt.GREETING], *coming))
 
 
-def step(line: PhoneLine, state: State, event: str) -> Turn:
-    """The answer to a key (``"0"``-``"9"``, ``"*"``, ``"#"``) or ``TIMEOUT`` in ``state``."""
+def _step(line: PhoneLine, state: State, event: str) -> Turn:
     if event == HANG_UP:
         return Turn(state, (), hang_up=True)  # quick exit: no goodbye, nothing to wait for
     if event == MAIN_MENU or line.speaker is None:
-        return start(line)
+        return _start(line, state.number)
     language = line.language(state.language)
     if state.menu is not Menu.LANGUAGES and (language is None or not language.ready):
-        return start(line)  # withdrawn during the call
+        return _start(line, state.number)  # withdrawn during the call
     if event == TIMEOUT:
         return _timed_out(line, state, language)
     if event not in KEYS:

@@ -1,5 +1,7 @@
 """The menu state machine (audio.phone.menu), pure: every key in every menu."""
 
+from dataclasses import replace
+
 import pytest
 
 from audio.phone.menu import (
@@ -83,12 +85,30 @@ def test_the_kaqchikel_number_says_in_spanish_that_it_is_coming():
 
 def test_a_number_for_one_ready_language_goes_straight_to_its_guides():
     turn = start(line(), "en")
-    assert turn.state == State(Menu.GUIDES, "en")
+    assert turn.state == State(Menu.GUIDES, "en", number="en")
     assert turn.play == (
         p(EN_MENU, Prompt.GREETING),
         Sound(EN_MENU, "entry-1"),
         p(EN_MENU, Prompt.GUIDE_LIST_HELP),
     )
+
+
+def test_star_on_a_one_language_number_is_that_languages_main_menu():
+    the_line = line()
+    in_a_guide = step(the_line, start(the_line, "en").state, "1")
+    assert in_a_guide.state == State(Menu.SECTION, "en", 1, 0, number="en")
+    turn = step(the_line, in_a_guide.state, "*")
+    assert turn == start(the_line, "en")
+    assert turn.state == State(Menu.GUIDES, "en", number="en")
+    # The all-language number's star is its greeting and language menu.
+    assert step(the_line, replace(in_a_guide.state, number=""), "*") == start(the_line)
+
+
+def test_the_kaqchikel_number_keeps_saying_it_is_coming_after_star():
+    the_line = line()
+    turn = step(the_line, start(the_line, "cak").state, "*")
+    assert turn == start(the_line, "cak")
+    assert turn.state.number == "cak"
 
 
 def test_a_line_of_one_language_skips_the_language_menu():
@@ -244,7 +264,7 @@ def test_an_event_that_is_no_key_is_invalid():
 
 
 def test_a_state_survives_its_query():
-    state = State(Menu.SECTION, "cak", 3, 4, 2)
+    state = State(Menu.SECTION, "cak", 3, 4, 2, number="cak")
     assert State.from_query(state.to_query()) == state
 
 
