@@ -20,6 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page
 
 
+def storable_figure(value: float | None) -> float | None:
+    """A measured loudness or peak as a figure field holds it: silence measures -inf,
+    which no database column takes, so it is stored as unknown (null)."""
+    return value if value is not None and abs(value) != float("inf") else None
+
+
 class PronunciationEntry(models.Model):
     """Written form → spoken form, applied before the built-in normalizer rules."""
 

@@ -45,7 +45,7 @@ from config.storage import save_once
 from . import mastering
 from .clips import content_hash
 from .facts import AudioFacts, clip_keys
-from .models import MasteredSegment, Rendition, SectionClip
+from .models import MasteredSegment, Rendition, SectionClip, storable_figure
 from .text import speech_sections
 from .voices import RECORDED
 
@@ -289,8 +289,8 @@ def _variant_rendition(page, content, clips, variant, audio, name, store, stamp)
         sha256=hashlib.sha256(data).hexdigest(),
         sections=sections,
         segment_keys=audio.segment_keys,
-        loudness_lufs=_finite(audio.loudness.integrated_lufs),
-        true_peak_dbtp=_finite(audio.loudness.true_peak_dbtp),
+        loudness_lufs=storable_figure(audio.loudness.integrated_lufs),
+        true_peak_dbtp=storable_figure(audio.loudness.true_peak_dbtp),
         **stamp,
     )
 
@@ -427,7 +427,3 @@ def _clip_keys_of_older_rendition(rendition):
         page.pk, page.locale.language_code, sections, rendition.engine, rendition.voice, facts
     )
     return keys if content_hash(keys) == rendition.content_hash else []
-
-
-def _finite(value):
-    return value if value is not None and abs(value) != float("inf") else None

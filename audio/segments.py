@@ -40,7 +40,7 @@ from django.utils import timezone
 from .mastering.decode import MASTER_SAMPLE_RATE
 from .mastering.join import EncodedSegment
 from .mastering.segmented import SegmentReading, master_joined, segment_on_target
-from .models import MasteredSegment
+from .models import MasteredSegment, storable_figure
 from .variants import encoder_options, segment_format
 
 logger = logging.getLogger(__name__)
@@ -198,8 +198,8 @@ def _reading(row, variant):
 def _reading_fields(reading):
     loudness = reading.loudness
     return {
-        "loudness_lufs": _finite(loudness.integrated_lufs),
-        "true_peak_dbtp": _finite(loudness.true_peak_dbtp),
+        "loudness_lufs": storable_figure(loudness.integrated_lufs),
+        "true_peak_dbtp": storable_figure(loudness.true_peak_dbtp),
         "hop_energies": np.asarray(reading.hop_energies, dtype="<f8").tobytes(),
     }
 
@@ -231,7 +231,7 @@ def _store(key, clip, variant, segment, reading):
         lead_samples=segment.lead_samples,
         clip_samples=segment.clip_samples,
         samples=segment.samples,
-        encoded_lufs=_finite(segment.encoded_lufs),
+        encoded_lufs=storable_figure(segment.encoded_lufs),
         limit_dbtp=segment.limit_dbtp,
         codec_change_lu=segment.codec_change_lu(reading.loudness, variant),
         **_reading_fields(reading),
@@ -250,7 +250,3 @@ def _store(key, clip, variant, segment, reading):
         # file is the other worker's row's too and stays.
         if not MasteredSegment.objects.filter(key=key, audio=row.audio.name).exists():
             row.audio.delete(save=False)
-
-
-def _finite(value):
-    return value if value is not None and abs(value) != float("inf") else None
