@@ -22,6 +22,7 @@ For the phone app: ``live_phone_audio`` (what a page's sections offer) and
 
 import hashlib
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -38,7 +39,7 @@ from cms import visibility
 from config.storage import save_once
 
 from . import mastering
-from .models import PhoneAudio
+from .models import PhoneAudio, storable_figure
 from .variants import phone_variants
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,45 @@ def live_phone_audio(page):
         )
         section.files[row.variant] = row.audio.name
     return [sections[position] for position in sorted(sections)]
+
+
+def pages_with_phone_audio_behind(statuses):
+    """Of pages whose web audio is ready (their ``status.PageAudioStatus``), those whose
+    live phone files are not what their audio job would make now: the hourly sweep queues them.
+
+    Caught here: pages voiced before the phone line existed or before a phone variant was
+    added (files missing), and pages whose phone files are of other clips than their live
+    web audio. A page with no web audio (a phone menu page, or a guide with nothing
+    recorded yet) is behind only when a section lacks a variant: its text reaches its
+    files by publishing.
+    """
+    names = {variant.name for variant in phone_variants()}
+    rows = defaultdict(list)
+    for page_id, position, clip_key, variant in PhoneAudio.objects.filter(
+        page__in=[status.page for status in statuses], state=PhoneAudio.State.LIVE
+    ).values_list("page_id", "position", "clip_key", "variant"):
+        rows[page_id].append((position, clip_key, variant))
+    behind = []
+    for status in statuses:
+        live = sorted(rows[status.page.pk])
+        renditions = [v.rendition for v in status.variants if v.rendition is not None]
+        clips = next((r.clip_keys for r in renditions if r.clip_keys), None)
+        if clips:
+            wanted = sorted((p, key, name) for p, key in enumerate(clips) for name in names)
+            is_behind = live != wanted
+        else:
+            is_behind = (bool(renditions) or bool(live)) and not _every_variant(live, names)
+        if is_behind:
+            behind.append(status.page)
+    return behind
+
+
+def _every_variant(live, names):
+    """Whether there are files and every section has one in each of the variants ``names``."""
+    by_position = defaultdict(set)
+    for position, _clip_key, variant in live:
+        by_position[position].add(variant)
+    return bool(by_position) and all(variants == names for variants in by_position.values())
 
 
 def public_phone_file(name, now=None):
@@ -167,8 +207,8 @@ def _master(page, clip, variant, written):
         duration=round(audio.duration_seconds, 3),
         sha256=hashlib.sha256(audio.data).hexdigest(),
         size_bytes=len(audio.data),
-        loudness_lufs=_finite(audio.loudness.integrated_lufs),
-        true_peak_dbtp=_finite(audio.loudness.true_peak_dbtp),
+        loudness_lufs=storable_figure(audio.loudness.integrated_lufs),
+        true_peak_dbtp=storable_figure(audio.loudness.true_peak_dbtp),
     )
 
 
@@ -245,7 +285,3 @@ def remove_stray_phone_files(now=None):
                 default_storage.delete(name)
                 deleted += 1
     return deleted
-
-
-def _finite(value):
-    return value if value is not None and abs(value) != float("inf") else None

@@ -8,6 +8,7 @@ from django_tasks_db.models import DBTaskResult
 from wagtail.models import Page
 
 from audio.models import AudioJob
+from audio.phone_files import pages_with_phone_audio_behind
 from audio.status import page_audio_statuses
 from cms.visibility import public_pages
 
@@ -17,7 +18,8 @@ from .queue import request_audio, voiced_page_models
 def queue_stale_audio():
     """Queue the live voiced pages whose audio no longer matches their text, and those never queued.
 
-    Voiced pages are the guides and the phone line's menus (``voiced_page_models``).
+    Voiced pages are the guides and the phone line's menus (``voiced_page_models``); a
+    page's audio is its web renditions and its phone files (``phone_files``).
 
     Publishing queues audio by itself; this catches what changed underneath
     it: an upgrade that reads text differently, a page published before audio
@@ -31,12 +33,16 @@ def queue_stale_audio():
     # Normalizing every text again (memoized per process), not trusting the renditions' text
     # keys: after an upgrade that reads text differently, this is what notices.
     statuses = page_audio_statuses(pages, trust_text_key=False)
+    ready = [s for s in statuses if s.job is not None and s.job.state == AudioJob.State.READY]
+    # The phone line's files are checked only where the web's are right: a job for stale
+    # web audio makes both anyway.
+    web_ready = [s for s in ready if not any(v.state == "stale" for v in s.variants)]
+    phone_behind = {page.pk for page in pages_with_phone_audio_behind(web_ready)}
+    ready_ids = {status.page.pk for status in ready}
     for page, status in zip(pages, statuses, strict=True):
         never_queued = status.job is None
-        stale = (
-            status.job is not None
-            and status.job.state == AudioJob.State.READY
-            and any(variant.state == "stale" for variant in status.variants)
+        stale = page.pk in ready_ids and (
+            any(variant.state == "stale" for variant in status.variants) or page.pk in phone_behind
         )
         if never_queued or stale:
             request_audio(page)

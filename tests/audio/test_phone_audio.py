@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audio import mastering, phone_files
 from audio.jobs import run_job
-from audio.models import PhoneAudio, ReachCount
+from audio.models import AudioJob, PhoneAudio, ReachCount, Rendition
 from audio.phone_files import (
     cleanup_retired_phone_audio,
     live_phone_audio,
@@ -344,6 +344,54 @@ def test_sweeps_keep_live_phone_files_and_remove_stray_ones(small_guide, setting
     assert not default_storage.exists(stray)
     assert all(default_storage.exists(name) for name in names)
     assert len(live_phone_audio(small_guide)) == 3
+
+
+# --- The hourly sweep ---------------------------------------------------------------------
+
+
+def test_the_sweep_queues_a_guide_voiced_before_a_phone_variant_existed(small_guide, task_backend):
+    """An upgrade adds a phone format (or the phone line itself): no one publishes, yet the
+    line must get its files."""
+    from audio.jobs import queue_stale_audio
+
+    run_job(small_guide.pk)
+    assert small_guide.pk not in queue_stale_audio()  # web and phone files match
+    PhoneAudio.objects.filter(page=small_guide, variant="phone-ulaw").delete()
+    assert queue_stale_audio() == [small_guide.pk]
+    assert AudioJob.objects.get(page=small_guide).state == "queued"
+
+    summary = run_job(small_guide.pk)
+    assert summary["phone"]["made"] == 3 and summary["published"] == []  # only what lacked
+    assert len(live_files(small_guide)) == 6
+    assert small_guide.pk not in queue_stale_audio()
+
+
+def test_the_sweep_queues_a_guide_whose_phone_files_are_of_other_clips(small_guide, task_backend):
+    """A phone step that failed or was cut off after the web's files went live."""
+    from audio.jobs import queue_stale_audio
+
+    run_job(small_guide.pk)
+    row = PhoneAudio.objects.filter(page=small_guide, state="live").first()
+    row.clip_key = "clip-of-an-older-text"
+    row.save()
+    assert queue_stale_audio() == [small_guide.pk]
+    run_job(small_guide.pk)
+    assert small_guide.pk not in queue_stale_audio()
+
+
+def test_the_sweep_leaves_a_page_without_audio_and_a_failed_one_alone(small_guide, task_backend):
+    from audio.jobs import queue_stale_audio
+
+    run_job(small_guide.pk)
+    PhoneAudio.objects.filter(page=small_guide, variant="phone").delete()
+    AudioJob.objects.filter(page=small_guide).update(state="failed", error="disk full")
+    assert small_guide.pk not in queue_stale_audio()  # its editors see why
+
+    # No audio of its own (nothing recorded yet, say): nothing for the phone either.
+    AudioJob.objects.filter(page=small_guide).update(state="ready", error="")
+    PhoneAudio.objects.filter(page=small_guide).delete()
+    Rendition.objects.filter(page=small_guide).delete()
+    assert small_guide.pk not in queue_stale_audio()
 
 
 def test_with_the_phone_line_off_no_files_are_made_and_old_ones_are_withdrawn(
