@@ -1,8 +1,10 @@
 """What the phone line offers, from real pages (audio.phone.lines)."""
 
+import threading
 from datetime import date
 
 import pytest
+from django.db import connections
 from wagtail.models import Locale
 
 from audio.models import PhoneAudio
@@ -54,6 +56,30 @@ def test_count_heard_adds_one_per_call_per_day(phone_guide):
     lines.count_heard(sound, today=date(2026, 12, 2))
     counts = dict(PhoneListen.objects.filter(page=phone_guide).values_list("day", "count"))
     assert counts == {date(2026, 12, 1): 2, date(2026, 12, 2): 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calls_counting_the_same_section_at_once_lose_nothing(phone_guide):
+    """Eight SIP processes (or web workers) counting one section at once, the day's first
+    listen included: the race between two first inserts becomes an update."""
+    sound = menu.Sound(phone_guide.pk, "intro")
+    callers, each = 8, 25
+    start = threading.Barrier(callers)
+
+    def count():
+        start.wait()
+        try:
+            for _ in range(each):
+                lines.count_heard(sound, today=date(2026, 12, 1))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=count) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert PhoneListen.objects.get(page=phone_guide).count == callers * each
 
 
 # --- The visibility rule -----------------------------------------------------------------
