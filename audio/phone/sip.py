@@ -59,10 +59,16 @@ class Settings:
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
-    """``host:port`` (``[::1]:5060`` for IPv6) into its parts."""
+    """``host:port`` into its parts: an IPv4 address (or name) and a port."""
     match = re.fullmatch(r"\[?([^\[\]]+?)\]?:(\d+)", listen.strip())
     if not match:
         raise ValueError(f"expected host:port, got {listen!r}")
+    if ":" in match.group(1):
+        # pjsua2-python's wheel is built without PJ_HAS_IPV6: PJSIP would abort on it.
+        raise ValueError(
+            f"{listen!r} is an IPv6 address: this SIP stack (the pjsua2-python wheel) is "
+            "built without IPv6. Listen on an IPv4 address; a PBX can bridge IPv6 callers."
+        )
     return match.group(1), int(match.group(2))
 
 
@@ -184,15 +190,11 @@ class PhoneService:
         for codec in ep.codecEnum2():
             ep.codecSetPriority(codec.codecId, CODECS.get(codec.codecId, 0))
         account = pj.AccountConfig()
-        account.idUri = f"sip:altavoz@{self._host_for_uri()}:{self.settings.port}"
+        account.idUri = f"sip:altavoz@{self.settings.host}:{self.settings.port}"
         account.mediaConfig.transportConfig.boundAddress = self.settings.host
         self._account = _Account(self)
         self._account.create(account, True)
         logger.info("Phone line listening on %s:%s (UDP)", self.settings.host, self.settings.port)
-
-    def _host_for_uri(self) -> str:
-        host = self.settings.host
-        return f"[{host}]" if ":" in host else host
 
     def stop(self) -> None:
         """Ask ``run()`` to return (safe from a signal handler)."""

@@ -152,3 +152,10 @@ def test_phone_files_from_a_bucket_are_copied_once_by_their_storage_name(tmp_pat
     assert Path(first).read_bytes() == b"RIFF...WAVE"
     assert local(Sound(9, "a")) == first and Bucket.opened == 1  # copied once
     assert local(Sound(8, "a")) is None  # no live file: nothing played
+
+
+def test_an_ipv6_address_is_refused_with_the_reason_before_anything_starts():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="built without IPv6"):
+        call_command("phone_line", "--listen", "[::1]:5070")

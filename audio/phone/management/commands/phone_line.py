@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from audio.phone import dispatch, lines, menu
@@ -113,7 +113,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, listen, processes, **options):
-        host, port = parse_listen(listen)
+        try:
+            host, port = parse_listen(listen)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         if processes > 1:
             sys.exit(self._dispatch(host, port, processes))
         service = PhoneService(
@@ -135,10 +138,9 @@ class Command(BaseCommand):
     def _dispatch(self, host: str, port: int, processes: int) -> int:
         def worker(worker_host: str, worker_port: int) -> list[str]:
             manage = Path(settings.BASE_DIR) / "manage.py"
-            listen = f"[{worker_host}]" if ":" in worker_host else worker_host
             return [sys.executable, str(manage), "phone_line", "--processes", "1"] + [
                 "--listen",
-                f"{listen}:{worker_port}",
+                f"{worker_host}:{worker_port}",
             ]
 
         def ready() -> None:
