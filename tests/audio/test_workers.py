@@ -24,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 
 from audio.jobs import WORKER_ID, claim, prune_task_results, recover_stalled_jobs, run_job
 from audio.models import AudioJob, Rendition
+from tests.concurrency import at_once, require_row_locks
 
 from .fixtures import audio_tasks_for, publish_guide, section_value
 
@@ -148,27 +149,10 @@ def test_a_worker_never_takes_its_own_running_job_for_dead(small_guide, task_bac
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_claim_the_same_page():
-    if connection.vendor != "postgresql":
-        reason = "row locks are what is under test: run on PostgreSQL (make test-postgres, CI)"
-        if os.environ.get(
-            "ALTAVOZ_REQUIRE_POSTGRES"
-        ):  # set by make test-postgres: never a silent skip
-            pytest.fail(f"not on PostgreSQL ({connection.vendor}): {reason}")
-        pytest.skip(reason)
+    require_row_locks()
     guide = make_guide("concurrencia", sections=1)
-    start = threading.Barrier(4)
-    claims = []
-
-    def try_claim(worker):
-        start.wait()
-        claims.append(claim(guide.pk, worker=worker))
-        connection.close()
-
-    threads = [threading.Thread(target=try_claim, args=(f"w{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    workers = [f"w{number}" for number in range(4)]
+    claims = at_once(lambda worker: claim(guide.pk, worker=worker), len(workers), workers)
     assert len([c for c in claims if c is not None]) == 1
 
 

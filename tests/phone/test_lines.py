@@ -1,15 +1,14 @@
 """What the phone line offers, from real pages (audio.phone.lines)."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connections
 from wagtail.models import Locale
 
 from audio.models import PhoneAudio
 from audio.phone import lines, menu
 from audio.phone.models import PhoneListen
+from tests.concurrency import at_once
 
 from .conftest import give_phone_audio
 
@@ -64,21 +63,12 @@ def test_calls_counting_the_same_section_at_once_lose_nothing(phone_guide):
     listen included: the race between two first inserts becomes an update."""
     sound = menu.Sound(phone_guide.pk, "intro")
     callers, each = 8, 25
-    start = threading.Barrier(callers)
 
     def count():
-        start.wait()
-        try:
-            for _ in range(each):
-                lines.count_heard(sound, today=date(2026, 12, 1))
-        finally:
-            connections.close_all()
+        for _ in range(each):
+            lines.count_heard(sound, today=date(2026, 12, 1))
 
-    threads = [threading.Thread(target=count) for _ in range(callers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(count, callers)
     assert PhoneListen.objects.get(page=phone_guide).count == callers * each
 
 

@@ -2,11 +2,9 @@
 package is served and not built again, and a worker killed mid-build leaves it re-buildable."""
 
 import os
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
@@ -20,6 +18,7 @@ from audio.radio.downloads import (
 )
 from audio.radio.models import RadioPackage
 from tests.audio.test_workers import make_guide
+from tests.concurrency import at_once, require_row_locks
 
 from .test_radio_admin import package_url, state_of
 
@@ -199,34 +198,12 @@ def test_a_worker_taken_for_dead_that_comes_back_throws_its_build_away(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_and_two_workers_at_once_build_once(monkeypatch, enqueued):
-    if connection.vendor != "postgresql":
-        reason = "row locks are what is under test: run on PostgreSQL (make test-postgres, CI)"
-        if os.environ.get("ALTAVOZ_REQUIRE_POSTGRES"):  # never a silent skip there
-            pytest.fail(f"not on PostgreSQL ({connection.vendor}): {reason}")
-        pytest.skip(reason)
+    require_row_locks()
     # Not the small_guide fixture: an earlier transactional test may have flushed its home page.
     guide = make_guide("paquete-concurrente", sections=1)
     run_job(guide.pk)
     guide = Page.objects.get(pk=guide.pk).specific
     builds = Builds(monkeypatch)
-
-    def at_once(work, count=4):
-        start = threading.Barrier(count)
-        results = []
-
-        def run():
-            try:
-                start.wait()
-                results.append(work())
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run) for _ in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
 
     rows = at_once(lambda: request_package(guide).pk)
     assert len(rows) == 4 and len(set(rows)) == 1

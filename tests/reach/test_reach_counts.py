@@ -4,13 +4,12 @@ server without knowing anyone (audio/reach.py), and shown to editors with "< 5".
 import csv
 import io
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Locale, PageViewRestriction
@@ -18,6 +17,7 @@ from wagtail.models import Locale, PageViewRestriction
 from audio import reach
 from audio.models import ReachCount, Rendition
 from tests.audio.fixtures import rendition_for
+from tests.concurrency import at_once
 
 SIZE = 10_240
 
@@ -247,21 +247,12 @@ def test_concurrent_counts_lose_nothing(small_guide):
     """Eight threads counting the same key at once (the day's first row included)."""
     es = Locale.objects.get(language_code="es")
     threads_n, each = 8, 25
-    start = threading.Barrier(threads_n)
 
     def count():
-        start.wait()
-        try:
-            for _ in range(each):
-                reach.record("play", page=small_guide, locale=es, variant="listen")
-        finally:
-            connections.close_all()
+        for _ in range(each):
+            reach.record("play", page=small_guide, locale=es, variant="listen")
 
-    threads = [threading.Thread(target=count) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(count, threads_n)
     assert ReachCount.objects.get().count == threads_n * each
 
 
