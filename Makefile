@@ -83,10 +83,11 @@ nginx:
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light)
 
 # Kamailio, in front of the SIP line's processes when there are several (audio/phone/
-# dispatch.py; tests/phone/test_sip_line.py calls 10 at once through it); needs root. The
-# SIP stack itself (pjsua2) is a pip package. CI sets ALTAVOZ_REQUIRE_SIP=1: no SIP test skips.
+# dispatch.py; tests/phone/test_sip_line.py calls 10 at once through it), and SIPp
+# (sip-tester), a caller that is not PJSIP; needs root. The SIP stack itself (pjsua2) is a
+# pip package. CI sets ALTAVOZ_REQUIRE_SIP=1: no SIP test skips.
 sip:
-	command -v kamailio >/dev/null || test -x /usr/sbin/kamailio || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends kamailio)
+	(command -v kamailio >/dev/null || test -x /usr/sbin/kamailio) && command -v sipp >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends kamailio sip-tester)
 
 # A production cluster on loopback (tests/cluster): its own PostgreSQL and Redis, gunicorn
 # A and B and two audio workers behind nginx, listeners reading through publishes and faults

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -212,6 +213,35 @@ def test_ten_calls_at_once_each_hear_their_own_menu(line, tmp_path):
         pressed = 3.0 + number * 0.1
         assert pressed <= heard.heard_at(SECTION_A) < pressed + SLACK, number
     assert line.heard()[before:] == [f"heard {sounds.GUIDE_ONE} a"] * 10
+
+
+SIPP = shutil.which("sipp")
+
+
+@pytest.mark.skipif(
+    SIPP is None and not os.environ.get("ALTAVOZ_REQUIRE_SIP"),
+    reason="SIPp is not installed (make sip; CI sets ALTAVOZ_REQUIRE_SIP=1)",
+)
+def test_another_sip_stack_sipp_is_answered_and_its_recorded_digit_starts_the_guide(
+    line, tmp_path
+):
+    """Both sides above are PJSIP: SIPp (its own SIP stack, and RFC 2833 events replayed from
+    a recording) stands for a PBX or trunk that is not."""
+    assert SIPP, "SIPp is required here: make sip"
+    before = len(line.heard())
+    sip_port, media_port = free_udp_port(1), free_udp_port(2)
+    command = [SIPP, "-sf", str(Path(__file__).with_name("sipp_press_1.xml")), "-s", "es"]
+    command += ["-key", "caller", CALLER_NUMBER, "-i", "127.0.0.1", "-p", str(sip_port)]
+    command += ["-mi", "127.0.0.1", "-mp", str(media_port), "-m", "1", "-nostdin"]
+    command += ["-trace_err", "-timeout", "20s", f"127.0.0.1:{line.port}"]
+    ran = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=40)
+    errors = "".join(path.read_text() for path in tmp_path.glob("*errors.log"))
+    assert ran.returncode == 0, errors or ran.stdout.decode()[-2000:]  # 0: every call succeeded
+    deadline = time.monotonic() + 5
+    while line.heard()[before:] != [f"heard {sounds.GUIDE_ONE} a"]:
+        assert time.monotonic() < deadline, line.heard()[before:]
+        time.sleep(0.1)
+    assert CALLER_NUMBER not in line.output()
 
 
 def test_the_user_part_of_the_address_called_picks_the_language():
