@@ -222,9 +222,7 @@ SIPP = shutil.which("sipp")
     SIPP is None and not os.environ.get("ALTAVOZ_REQUIRE_SIP"),
     reason="SIPp is not installed (make sip; CI sets ALTAVOZ_REQUIRE_SIP=1)",
 )
-def test_another_sip_stack_sipp_is_answered_and_its_recorded_digit_starts_the_guide(
-    line, tmp_path
-):
+def test_another_sip_stack_sipp_is_answered_and_its_recorded_digit_starts_the_guide(line, tmp_path):
     """Both sides above are PJSIP: SIPp (its own SIP stack, and RFC 2833 events replayed from
     a recording) stands for a PBX or trunk that is not."""
     assert SIPP, "SIPp is required here: make sip"
