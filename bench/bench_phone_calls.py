@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.phone.calls import free_udp_port, place  # noqa: E402
+from tests.servers import stop, wait_for_output  # noqa: E402
 
 LEVELS = [1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 160, 192]
 CALLS_PER_PROCESS = 4
@@ -83,24 +84,13 @@ class Line:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, stdout=out, stderr=subprocess.DEVNULL, start_new_session=True
             )
-        ready = "line ready" if self.processes > 1 else "ready"
-        deadline = time.monotonic() + 30
-        while ready not in self.out.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the line never started: {self.out.read_text()[-500:]}")
-            time.sleep(0.1)
+        wait_for_output(self.process, self.out, "line ready" if self.processes > 1 else "ready")
 
     def cpu(self) -> float:
         return group_cpu(self.process.pid)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-                self.process.wait()
+        stop(self.process)
 
 
 def call_plans(port: int, calls: int, hold: float) -> list[dict]:

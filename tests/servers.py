@@ -86,6 +86,19 @@ def wait_until_answering(
             time.sleep(0.1)
 
 
+def wait_for_output(
+    process: subprocess.Popen, out: Path, text: str, timeout: float = 30, log: Path | None = None
+) -> None:
+    """Until ``text`` is in ``out``, the file the process writes its output to; a
+    RuntimeError with the end of ``log`` (default ``out``) if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while text not in out.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            said = (log or out).read_text()[-3000:]
+            raise RuntimeError(f"{process.args[:4]} never said {text!r}: {said}")
+        time.sleep(0.1)
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)

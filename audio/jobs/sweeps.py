@@ -34,17 +34,13 @@ def queue_stale_audio():
     # keys: after an upgrade that reads text differently, this is what notices.
     statuses = page_audio_statuses(pages, trust_text_key=False)
     ready = [s for s in statuses if s.job is not None and s.job.state == AudioJob.State.READY]
-    # The phone line's files are checked only where the web's are right: a job for stale
-    # web audio makes both anyway.
-    web_ready = [s for s in ready if not any(v.state == "stale" for v in s.variants)]
-    phone_behind = {page.pk for page in pages_with_phone_audio_behind(web_ready)}
-    ready_ids = {status.page.pk for status in ready}
+    web_stale = {s.page.pk for s in ready if any(v.state == "stale" for v in s.variants)}
+    # Phone files are checked only where the web's are right: a job for stale web audio
+    # makes both anyway.
+    web_right = [s for s in ready if s.page.pk not in web_stale]
+    behind = web_stale | {page.pk for page in pages_with_phone_audio_behind(web_right)}
     for page, status in zip(pages, statuses, strict=True):
-        never_queued = status.job is None
-        stale = page.pk in ready_ids and (
-            any(variant.state == "stale" for variant in status.variants) or page.pk in phone_behind
-        )
-        if never_queued or stale:
+        if status.job is None or page.pk in behind:  # never queued, or behind its text
             request_audio(page)
             queued.append(page.pk)
     return queued

@@ -10,7 +10,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from audio.phone import dispatch
 from audio.phone.menu import Prompt, Sound
 from tests.phone.calls import CALLER_NUMBER, Recording, free_udp_port, place, read_wav
-from tests.servers import ROOT, production_environment, stop
+from tests.servers import ROOT, production_environment, stop, wait_for_output
 
 pytestmark = [
     pytest.mark.sip,
@@ -61,12 +60,8 @@ def phone_line(voiced, tmp_path):
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 60
         ready = "behind Kamailio" if PROCESSES > 1 else "answering"
-        while ready not in out.read_text():
-            assert process.poll() is None, err.read_text()[-3000:]
-            assert time.monotonic() < deadline, "phone_line never started"
-            time.sleep(0.2)
+        wait_for_output(process, out, ready, timeout=60, log=err)
         yield port, out, err
     finally:
         stop(process)

@@ -26,7 +26,7 @@ from audio.phone.menu import Prompt, Sound
 from tests.phone import sounds
 from tests.phone.calls import CALLER_NUMBER, free_udp_port, place
 from tests.phone.calls import Recording as CallRecording
-from tests.servers import ROOT, stop
+from tests.servers import ROOT, stop, wait_for_output
 
 pytestmark = [
     pytest.mark.sip,
@@ -88,11 +88,7 @@ def line(tmp_path_factory):
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 30
-        while ("line ready" if WORKERS > 1 else "ready") not in out.read_text():
-            assert process.poll() is None, err.read_text()[-2000:]
-            assert time.monotonic() < deadline, "the SIP service never started"
-            time.sleep(0.1)
+        wait_for_output(process, out, "line ready" if WORKERS > 1 else "ready", log=err)
         yield Line(process, port, out, err)
     finally:
         stop(process)
